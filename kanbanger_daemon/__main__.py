@@ -1,0 +1,3 @@
+from kanbanger_daemon.cli import main
+
+raise SystemExit(main())
