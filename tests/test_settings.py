@@ -1,0 +1,107 @@
+"""Settings precedence, env names, guide JSON keys and clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kanbanger_daemon.errors import ConfigError
+from kanbanger_daemon.models import ColumnMapping, Layout
+from kanbanger_daemon.settings import load_settings
+
+
+def test_defaults_without_any_file(tmp_path: Path) -> None:
+    s = load_settings(tmp_path, environ={})
+    assert s.quiet_ms == 300 and s.max_wait_ms == 3000
+    assert s.layout is Layout.PER_SPEC
+    assert not s.github_enabled
+
+
+def test_precedence_flags_env_specenv_dotenv_toml_json(tmp_path: Path) -> None:
+    (tmp_path / ".spec-kanban.config.json").write_text(
+        json.dumps({"include_steps": True, "column_mapping": "hierarchical", "unrelated": 1})
+    )
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('quiet_ms = 100\nmax_wait_ms = 900\ncolumn_mapping = "execution-state"\n')
+    (tmp_path / ".env").write_text("KANBANGER_QUIET_MS=200\nKANBANGER_MAX_WAIT_MS=800\n")
+    spec_dir = tmp_path / "SPECs" / "a"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / ".env").write_text("GITHUB_PROJECT_NUMBER=7\nKANBANGER_MAX_WAIT_MS=700\n")
+    env = {"KANBANGER_MAX_WAIT_MS": "600", "GITHUB_PROJECT_NUMBER": "3"}
+
+    s = load_settings(tmp_path, config=cfg, environ=env, flags={"max_wait_ms": 500})
+    assert s.include_steps is True  # only in the guide's JSON
+    assert s.column_mapping is ColumnMapping.EXECUTION_STATE  # TOML beats JSON
+    assert s.quiet_ms == 200  # workspace .env beats TOML
+    assert s.max_wait_ms == 500  # flags beat everything
+    assert s.github_project_number == 3  # environment beats files
+
+    s2 = load_settings(tmp_path, spec_dir=spec_dir, config=cfg, environ={})
+    assert s2.github_project_number == 7 and s2.max_wait_ms == 700  # the SPEC's own .env
+
+
+def test_flat_env_names_for_every_setting(tmp_path: Path) -> None:
+    env = {"KANBANGER_LAYOUT": "single", "KANBANGER_COLUMN_MAPPING": "hierarchical",
+           "KANBANGER_INCLUDE_STEPS": "true", "KANBANGER_POLL_INTERVAL": "5"}
+    s = load_settings(tmp_path, environ=env)
+    assert s.layout is Layout.SINGLE and s.include_steps and s.poll_interval == 5
+
+
+def test_config_file_from_environment_variable(tmp_path: Path) -> None:
+    cfg = tmp_path / "elsewhere.toml"
+    cfg.write_text("[github]\nrepo = 'octo/specs'\nproject_number = 4\n")
+    s = load_settings(tmp_path, environ={"KANBANGER_CONFIG": str(cfg), "GITHUB_TOKEN": "tok_abcdef"})
+    assert s.github_repo == "octo/specs" and s.github_project_number == 4 and s.github_enabled
+
+
+def test_bad_value_names_key_and_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('quiet_ms = "soon"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path, config=cfg, environ={})
+    assert "quiet_ms" in str(err.value) and str(cfg) in str(err.value)
+
+
+def test_bad_env_value_names_variable_source(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path, environ={"GITHUB_REPO": "no-slash"})
+    assert "github_repo" in str(err.value) and "environment" in str(err.value)
+
+
+def test_unknown_key_in_toml_is_an_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("quite_ms = 3\n")
+    with pytest.raises(ConfigError, match="quite_ms"):
+        load_settings(tmp_path, config=cfg, environ={})
+
+
+def test_invalid_toml_names_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("quiet_ms = = 3\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_settings(tmp_path, config=cfg, environ={})
+
+
+def test_kanban_location_root_means_single_board(tmp_path: Path) -> None:
+    (tmp_path / ".spec-kanban.config.json").write_text('{"kanban_location": "root"}')
+    assert load_settings(tmp_path, environ={}).effective_layout is Layout.SINGLE
+
+
+def test_token_never_in_redacted_view_or_errors(tmp_path: Path) -> None:
+    token = "ghp_SECRETSECRETSECRET123456"
+    s = load_settings(tmp_path, environ={"GITHUB_TOKEN": token})
+    assert token not in json.dumps(s.redacted()) and token not in repr(s)
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path, environ={"GITHUB_TOKEN": token, "KANBANGER_QUIET_MS": token})
+    assert token not in str(err.value)
+
+
+def test_boards_table_points_a_spec_elsewhere(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[[boards]]\npath = "SPECs/b"\ngithub_project_number = 9\n')
+    spec_dir = tmp_path / "SPECs" / "b"
+    spec_dir.mkdir(parents=True)
+    s = load_settings(tmp_path, spec_dir=spec_dir, config=cfg, environ={"GITHUB_PROJECT_NUMBER": "1"})
+    assert s.github_project_number == 9
