@@ -52,7 +52,8 @@ def test_flat_env_names_for_every_setting(tmp_path: Path) -> None:
 def test_config_file_from_environment_variable(tmp_path: Path) -> None:
     cfg = tmp_path / "elsewhere.toml"
     cfg.write_text("[github]\nrepo = 'octo/specs'\nproject_number = 4\n")
-    s = load_settings(tmp_path, environ={"KANBANGER_CONFIG": str(cfg), "GITHUB_TOKEN": "tok_abcdef"})
+    env = {"KANBANGER_CONFIG": str(cfg), "GITHUB_TOKEN": "tok_abcdef"}
+    s = load_settings(tmp_path, environ=env)
     assert s.github_repo == "octo/specs" and s.github_project_number == 4 and s.github_enabled
 
 
@@ -103,5 +104,6 @@ def test_boards_table_points_a_spec_elsewhere(tmp_path: Path) -> None:
     cfg.write_text('[[boards]]\npath = "SPECs/b"\ngithub_project_number = 9\n')
     spec_dir = tmp_path / "SPECs" / "b"
     spec_dir.mkdir(parents=True)
-    s = load_settings(tmp_path, spec_dir=spec_dir, config=cfg, environ={"GITHUB_PROJECT_NUMBER": "1"})
+    env = {"GITHUB_PROJECT_NUMBER": "1"}
+    s = load_settings(tmp_path, spec_dir=spec_dir, config=cfg, environ=env)
     assert s.github_project_number == 9
