@@ -1,0 +1,359 @@
+"""plan_remote: what to change on a GitHub project so that it shows one board. PURE.
+
+Level-triggered: the plan depends only on (desired cards, sync state, remote snapshot), never on
+what happened before. Our items are recognised by the hidden body marker (``core.markers``);
+items without it belong to people and are never touched, items with another board's key are that
+board's business. Orders of application (by the engine): adopt/update, unarchive, archive,
+create, status, move.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from hashlib import sha256
+
+from kanbanger_daemon.core.markers import marker_for_key, parse_marker_key, split_key, with_marker
+from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.models.sync import (
+    DesiredCard,
+    OpKind,
+    RemoteOp,
+    RemotePlan,
+    StatusChoice,
+    SyncState,
+)
+
+DEFAULT_ADOPT_PATIENCE = 3
+
+
+def fingerprint(project_id: str, board_key: str, desired: Iterable[DesiredCard]) -> str:
+    """A digest of everything a push depends on locally: same digest, nothing to push."""
+    digest = sha256(f"{project_id}\0{board_key}".encode())
+    for card in desired:
+        digest.update(f"\0{card.key}\x1f{card.title}\x1f{card.column}\x1f{card.position}".encode())
+    return digest.hexdigest()
+
+
+def belongs_to(key: str | None, board_key: str) -> bool:
+    return key is not None and split_key(key)[0] == board_key
+
+
+def observe_listing(state: SyncState, remote: Sequence[RemoteItem], board_key: str) -> SyncState:
+    """The state after a full listing: count, per card, how many listings in a row missed it."""
+    seen_ids = {item.item_id for item in remote}
+    seen_keys = {k for k in (parse_marker_key(i.body) for i in remote) if belongs_to(k, board_key)}
+    cards = {
+        key: card.model_copy(update={"unseen": 0 if _seen else card.unseen + 1})
+        for key, card in state.cards.items()
+        for _seen in [card.item_id in seen_ids or key in seen_keys]
+    }
+    pending = {
+        key: p.model_copy(update={"unseen": p.unseen + 1})
+        for key, p in state.pending.items()
+        if key not in seen_keys
+    }
+    return state.model_copy(update={"cards": cards, "pending": pending})
+
+
+def trusted_snapshot(state: SyncState) -> list[RemoteItem]:
+    """Our items as the state last confirmed them, in project order (planning without a listing)."""
+    ordered = sorted(
+        (card.position, key, card) for key, card in state.cards.items() if card.item_id
+    )
+    return [
+        RemoteItem(
+            item_id=card.item_id or "",
+            is_archived=card.archived,
+            content_id=card.draft_id,
+            title=card.title,
+            body=card.body if card.body is not None else marker_for_key(key),
+            status_option_id=card.option_id,
+            status_name=card.status,
+        )
+        for _pos, key, card in ordered
+    ]
+
+
+def _keeper(group: list[RemoteItem], known_id: str | None) -> RemoteItem:
+    """Of several items carrying one marker keep the one the state knows, else the first live."""
+    for item in group:
+        if item.item_id == known_id:
+            return item
+    return next((item for item in group if not item.is_archived), group[0])
+
+
+def _norm_title(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def _kanbanger_candidates(state: SyncState) -> dict[str, str]:
+    """kanbanger's ``tasks`` by normalised title -> item id."""
+    out: dict[str, str] = {}
+    for title, task in state.tasks.items():
+        if task.item_id:
+            out.setdefault(_norm_title(title), task.item_id)
+    return out
+
+
+def plan_remote(
+    desired: Sequence[DesiredCard],
+    state: SyncState,
+    remote: Sequence[RemoteItem],
+    options: Mapping[str, StatusChoice],
+    *,
+    board_key: str,
+    adopt_patience: int = DEFAULT_ADOPT_PATIENCE,
+) -> RemotePlan:
+    """The operations that make ``remote`` show ``desired`` (see the module docstring)."""
+    plan = RemotePlan(board_key=board_key)
+    wanted: dict[str, DesiredCard] = {}
+    for card in desired:
+        wanted.setdefault(card.key, card)
+    plan.unmapped_columns = sorted({c.column for c in wanted.values() if c.column not in options})
+
+    by_id = {item.item_id: item for item in remote}
+    groups: dict[str, list[RemoteItem]] = {}
+    for listed in remote:
+        marker_key = parse_marker_key(listed.body)
+        if marker_key is not None and belongs_to(marker_key, board_key):
+            groups.setdefault(marker_key, []).append(listed)
+
+    keepers: dict[str, RemoteItem] = {}
+    for key, group in groups.items():
+        known_card = state.cards.get(key)
+        keeper = _keeper(group, known_card.item_id if known_card else None)
+        keepers[key] = keeper
+        for dup in group:
+            if dup is not keeper and not dup.is_archived:
+                plan.ops.append(_op(OpKind.ARCHIVE, key, dup, reason="duplicate"))
+
+    claimed = {item.item_id for group in groups.values() for item in group}
+    kanbanger = _kanbanger_candidates(state)
+    unarchived: set[str] = set()
+    created: list[str] = []
+
+    for key, card in wanted.items():
+        item: RemoteItem | None = keepers.get(key)
+        adopting = False
+        if item is None:
+            item = _unmarked_candidate(key, card, state, by_id, kanbanger, claimed)
+            adopting = item is not None
+        if item is None:
+            if _should_wait(key, state, adopt_patience):
+                plan.waiting.append(key)
+                continue
+            choice = options.get(card.column)
+            plan.ops.append(
+                RemoteOp(kind=OpKind.CREATE, key=key, title=card.title,
+                         body=marker_for_key(key), option_id=choice.option_id if choice else None,
+                         option_name=choice.name if choice else None)
+            )
+            created.append(key)
+            continue
+        claimed.add(item.item_id)
+        if adopting:
+            plan.adopted[key] = item.item_id
+            if item.content_id is not None:
+                plan.ops.append(_op(OpKind.ADOPT, key, item, title=card.title,
+                                    body=with_marker(item.body, key), old_title=item.title))
+        elif item.title != card.title and item.content_id is not None:
+            plan.ops.append(_op(OpKind.UPDATE, key, item, title=card.title,
+                                body=item.body or marker_for_key(key), old_title=item.title))
+        elif key not in state.cards or state.cards[key].item_id != item.item_id:
+            plan.adopted[key] = item.item_id
+        if item.is_archived:
+            plan.ops.append(_op(OpKind.UNARCHIVE, key, item, title=card.title))
+            unarchived.add(item.item_id)
+        choice = options.get(card.column)
+        if choice is not None and item.status_option_id != choice.option_id:
+            plan.ops.append(_op(OpKind.STATUS, key, item, title=card.title,
+                                option_id=choice.option_id, option_name=choice.name,
+                                old_title=item.status_name))
+
+    _plan_removals(plan, wanted, keepers, state, by_id, adopt_patience)
+    for key in created:
+        choice = options.get(wanted[key].column)
+        if choice is not None:
+            plan.ops.append(RemoteOp(kind=OpKind.STATUS, key=key, title=wanted[key].title,
+                                     option_id=choice.option_id, option_name=choice.name))
+    _plan_moves(plan, wanted, keepers, remote, unarchived, created)
+    return plan
+
+
+def _op(kind: OpKind, key: str, item: RemoteItem, **fields: str | None) -> RemoteOp:
+    values: dict[str, str | None] = {"title": item.title, **fields}
+    return RemoteOp(kind=kind, key=key, item_id=item.item_id, draft_id=item.content_id, **values)
+
+
+def _unmarked_candidate(
+    key: str,
+    card: DesiredCard,
+    state: SyncState,
+    by_id: Mapping[str, RemoteItem],
+    kanbanger: Mapping[str, str],
+    claimed: set[str],
+) -> RemoteItem | None:
+    """An item without any marker that the state says is this card's (ours or kanbanger's)."""
+    known = state.cards.get(key)
+    ids = [known.item_id if known else None, kanbanger.get(_norm_title(card.title))]
+    for item_id in ids:
+        item = by_id.get(item_id or "")
+        if item is not None and item.item_id not in claimed and parse_marker_key(item.body) is None:
+            return item
+    return None
+
+
+def _should_wait(key: str, state: SyncState, patience: int) -> bool:
+    """True while an item for ``key`` may exist without being listed yet."""
+    pending = state.pending.get(key)
+    if pending is not None and pending.unseen < patience:
+        return True
+    known = state.cards.get(key)
+    return bool(known and known.item_id and not known.archived and known.unseen < patience)
+
+
+def _plan_removals(
+    plan: RemotePlan,
+    wanted: Mapping[str, DesiredCard],
+    keepers: Mapping[str, RemoteItem],
+    state: SyncState,
+    by_id: Mapping[str, RemoteItem],
+    patience: int,
+) -> None:
+    for key, item in keepers.items():
+        if key not in wanted and not item.is_archived:
+            plan.ops.append(_op(OpKind.ARCHIVE, key, item, reason="removed from the board"))
+    for key, known in state.cards.items():
+        if key in wanted or key in keepers or not known.item_id or known.archived:
+            continue
+        if known.item_id in by_id:
+            continue  # listed, but its marker is gone: a person's now; leave it alone
+        # Not listed (not visible yet, or deleted by a person): archive by id; "not found" is fine.
+        plan.ops.append(RemoteOp(kind=OpKind.ARCHIVE, key=key, item_id=known.item_id,
+                                 draft_id=known.draft_id, title=known.title,
+                                 reason="removed from the board"))
+    for key, pending in state.pending.items():
+        if key in wanted or key in keepers:
+            continue
+        if pending.unseen < patience:
+            plan.waiting.append(key)
+        else:
+            plan.forgotten.append(key)
+    for key, known in state.cards.items():
+        gone = known.archived and known.item_id not in by_id
+        if key not in wanted and key not in keepers and gone:
+            plan.forgotten.append(key)
+
+
+def _plan_moves(
+    plan: RemotePlan,
+    wanted: Mapping[str, DesiredCard],
+    keepers: Mapping[str, RemoteItem],
+    remote: Sequence[RemoteItem],
+    unarchived: set[str],
+    created: Sequence[str],
+) -> None:
+    """Moves that make our live items follow board order, touching as few items as possible.
+
+    The predicted order is the listing order of our kept items (unarchived ones keep their place)
+    followed by created items in creation order (GitHub appends new items). Items on the longest
+    subsequence already in board order stay; every other item goes right after its board
+    predecessor, in board order, so each move lands next to an item already in place.
+    """
+    item_key: dict[str, str] = {item.item_id: key for key, item in keepers.items() if key in wanted}
+    for key, item_id in plan.adopted.items():
+        item_key.setdefault(item_id, key)
+    ids = {key: item_id for item_id, key in item_key.items()}
+    current: list[str] = []
+    for item in remote:
+        maybe_key = item_key.get(item.item_id)
+        if maybe_key is None or (item.is_archived and item.item_id not in unarchived):
+            continue
+        current.append(maybe_key)
+    current.extend(created)
+    board_index = {key: i for i, key in enumerate(wanted)}
+    ordered = sorted(current, key=lambda k: (wanted[k].position, board_index[k]))
+    stay = _longest_increasing(current, {k: i for i, k in enumerate(ordered)})
+    previous: str | None = None
+    for key in ordered:
+        if key not in stay:
+            plan.ops.append(RemoteOp(
+                kind=OpKind.MOVE, key=key, item_id=ids.get(key), title=wanted[key].title,
+                after_key=previous, after_id=ids.get(previous) if previous else None,
+                after_title=wanted[previous].title if previous else None,
+            ))
+        previous = key
+
+
+def _longest_increasing(seq: Sequence[str], rank: Mapping[str, int]) -> set[str]:
+    """Members of one longest subsequence of ``seq`` whose ranks increase (patience sorting)."""
+    tails: list[int] = []  # rank of the last element of the best run of each length
+    tail_idx: list[int] = []
+    parent: list[int] = [-1] * len(seq)
+    for i, key in enumerate(seq):
+        r = rank[key]
+        pos = bisect.bisect_left(tails, r)
+        if pos == len(tails):
+            tails.append(r)
+            tail_idx.append(i)
+        else:
+            tails[pos] = r
+            tail_idx[pos] = i
+        parent[i] = tail_idx[pos - 1] if pos > 0 else -1
+    out: set[str] = set()
+    i = tail_idx[-1] if tail_idx else -1
+    while i >= 0:
+        out.add(seq[i])
+        i = parent[i]
+    return out
+
+
+
+
+_SYMBOLS = {
+    OpKind.CREATE: "+ create   ",
+    OpKind.UNARCHIVE: "+ unarchive",
+    OpKind.UPDATE: "~ update   ",
+    OpKind.ADOPT: "~ adopt    ",
+    OpKind.STATUS: "~ status   ",
+    OpKind.MOVE: "> move     ",
+    OpKind.ARCHIVE: "- archive  ",
+}
+
+
+def _describe(op: RemoteOp) -> str:
+    title = f'"{op.title}"'
+    if op.kind == OpKind.CREATE:
+        return f"{title} in {op.option_name}" if op.option_name else title
+    if op.kind in (OpKind.UPDATE, OpKind.ADOPT) and op.old_title != op.title:
+        return f'"{op.old_title}" -> {title}'
+    if op.kind == OpKind.STATUS:
+        return f"{title}: {op.old_title or '(none)'} -> {op.option_name}"
+    if op.kind == OpKind.MOVE:
+        return f'{title} after "{op.after_title}"' if op.after_title else f"{title} to the top"
+    if op.kind == OpKind.ARCHIVE and op.reason:
+        return f"{title} ({op.reason})"
+    return title
+
+
+def format_plan(plan: RemotePlan) -> str:
+    """The plan as ``terraform plan`` would print it, one line per operation, then a summary."""
+    created = {op.key for op in plan.of_kind(OpKind.CREATE)}
+    # A new card's Status is part of its "+ create" line, not a change of its own.
+    shown = [op for op in plan.ops if not (op.kind == OpKind.STATUS and op.key in created)]
+    lines = [f"{_SYMBOLS[op.kind]} {_describe(op)}" for op in shown]
+    lines.extend(f"? waiting  {key} (an item may exist; not listed yet)" for key in plan.waiting)
+    lines.extend(f"! no Status option matches column {col!r}" for col in plan.unmapped_columns)
+    counts = {kind: sum(1 for op in shown if op.kind == kind) for kind in OpKind}
+    creates = counts[OpKind.CREATE]
+    updates = counts[OpKind.UPDATE] + counts[OpKind.ADOPT] + counts[OpKind.STATUS]
+    archives = counts[OpKind.ARCHIVE]
+    if not shown:
+        lines.append(f"No changes. Board {plan.board_key!r} and the project are in sync.")
+    else:
+        lines.append(
+            f"Plan: {creates} to create, {updates} to update, {counts[OpKind.MOVE]} to move, "
+            f"{archives} to archive, {counts[OpKind.UNARCHIVE]} to unarchive."
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,165 @@
+"""The sync engine's data: desired cards, planned remote operations, the sync state, results.
+
+Plain data only. ``SyncState`` is what ``.kanban.json`` holds; it keeps kanbanger's fields
+(``schema_version``, ``repo_node_id``, ``project_id``, ``board_key``, ``tasks``) so a kanbanger
+user switches without duplicates, plus the daemon's own (``cards``, ``pending``, ``fingerprint``,
+``complete``). The GitHub token is never part of any of these models.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kanbanger_daemon.models.board import ColumnKind
+
+STATE_SCHEMA_VERSION = 1
+
+
+class DesiredCard(BaseModel):
+    """One card as the board wants it on GitHub. ``key`` is ``<board-key>/<card-key>``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    title: str
+    column: str = ""
+    column_kind: ColumnKind = ColumnKind.OTHER
+    position: int = 0
+
+
+class StatusChoice(BaseModel):
+    """The Status option a column maps to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    option_id: str
+    name: str
+
+
+# Column heading text (as on the board) -> the Status option it maps to. A column absent from the
+# map has no matching option: its cards are created/kept without touching their Status.
+StatusOptionMap = dict[str, StatusChoice]
+
+
+class OpKind(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    ADOPT = "adopt"
+    STATUS = "status"
+    MOVE = "move"
+    ARCHIVE = "archive"
+    UNARCHIVE = "unarchive"
+
+
+class RemoteOp(BaseModel):
+    """One planned change on the project.
+
+    ``item_id`` is None only for a CREATE, and for the STATUS / MOVE of a card created in the same
+    plan (the engine resolves ``key`` to the new item id). ``after_key`` names the card a MOVE
+    goes after (None: to the top); ``after_id`` is its item id when already known.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: OpKind
+    key: str
+    item_id: str | None = None
+    draft_id: str | None = None
+    title: str | None = None
+    body: str | None = None
+    option_id: str | None = None
+    option_name: str | None = None
+    after_key: str | None = None
+    after_id: str | None = None
+    old_title: str | None = None
+    after_title: str | None = None
+    reason: str = ""
+
+
+class RemotePlan(BaseModel):
+    """Everything one push should do, in the order it is applied by kind.
+
+    ``waiting`` lists keys whose item may exist but is not visible yet (a create whose reply was
+    lost, or a fresh item GitHub does not list yet): nothing is created for them until
+    ``adopt_patience`` listings have missed them. ``adopted`` maps keys to items found by marker
+    (or by a kanbanger state entry) that the state did not know.
+    """
+
+    board_key: str
+    ops: list[RemoteOp] = Field(default_factory=list)
+    waiting: list[str] = Field(default_factory=list)
+    adopted: dict[str, str] = Field(default_factory=dict)
+    unmapped_columns: list[str] = Field(default_factory=list)
+    forgotten: list[str] = Field(default_factory=list)  # state keys whose item is gone for good
+
+    def of_kind(self, kind: OpKind) -> list[RemoteOp]:
+        return [op for op in self.ops if op.kind == kind]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.ops and not self.waiting
+
+
+class CardState(BaseModel):
+    """What the daemon last confirmed about one card's item."""
+
+    item_id: str | None = None
+    draft_id: str | None = None
+    title: str = ""
+    status: str | None = None  # Status option name
+    option_id: str | None = None
+    position: int = 0
+    archived: bool = False
+    body: str | None = None  # None: the bare marker (kept only when a person added text)
+    unseen: int = 0  # consecutive listings that did not show the item
+
+
+class PendingCreate(BaseModel):
+    """A create whose reply was lost: the item may exist. Never created again blindly."""
+
+    title: str = ""
+    unseen: int = 0  # listings since the create that did not show its marker
+
+
+class KanbangerTask(BaseModel):
+    """kanbanger's per-title entry (``tasks`` in ``.kanban.json``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    item_id: str | None = None
+    status: str | None = None
+
+
+class SyncState(BaseModel):
+    """``.kanban.json``: kanbanger's fields plus the daemon's own. Unknown keys are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_version: int = STATE_SCHEMA_VERSION
+    repo_node_id: str | None = None
+    project_id: str | None = None
+    board_key: str | None = None
+    tasks: dict[str, KanbangerTask] = Field(default_factory=dict)
+    cards: dict[str, CardState] = Field(default_factory=dict)
+    pending: dict[str, PendingCreate] = Field(default_factory=dict)
+    fingerprint: str | None = None
+    # True only when the last push confirmed every operation: the state then mirrors our items
+    # on the project and a push may plan from it without listing the project again.
+    complete: bool = False
+
+
+class PushResult(BaseModel):
+    """What one ``push_board`` did. ``in_sync`` is True when the project matches the board."""
+
+    board_key: str
+    plan: RemotePlan
+    dry_run: bool = False
+    in_sync: bool = False
+    skipped: bool = False  # nothing changed since the last confirmed push: no request made
+    requests: int = 0
+    rounds: int = 0
+    applied: dict[str, int] = Field(default_factory=dict)  # op kind -> confirmed count
+    errors: list[str] = Field(default_factory=list)
+    state_recovered: str | None = None  # where a corrupt state file was kept aside
