@@ -1,0 +1,109 @@
+"""``.kanban.json``: the sync state beside a board. Atomic writes; a corrupt file is kept aside.
+
+A missing file is an empty state. A file that is not valid JSON, or not a state, is renamed to
+``.kanban.json.corrupt-<n>`` (first free n) and an empty state is returned: the next push then
+finds every item again by its body marker (adoption), so nothing is duplicated. The token is
+never part of the state; ``save_state`` refuses to write any registered secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kanbanger_daemon.errors import StateError, redact
+from kanbanger_daemon.models.sync import KanbangerTask, SyncState
+
+STATE_FILE_NAME = ".kanban.json"
+
+
+def state_path_for(board_path: Path) -> Path:
+    """Where the state of ``board_path`` (a ``_kanban.md``) lives: beside it."""
+    return board_path.parent / STATE_FILE_NAME
+
+
+def load_state(path: Path) -> tuple[SyncState, Path | None]:
+    """The state at ``path`` and, when it was corrupt, where the bad file was moved."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return SyncState(), None
+    except OSError as exc:
+        raise StateError(f"{path}: cannot read the sync state: {exc.strerror or exc}") from exc
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return SyncState.model_validate(data), None
+    except (UnicodeDecodeError, ValueError, ValidationError):
+        return SyncState(), _set_aside(path)
+
+
+def _set_aside(path: Path) -> Path:
+    n = 1
+    while True:
+        target = path.with_name(f"{path.name}.corrupt-{n}")
+        if not target.exists():
+            break
+        n += 1
+    try:
+        os.replace(path, target)
+    except OSError as exc:
+        raise StateError(f"{path}: corrupt sync state could not be moved aside: {exc}") from exc
+    return target
+
+
+def with_kanbanger_tasks(state: SyncState) -> SyncState:
+    """``state`` with kanbanger's ``tasks`` (by title) mirroring our live cards.
+
+    kanbanger reads ``tasks``; entries it wrote for titles we do not manage are kept.
+    """
+    tasks = dict(state.tasks)
+    ours = {card.item_id for card in state.cards.values()}
+    tasks = {title: task for title, task in tasks.items() if task.item_id not in ours}
+    for card in state.cards.values():
+        if card.item_id and not card.archived and card.title:
+            tasks[card.title] = KanbangerTask(item_id=card.item_id, status=card.status)
+    return state.model_copy(update={"tasks": tasks})
+
+
+def save_state(path: Path, state: SyncState) -> None:
+    """Write ``state`` atomically: temp file in the same folder, fsync, os.replace, fsync dir."""
+    text = json.dumps(with_kanbanger_tasks(state).model_dump(mode="json"), indent=2,
+                      sort_keys=True, ensure_ascii=False) + "\n"
+    if redact(text) != text:
+        raise StateError(f"{path}: refusing to write a secret into the sync state")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise StateError(f"{path}: cannot write the sync state: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StateError(f"{path}: cannot write the sync state: {exc.strerror or exc}") from exc
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename durable; not every platform lets a directory be opened.
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
