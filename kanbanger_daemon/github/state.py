@@ -74,8 +74,15 @@ def with_kanbanger_tasks(state: SyncState) -> SyncState:
 
 def save_state(path: Path, state: SyncState) -> None:
     """Write ``state`` atomically: temp file in the same folder, fsync, os.replace, fsync dir."""
-    text = json.dumps(with_kanbanger_tasks(state).model_dump(mode="json"), indent=2,
-                      sort_keys=True, ensure_ascii=False) + "\n"
+    text = (
+        json.dumps(
+            with_kanbanger_tasks(state).model_dump(mode="json"),
+            indent=2,
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     if redact(text) != text:
         raise StateError(f"{path}: refusing to write a secret into the sync state")
     try:

@@ -1,0 +1,125 @@
+"""Aliased mutation documents: build one, read its reply alias by alias, size the next one.
+
+A batch reply is resolved per alias (``errors[].path[0]``): each call is ``ok``, ``failed``
+(permanent), ``retry`` (safe to send again) or ``ambiguous`` (a create whose fate is unknown —
+never replayed; the sync engine re-reads and adopts by marker).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from kanbanger_daemon.errors import TransientError
+from kanbanger_daemon.github.failures import Failure, Reply
+from kanbanger_daemon.github.queries import MutationKind, alias, batched_mutation, variable
+
+
+@dataclass(frozen=True)
+class Call:
+    """One aliased mutation: the caller's key for it and its input object."""
+
+    key: str
+    input: dict[str, Any]
+
+
+class CallState(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    RETRY = "retry"
+    AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    call: Call
+    state: CallState
+    item_id: str | None = None
+    content_id: str | None = None
+    failure: Failure | None = None
+
+
+def build_batch(kind: MutationKind, calls: list[Call]) -> tuple[str, dict[str, Any]]:
+    """The document and its variables for ``calls`` (aliases m0…, variables $i0…)."""
+    document = batched_mutation(kind, len(calls))
+    variables = {variable(i): call.input for i, call in enumerate(calls)}
+    return document, variables
+
+
+def _ids(payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(item id, content id) from any of the payload shapes in ``queries``."""
+    for key in ("projectItem", "projectV2Item", "item"):
+        node = payload.get(key)
+        if isinstance(node, dict):
+            content = node.get("content")
+            content_id = content.get("id") if isinstance(content, dict) else None
+            return node.get("id"), content_id
+    draft = payload.get("draftIssue")
+    if isinstance(draft, dict):
+        return None, draft.get("id")
+    items = payload.get("items")
+    if isinstance(items, dict):
+        nodes = items.get("nodes") or []
+        first = nodes[0] if nodes and isinstance(nodes[0], dict) else {}
+        return first.get("id"), None
+    return None, None
+
+
+def _from_failure(kind: MutationKind, call: Call, failure: Failure) -> CallOutcome:
+    if not failure.retryable:
+        return CallOutcome(call, CallState.FAILED, failure=failure)
+    if failure.maybe_applied and kind.creates_content:
+        return CallOutcome(call, CallState.AMBIGUOUS, failure=failure)
+    return CallOutcome(call, CallState.RETRY, failure=failure)
+
+
+def resolve_batch(kind: MutationKind, calls: list[Call], reply: Reply) -> list[CallOutcome]:
+    """What happened to each call of a batch, from the (classified) reply."""
+    outcomes: list[CallOutcome] = []
+    data = reply.data or {}
+    for index, call in enumerate(calls):
+        name = alias(index)
+        payload = data.get(name)
+        if isinstance(payload, dict):
+            item_id, content_id = _ids(payload)
+            outcomes.append(CallOutcome(call, CallState.OK, item_id, content_id))
+        elif name in reply.field_errors:
+            outcomes.append(_from_failure(kind, call, reply.field_errors[name]))
+        elif reply.failure is not None:
+            outcomes.append(_from_failure(kind, call, reply.failure))
+        else:
+            # null without an error: GitHub did something unexpected; assume it may have run.
+            unexplained = Failure(
+                TransientError(f"GitHub returned no result for {kind.field} ({name})"),
+                maybe_applied=True,
+            )
+            outcomes.append(_from_failure(kind, call, unexplained))
+    return outcomes
+
+
+class BatchSizer:
+    """Current document sizes: halved after a timeout or 502, regrown slowly after successes."""
+
+    GROW_AFTER = 8  # consecutive clean documents before doubling again
+
+    def __init__(self, create_size: int, other_size: int) -> None:
+        self._max = {True: create_size, False: other_size}
+        self._size = dict(self._max)
+        self._clean = {True: 0, False: 0}
+
+    def size(self, kind: MutationKind) -> int:
+        return self._size[kind.creates_content]
+
+    def shrink(self, kind: MutationKind) -> int:
+        key = kind.creates_content
+        self._size[key] = max(1, self._size[key] // 2)
+        self._clean[key] = 0
+        return self._size[key]
+
+    def note_clean(self, kind: MutationKind) -> None:
+        key = kind.creates_content
+        self._clean[key] += 1
+        if self._clean[key] >= self.GROW_AFTER and self._size[key] < self._max[key]:
+            self._size[key] = min(self._max[key], self._size[key] * 2)
+            self._clean[key] = 0

@@ -1,0 +1,550 @@
+"""The GitHub Projects V2 client: preflight, discovery, paged listing, batched paced mutations.
+
+Every request goes through ``_request``: the pacer grants a slot (one request at a time, spacing,
+budgets, pauses), ``failures`` classifies the reply, tenacity retries what is safe to retry.
+Mutation batches are then resolved alias by alias (``batching``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
+from typing import Any, cast
+
+import httpx
+import structlog
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
+
+from kanbanger_daemon.errors import (
+    AmbiguousMutationError,
+    GraphQLValidationError,
+    NotFoundError,
+    PermanentError,
+    RateLimitError,
+    SecondaryRateLimitError,
+    register_secret,
+)
+from kanbanger_daemon.github import queries
+from kanbanger_daemon.github.batching import BatchSizer, Call, CallState, build_batch, resolve_batch
+from kanbanger_daemon.github.discovery import parse_items_page, parse_project, split_repo
+from kanbanger_daemon.github.failures import (
+    Failure,
+    Reply,
+    check_scopes,
+    classify_response,
+    classify_transport_error,
+    token_kind,
+)
+from kanbanger_daemon.github.options import (
+    lost_options,
+    missing_option_names,
+    normalise,
+    option_inputs,
+)
+from kanbanger_daemon.github.pacing import Pacer, PacingConfig
+from kanbanger_daemon.models.remote import (
+    ClientStats,
+    DraftSpec,
+    MutationResult,
+    Preflight,
+    ProjectInfo,
+    RemoteItem,
+    StatusField,
+    StatusOption,
+)
+
+DEFAULT_URL = "https://api.github.com/graphql"
+log = structlog.get_logger(__name__)
+
+
+def _query_failure(reply: Reply) -> Failure | None:
+    """For a query, any error counts, except a NOT_FOUND the parser explains better."""
+    if reply.failure is not None:
+        return reply.failure
+    for failure in reply.field_errors.values():
+        if not isinstance(failure.error, NotFoundError):
+            return failure
+    return None
+
+
+class GitHubClient:
+    """Async client for one token and endpoint. Use ``async with`` or call ``aclose()``."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        url: str = DEFAULT_URL,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+        pacing: PacingConfig | None = None,
+        max_attempts: int = 8,
+    ) -> None:
+        register_secret(token)
+        self._token_kind = token_kind(token)
+        self._url = url
+        self._timeout = timeout
+        self._wall_clock = wall_clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._config = pacing or PacingConfig()
+        self._max_attempts = max(1, max_attempts)
+        self._pacer = Pacer(self._config, clock=clock, wall_clock=wall_clock, sleep=sleep)
+        self._sizer = BatchSizer(self._config.max_create_batch, self._config.other_batch_size)
+        self._stats = ClientStats()
+        self._projects: dict[tuple[str, int, str], ProjectInfo] = {}
+        # The token lives only in this header (httpx masks it in reprs).
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={
+                "Authorization": f"bearer {token}",
+                "Accept": "application/json",
+                "User-Agent": "kanbanger-daemon",
+            },
+        )
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(url={self._url!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> GitHubClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    @property
+    def pacing(self) -> PacingConfig:
+        return self._config
+
+    @property
+    def stats(self) -> ClientStats:
+        snapshot = self._stats.model_copy(deep=True)
+        snapshot.paused_until = self._pacer.paused_until_wall
+        return snapshot
+
+    # --- one request ------------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> float:
+        """Jittered exponential back-off (equal jitter) for transient faults."""
+        exponent = max(0, attempt - 1)
+        base = min(self._config.retry_max, self._config.retry_base * 2.0**exponent)
+        return float(base * (0.5 + 0.5 * self._rng.random()))
+
+    def _tenacity_wait(self, state: RetryCallState) -> float:
+        reply = cast(Reply, state.outcome.result()) if state.outcome else None
+        failure = reply.failure if reply else None
+        if failure and isinstance(failure.error, RateLimitError | SecondaryRateLimitError):
+            return 0.0  # the pacer already holds every request until the pause ends
+        return self._backoff(state.attempt_number)
+
+    def _observe(self, reply: Reply) -> None:
+        """Record rate-limit headers and start the pauses a reply asks for."""
+        limit = reply.rate_limit
+        if limit is not None:
+            self._stats.rate_limit_remaining = limit.remaining
+            self._stats.rate_limit_reset = limit.reset_at
+        failures = [reply.failure, *reply.field_errors.values()]
+        errors = [f.error for f in failures if f is not None]
+        primary = next((e for e in errors if isinstance(e, RateLimitError)), None)
+        secondary = next((e for e in errors if isinstance(e, SecondaryRateLimitError)), None)
+        if primary is not None:
+            waited = self._pacer.pause_for_primary(primary.reset_at)
+            log.warning("github.rate_limit.primary", pause_s=round(waited, 1))
+        elif limit is not None and limit.remaining == 0:
+            waited = self._pacer.pause_for_primary(limit.reset_at)
+            log.warning("github.rate_limit.spent", pause_s=round(waited, 1))
+        if secondary is not None:
+            waited = self._pacer.pause_for_secondary(secondary.retry_after)
+            log.warning("github.rate_limit.secondary", pause_s=round(waited, 1))
+        elif reply.failure is None:
+            self._pacer.note_success()
+
+    async def _send_once(
+        self,
+        document: str,
+        variables: dict[str, Any],
+        *,
+        mutation: str | None,
+        calls: int,
+        creates: int,
+    ) -> Reply:
+        async with self._pacer.slot(mutation=mutation is not None, creates=creates):
+            self._stats.http_requests += 1
+            if mutation is not None:
+                self._stats.mutations += calls
+                self._stats.creates += creates
+                by_name = self._stats.mutations_by_name
+                by_name[mutation] = by_name.get(mutation, 0) + calls
+            try:
+                response = await self._http.post(
+                    self._url, json={"query": document, "variables": variables}
+                )
+            except httpx.TransportError as exc:
+                reply = Reply(None, failure=classify_transport_error(exc, timeout=self._timeout))
+            else:
+                reply = classify_response(
+                    response.status_code,
+                    response.headers,
+                    response.content,
+                    wall_now=self._wall_clock(),
+                )
+            self._observe(reply)
+            return reply
+
+    async def _request(
+        self,
+        document: str,
+        variables: dict[str, Any],
+        *,
+        should_retry: Callable[[Reply], bool],
+        mutation: str | None = None,
+        calls: int = 0,
+        creates: int = 0,
+    ) -> Reply:
+        """Send one document, retrying (tenacity) while ``should_retry`` says it is safe."""
+        self._stats.documents += 1
+        if mutation is None:
+            self._stats.query_documents += 1
+        else:
+            self._stats.mutation_documents += 1
+
+        def before_sleep(state: RetryCallState) -> None:
+            self._stats.retries += 1
+            reply = cast(Reply, state.outcome.result()) if state.outcome else None
+            error = reply.failure.error if reply and reply.failure else None
+            log.info("github.retry", attempt=state.attempt_number, error=str(error))
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._max_attempts),
+            wait=self._tenacity_wait,
+            retry=retry_if_result(should_retry),
+            sleep=self._sleep,
+            before_sleep=before_sleep,
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+        )
+        reply: Reply = await retrying(
+            self._send_once, document, variables, mutation=mutation, calls=calls, creates=creates
+        )
+        return reply
+
+    async def _query(
+        self, document: str, variables: dict[str, Any], *, shrinkable: bool = False
+    ) -> Reply:
+        def should_retry(reply: Reply) -> bool:
+            failure = _query_failure(reply)
+            if failure is None or not failure.retryable:
+                return False
+            return not (failure.shrink and shrinkable)
+
+        return await self._request(document, variables, should_retry=should_retry)
+
+    # --- preflight and discovery ------------------------------------------------------------
+
+    async def preflight(self) -> Preflight:
+        """Who the token is and whether it may manage projects (ScopeError/AuthError if not)."""
+        reply = await self._query(queries.PREFLIGHT, {})
+        failure = _query_failure(reply)
+        if failure is not None:
+            raise failure.error
+        problem = check_scopes(self._token_kind, reply.scopes)
+        if problem is not None:
+            raise problem
+        data = reply.data or {}
+        viewer = data.get("viewer") or {}
+        return Preflight(
+            login=str(viewer.get("login") or ""),
+            scopes=reply.scopes or (),
+            token_kind=self._token_kind,
+            rate_limit=reply.rate_limit,
+        )
+
+    async def discover(
+        self,
+        repo: str,
+        project_number: int,
+        *,
+        status_field: str = "Status",
+        refresh: bool = False,
+    ) -> ProjectInfo:
+        """Repository → project by number → its Status field and options. Cached."""
+        key = (repo.strip().lower(), project_number, normalise(status_field))
+        if not refresh and key in self._projects:
+            return self._projects[key]
+        owner, name = split_repo(repo)
+        reply = await self._query(
+            queries.DISCOVERY, {"owner": owner, "name": name, "number": project_number}
+        )
+        failure = _query_failure(reply)
+        if failure is not None:
+            raise failure.error
+        project = parse_project(reply.data or {}, repo, project_number, status_field)
+        self._projects[key] = project
+        return project
+
+    async def list_items(
+        self, project_id: str, *, status_field: str = "Status"
+    ) -> list[RemoteItem]:
+        """Every item (archived ones flagged), pages of 100; 50 then 25 after timeouts/502."""
+        page_size = self._config.page_size
+        after: str | None = None
+        items: list[RemoteItem] = []
+        while True:
+            variables = {
+                "projectId": project_id,
+                "first": page_size,
+                "after": after,
+                "statusField": status_field,
+            }
+            shrinkable = page_size > self._config.min_page_size
+            reply = await self._query(queries.ITEMS_PAGE, variables, shrinkable=shrinkable)
+            failure = _query_failure(reply)
+            if failure is not None:
+                if failure.shrink and shrinkable:
+                    page_size = max(self._config.min_page_size, page_size // 2)
+                    log.info("github.page.shrink", page_size=page_size)
+                    continue
+                raise failure.error
+            page, has_next, cursor = parse_items_page(reply.data or {}, project_id)
+            items.extend(page)
+            if not has_next or cursor is None:
+                return items
+            after = cursor
+
+    # --- mutations --------------------------------------------------------------------------
+
+    async def _send_batch(
+        self, kind: queries.MutationKind, chunk: list[Call]
+    ) -> tuple[Reply, bool]:
+        """One batch document; returns (reply, retries exhausted)."""
+        document, variables = build_batch(kind, chunk)
+
+        def should_retry(reply: Reply) -> bool:
+            failure = reply.failure
+            if failure is None or not failure.retryable:
+                return False
+            if failure.maybe_applied and kind.creates_content:
+                return False  # never replay a create blindly
+            if failure.shrink and len(chunk) > 1:
+                return False  # let the caller split the batch
+            data = reply.data or {}
+            return not any(isinstance(v, dict) for v in data.values())
+
+        creates = len(chunk) if kind.creates_content else 0
+        reply = await self._request(
+            document,
+            variables,
+            should_retry=should_retry,
+            mutation=kind.field,
+            calls=len(chunk),
+            creates=creates,
+        )
+        return reply, should_retry(reply)
+
+    async def _mutate(
+        self, kind: queries.MutationKind, calls: Sequence[Call]
+    ) -> list[MutationResult]:
+        """Send ``calls`` in batches; one result per call, in order."""
+        results: list[MutationResult | None] = [None] * len(calls)
+        attempts = [0] * len(calls)
+        pending: deque[int] = deque(range(len(calls)))
+        while pending:
+            indices = [pending.popleft() for _ in range(min(self._sizer.size(kind), len(pending)))]
+            chunk = [calls[i] for i in indices]
+            reply, exhausted = await self._send_batch(kind, chunk)
+            if reply.failure is not None and reply.failure.shrink:
+                size = self._sizer.shrink(kind)
+                log.info("github.batch.shrink", mutation=kind.field, size=size)
+            elif reply.failure is None and not reply.field_errors:
+                self._sizer.note_clean(kind)
+            retry: list[int] = []
+            for index, outcome in zip(indices, resolve_batch(kind, chunk, reply), strict=True):
+                attempts[index] += 1
+                key = calls[index].key
+                error = outcome.failure.error if outcome.failure else None
+                if outcome.state is CallState.OK:
+                    results[index] = MutationResult(
+                        key=key, ok=True, item_id=outcome.item_id, content_id=outcome.content_id
+                    )
+                elif outcome.state is CallState.AMBIGUOUS:
+                    results[index] = MutationResult(
+                        key=key,
+                        ok=False,
+                        ambiguous=True,
+                        error=AmbiguousMutationError(
+                            f"{kind.field} may or may not have happened ({error}); re-read the "
+                            "project and adopt by marker before creating again"
+                        ),
+                    )
+                elif (
+                    outcome.state is CallState.RETRY
+                    and not exhausted
+                    and (attempts[index] < self._max_attempts)
+                ):
+                    retry.append(index)
+                else:
+                    results[index] = MutationResult(key=key, ok=False, error=error)
+            pending.extendleft(reversed(retry))  # retried calls keep their place in the order
+            if retry:
+                self._stats.retries += len(retry)
+                worst = max(attempts[i] for i in retry)
+                failure = reply.failure or next(iter(reply.field_errors.values()), None)
+                limited = failure is not None and isinstance(
+                    failure.error, RateLimitError | SecondaryRateLimitError
+                )
+                if not limited:  # rate limits: the pacer already pauses everything
+                    await self._sleep(self._backoff(worst))
+        return [r for r in results if r is not None]
+
+    async def create_drafts(
+        self, project_id: str, drafts: Sequence[DraftSpec]
+    ) -> list[MutationResult]:
+        """Add draft issues; ``key`` of each result is the DraftSpec's key."""
+        calls = [
+            Call(d.key, {"projectId": project_id, "title": d.title, "body": d.body}) for d in drafts
+        ]
+        return await self._mutate(queries.ADD_DRAFT, calls)
+
+    async def set_statuses(
+        self, project_id: str, field_id: str, changes: Sequence[tuple[str, str]]
+    ) -> list[MutationResult]:
+        """Set the Status of items: (item_id, option_id). Result keys are item ids."""
+        calls = [
+            Call(
+                item_id,
+                {
+                    "projectId": project_id,
+                    "itemId": item_id,
+                    "fieldId": field_id,
+                    "value": {"singleSelectOptionId": option_id},
+                },
+            )
+            for item_id, option_id in changes
+        ]
+        return await self._mutate(queries.SET_FIELD_VALUE, calls)
+
+    async def update_drafts(self, changes: Sequence[tuple[str, str, str]]) -> list[MutationResult]:
+        """Retitle/rewrite drafts: (draft_issue_id, title, body). Result keys are draft ids."""
+        calls = [
+            Call(draft_id, {"draftIssueId": draft_id, "title": title, "body": body})
+            for draft_id, title, body in changes
+        ]
+        return await self._mutate(queries.UPDATE_DRAFT, calls)
+
+    async def archive_items(self, project_id: str, item_ids: Sequence[str]) -> list[MutationResult]:
+        calls = [Call(i, {"projectId": project_id, "itemId": i}) for i in item_ids]
+        return await self._mutate(queries.ARCHIVE_ITEM, calls)
+
+    async def unarchive_items(
+        self, project_id: str, item_ids: Sequence[str]
+    ) -> list[MutationResult]:
+        calls = [Call(i, {"projectId": project_id, "itemId": i}) for i in item_ids]
+        return await self._mutate(queries.UNARCHIVE_ITEM, calls)
+
+    async def move_items(
+        self, project_id: str, moves: Sequence[tuple[str, str | None]]
+    ) -> list[MutationResult]:
+        """Place items: (item_id, after_id); after_id None puts the item first. Sent in order."""
+        calls = [
+            Call(item_id, {"projectId": project_id, "itemId": item_id, "afterId": after_id})
+            for item_id, after_id in moves
+        ]
+        return await self._mutate(queries.MOVE_ITEM, calls)
+
+    # --- status options ---------------------------------------------------------------------
+
+    async def ensure_status_options(
+        self, project: ProjectInfo, wanted: Sequence[str]
+    ) -> ProjectInfo:
+        """Add missing Status options, keeping every existing option (and card value) intact."""
+        field = project.status_field
+        missing = missing_option_names(wanted, field.options)
+        if not missing:
+            return project
+        before = await self.list_items(project.project_id, status_field=field.name)
+        had = {i.item_id: i.status_option_id for i in before if i.status_option_id}
+        call = Call(
+            field.id,
+            {
+                "fieldId": field.id,
+                "singleSelectOptions": option_inputs(field.options, missing),
+            },
+        )
+        reply, _ = await self._send_batch(queries.UPDATE_FIELD, [call])
+        outcome = resolve_batch(queries.UPDATE_FIELD, [call], reply)[0]
+        if outcome.state is not CallState.OK:
+            error = outcome.failure.error if outcome.failure else None
+            if isinstance(error, GraphQLValidationError):
+                raise PermanentError(
+                    "GitHub did not accept the Status options with their ids, so adding "
+                    f"{', '.join(missing)} could wipe every card's Status; nothing was changed: "
+                    f"add them on github.com ({error})."
+                )
+            raise error or PermanentError(f"Adding Status options {missing} failed")
+        payload = (reply.data or {}).get("m0") or {}
+        raw = (payload.get("projectV2Field") or {}).get("options") or []
+        after_options = tuple(
+            StatusOption(
+                id=str(o["id"]),
+                name=str(o["name"]),
+                color=str(o.get("color") or "GRAY"),
+                description=str(o.get("description") or ""),
+            )
+            for o in raw
+            if isinstance(o, dict)
+        )
+        lost_ids = lost_options(field.options, after_options)
+        items = await self.list_items(project.project_id, status_field=field.name)
+        now = {i.item_id: i.status_option_id for i in items}
+        lost_cards = [item for item, option in had.items() if now.get(item) != option]
+        updated = project.model_copy(
+            update={
+                "status_field": StatusField(id=field.id, name=field.name, options=after_options)
+            }
+        )
+        self._projects[(project.repo.lower(), project.number, normalise(field.name))] = updated
+        if lost_ids or lost_cards:
+            restored = await self._restore_statuses(updated, had, field.options, lost_cards)
+            raise PermanentError(
+                f"GitHub did not keep the existing Status option ids while adding "
+                f"{', '.join(missing)}: {len(lost_cards)} cards lost their Status, {restored} "
+                "were restored by option name; add options on github.com instead."
+            )
+        log.info("github.status_options.added", options=missing)
+        return updated
+
+    async def _restore_statuses(
+        self,
+        project: ProjectInfo,
+        had: dict[str, str],
+        old: Sequence[StatusOption],
+        lost_cards: Sequence[str],
+    ) -> int:
+        """Best effort: give each card back an option with the name it had."""
+        old_names = {o.id: normalise(o.name) for o in old}
+        new_by_name = {normalise(o.name): o.id for o in project.status_field.options}
+        changes = [
+            (item, new_by_name[old_names[had[item]]])
+            for item in lost_cards
+            if had[item] in old_names and old_names[had[item]] in new_by_name
+        ]
+        if not changes:
+            return 0
+        results = await self.set_statuses(project.project_id, project.status_field.id, changes)
+        return sum(r.ok for r in results)

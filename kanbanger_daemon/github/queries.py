@@ -1,0 +1,124 @@
+"""Every GraphQL document the client can send: constants, or built from constants by a function.
+
+All inputs travel as variables (never interpolated into the text), so a title can hold any
+character and GitHub caches one document shape per batch size. ``all_documents()`` lists every
+variant, so a test can validate each against GitHub's published schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+RATE_LIMIT_SELECTION = "rateLimit { limit remaining resetAt cost }"
+
+PREFLIGHT = "query Preflight { viewer { login } " + RATE_LIMIT_SELECTION + " }"
+
+DISCOVERY = (
+    "query Discover($owner: String!, $name: String!, $number: Int!) {"
+    " repository(owner: $owner, name: $name) { id nameWithOwner"
+    " projectsV2(first: 20) { nodes { id number title } }"
+    " projectV2(number: $number) { id number title"
+    " fields(first: 50) { nodes {"
+    " ... on ProjectV2SingleSelectField { id name dataType options { id name color description } }"
+    " ... on ProjectV2Field { id name dataType } } } } } " + RATE_LIMIT_SELECTION + " }"
+)
+
+ITEMS_PAGE = (
+    "query Items($projectId: ID!, $first: Int!, $after: String, $statusField: String!) {"
+    " node(id: $projectId) { ... on ProjectV2 { items(first: $first, after: $after) {"
+    " pageInfo { hasNextPage endCursor }"
+    " nodes { id isArchived type"
+    " content { ... on DraftIssue { id title body } }"
+    " fieldValueByName(name: $statusField) {"
+    " ... on ProjectV2ItemFieldSingleSelectValue { optionId name } } } } } } "
+    + RATE_LIMIT_SELECTION
+    + " }"
+)
+
+
+@dataclass(frozen=True)
+class MutationKind:
+    """One mutation field: how to call it, what to select, and whether replaying it is safe."""
+
+    field: str
+    input_type: str
+    selection: str
+    creates_content: bool = False  # counts against the creation budget; never replayed blindly
+
+
+ADD_DRAFT = MutationKind(
+    "addProjectV2DraftIssue",
+    "AddProjectV2DraftIssueInput",
+    "projectItem { id content { ... on DraftIssue { id } } }",
+    creates_content=True,
+)
+SET_FIELD_VALUE = MutationKind(
+    "updateProjectV2ItemFieldValue", "UpdateProjectV2ItemFieldValueInput", "projectV2Item { id }"
+)
+UPDATE_DRAFT = MutationKind(
+    "updateProjectV2DraftIssue", "UpdateProjectV2DraftIssueInput", "draftIssue { id title }"
+)
+ARCHIVE_ITEM = MutationKind("archiveProjectV2Item", "ArchiveProjectV2ItemInput", "item { id }")
+UNARCHIVE_ITEM = MutationKind(
+    "unarchiveProjectV2Item", "UnarchiveProjectV2ItemInput", "item { id }"
+)
+MOVE_ITEM = MutationKind(
+    "updateProjectV2ItemPosition",
+    "UpdateProjectV2ItemPositionInput",
+    "items(first: 1) { nodes { id } }",
+)
+UPDATE_FIELD = MutationKind(
+    "updateProjectV2Field",
+    "UpdateProjectV2FieldInput",
+    "projectV2Field { ... on ProjectV2SingleSelectField {"
+    " id options { id name color description } } }",
+)
+CREATE_STATUS_UPDATE = MutationKind(
+    "createProjectV2StatusUpdate",
+    "CreateProjectV2StatusUpdateInput",
+    "statusUpdate { id status body }",
+)
+
+BATCHABLE_KINDS: tuple[MutationKind, ...] = (
+    ADD_DRAFT,
+    SET_FIELD_VALUE,
+    UPDATE_DRAFT,
+    ARCHIVE_ITEM,
+    UNARCHIVE_ITEM,
+    MOVE_ITEM,
+)
+SINGLE_KINDS: tuple[MutationKind, ...] = (UPDATE_FIELD, CREATE_STATUS_UPDATE)
+
+
+def alias(index: int) -> str:
+    return f"m{index}"
+
+
+def variable(index: int) -> str:
+    return f"i{index}"
+
+
+def batched_mutation(kind: MutationKind, count: int) -> str:
+    """``count`` aliased calls of ``kind`` (``m0``…), each with its own input (``$i0``…)."""
+    if count < 1:
+        raise ValueError("a mutation document needs at least one call")
+    params = ", ".join(f"${variable(i)}: {kind.input_type}!" for i in range(count))
+    calls = " ".join(
+        f"{alias(i)}: {kind.field}(input: ${variable(i)}) {{ {kind.selection} }}"
+        for i in range(count)
+    )
+    return f"mutation({params}) {{ {calls} }}"
+
+
+def all_documents(max_create_batch: int = 25, max_other_batch: int = 50) -> Iterator[str]:
+    """Every document the client can send with batches up to the given sizes."""
+    yield PREFLIGHT
+    yield DISCOVERY
+    yield ITEMS_PAGE
+    for kind in BATCHABLE_KINDS:
+        limit = max_create_batch if kind.creates_content else max_other_batch
+        for count in range(1, limit + 1):
+            yield batched_mutation(kind, count)
+    for kind in SINGLE_KINDS:
+        yield batched_mutation(kind, 1)
