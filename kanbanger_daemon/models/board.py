@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kanbanger_daemon.models.spec import Progress, Spec
+
 
 class ColumnKind(StrEnum):
     """Column roles, matched from headings the way kanbanger does (by substring)."""
@@ -40,12 +42,17 @@ class BoardLine(BaseModel):
 
 
 class Card(BaseModel):
-    """A task line ``*   [ ] text`` in a column."""
+    """A task line ``*   [ ] text`` in a column.
+
+    ``text`` is what kanbanger calls the title (the text after the checkbox, stripped);
+    ``line_index`` points into ``Board.lines``.
+    """
 
     text: str
     checked: bool = False
     column: str = ""
     column_kind: ColumnKind = ColumnKind.OTHER
+    line_index: int = -1
 
 
 class Board(BaseModel):
@@ -63,3 +70,15 @@ class BoardOptions(BaseModel):
     layout: Layout = Layout.PER_SPEC
     add_preparatory_tasks: bool = False
     add_validation_tasks: bool = False
+
+
+class SpecInput(BaseModel):
+    """One SPEC and its progress log (None: no log yet), as ``plan_board`` consumes them.
+
+    ``name`` is the SPEC name used as card prefix on the single root board (``[name] Task 1: …``);
+    None means the spec's descriptor.
+    """
+
+    spec: Spec
+    progress: Progress | None = None
+    name: str | None = None

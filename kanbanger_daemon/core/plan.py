@@ -1,0 +1,277 @@
+"""``plan_board``: the board a SPEC and its progress call for, as a minimal edit of the current one.
+
+Rules (DESIGN.md §5), in the words a user would use:
+
+- Generated cards are task cards ``Task 1: Data Collection (SPEC: spec_analysis.md)``; on the
+  single root board they start with the SPEC name: ``[analysis] Task 1: …``.
+- A card is moved only when progress says where it belongs:
+  pending / no progress → stays where it is (a new one enters TODO, in SPEC order);
+  in_progress → DOING; completed → DONE and checked, or REVIEW (unchecked) when the board has a
+  REVIEW column — once a person moves it on to DONE it stays there (the approval gate);
+  blocked, or failed → DOING with ``[BLOCKED]`` (failed after every backup also gets
+  ``(backups exhausted)``), or the BLOCKED column under the execution-state mapping (created if
+  missing) or whenever the board already has a BLOCKED column;
+  skipped → DONE, left unchecked, with ``[SKIPPED]``: nothing is left to do, but it was not done.
+- ``(used Backup #n)`` is appended when progress says a backup was used (task level, else the
+  highest backup any of its steps used).
+- A generated card whose task left the SPEC leaves the board; a renamed task keeps its card and
+  its place (identity is SPEC file + task id, see ``core.cards``); duplicates of a generated card
+  are removed (first one kept).
+- Hand-written cards (no identity, or the identity of a SPEC that is not an input here) are never
+  removed, rewritten or moved. Every other line (comments, blank lines, unknown text, line
+  endings, BOM, missing final newline) is kept; the only blank lines we add or drop are the ones
+  that keep a column we filled or emptied readable.
+- A card placed in a column goes after the generated card just before it in SPEC order if that
+  card is in the column, else before the first later one, else at the bottom of the column.
+- Mappings: sequential (default) as above. Hierarchical: every task is a parent followed by its
+  step cards (``Step 1.2: …``, placed by the step's own progress), and a SPEC with SPECLets gets
+  a ``SPECLet n: …`` parent card before its tasks, whose column follows its tasks (all done →
+  done, any blocked → blocked, any started → DOING) and which waits in BACKLOG marked
+  ``[WAITING on …]`` while a SPECLet it depends on is not complete. Execution-state: like
+  sequential, but blocked work goes to a BLOCKED column. ``include_steps`` adds step cards under
+  their task with any mapping.
+
+Running the planner on its own output changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kanbanger_daemon.core.board import (
+    board_cards,
+    card_line,
+    column_kind,
+    heading_name,
+    new_board,
+    reclassify,
+    render_board,
+)
+from kanbanger_daemon.core.cards import Wanted, card_identity, wanted_cards
+from kanbanger_daemon.models.board import (
+    Board,
+    BoardLine,
+    BoardOptions,
+    ColumnKind,
+    ColumnMapping,
+    SpecInput,
+)
+
+# Where a missing column is created, relative to the others.
+_COLUMN_RANK = {
+    ColumnKind.BACKLOG: 0,
+    ColumnKind.TODO: 1,
+    ColumnKind.DOING: 2,
+    ColumnKind.BLOCKED: 3,
+    ColumnKind.REVIEW: 4,
+    ColumnKind.DONE: 5,
+}
+
+
+def _is_blank(line: BoardLine) -> bool:
+    return not line.text.strip()
+
+
+def _dominant_eol(lines: Sequence[BoardLine]) -> str:
+    counts = Counter(line.eol for line in lines if line.eol)
+    return counts.most_common(1)[0][0] if counts else "\n"
+
+
+def _rewrite_card(raw: str, text: str, checked: bool | None) -> str:
+    """Replace a card line's text (and checkbox) keeping its own spacing and indentation."""
+    lead = raw[: len(raw) - len(raw.lstrip())]
+    trail = raw[len(raw.rstrip()) :]
+    body = raw.strip()  # "*<ws>[c]<ws>text"
+    box = body.index("[")
+    after_box = body[box + 3 :]
+    gap = after_box[: len(after_box) - len(after_box.lstrip())]
+    mark = body[box + 1]
+    if checked is not None and (mark.lower() == "x") != checked:
+        mark = "x" if checked else " "
+    return f"{lead}{body[: box + 1]}{mark}]{gap}{text}{trail}"
+
+
+@dataclass
+class _Editor:
+    """Lines being edited, with the identity of every generated card line kept alongside."""
+
+    lines: list[BoardLine]
+    idents: list[str | None]
+    eol: str
+
+    def columns(self) -> list[tuple[ColumnKind, int, int]]:
+        """``(kind, heading index, end index)`` of every column."""
+        heads = [i for i, line in enumerate(self.lines) if line.kind == "heading"]
+        ends = [*heads[1:], len(self.lines)]
+        return [
+            (column_kind(heading_name(self.lines[h].text) or ""), h, e)
+            for h, e in zip(heads, ends, strict=True)
+        ]
+
+    def column_of(self, index: int) -> ColumnKind:
+        for kind, head, end in self.columns():
+            if head < index < end:
+                return kind
+        return ColumnKind.OTHER
+
+    def find(self, identity: str) -> int | None:
+        try:
+            return self.idents.index(identity)
+        except ValueError:
+            return None
+
+    def insert(self, index: int, line: BoardLine, identity: str | None = None) -> None:
+        self.lines.insert(index, line)
+        self.idents.insert(index, identity)
+
+    def remove(self, index: int) -> None:
+        del self.lines[index]
+        del self.idents[index]
+        # Removing the only card between two blank lines would leave a double blank line.
+        if 0 < index < len(self.lines) and _is_blank(self.lines[index - 1]) and _is_blank(
+            self.lines[index]
+        ):
+            del self.lines[index]
+            del self.idents[index]
+
+    def ensure_column(self, kind: ColumnKind) -> tuple[int, int]:
+        """The first column of ``kind``, created (``## KIND``) where it belongs if missing."""
+        for k, head, end in self.columns():
+            if k == kind:
+                return head, end
+        rank = _COLUMN_RANK.get(kind, len(_COLUMN_RANK))
+        later = [h for k, h, _ in self.columns() if _COLUMN_RANK.get(k, -1) > rank]
+        heading = BoardLine(text=f"## {kind.value}", eol=self.eol, kind="heading")
+        if later and later[0] > 0:  # just before the first column that comes after it
+            self.insert(later[0], BoardLine(text="", eol=self.eol))
+            self.insert(later[0], heading)
+        elif later:  # before a heading on the very first line, where a BOM may sit
+            self.insert(0, BoardLine(text="", eol=self.eol))
+            self.insert(0, heading)
+            self.insert(0, BoardLine(text="", eol=self.eol))
+        else:  # at the end
+            if self.lines and not _is_blank(self.lines[-1]):
+                self.insert(len(self.lines), BoardLine(text="", eol=self.eol))
+            self.insert(len(self.lines), heading)
+        return self.ensure_column(kind)
+
+    def place(self, kind: ColumnKind, text: str, checked: bool, identity: str,
+              order: dict[str, int]) -> None:
+        """Insert a generated card into the first column of ``kind`` at its SPEC-order place."""
+        head, end = self.ensure_column(kind)
+        mine = order[identity]
+        card_rows = [i for i in range(head + 1, end) if self.lines[i].kind == "card"]
+        before = [i for i in card_rows if order.get(self.idents[i] or "", mine) < mine]
+        after = [i for i in card_rows if order.get(self.idents[i] or "", mine) > mine]
+        line = BoardLine(text=card_line(text, checked=checked), eol=self.eol, kind="card")
+        if before:
+            at = max(before, key=lambda i: order[self.idents[i] or ""]) + 1
+        elif after:
+            at = after[0]
+        elif card_rows:
+            at = card_rows[-1] + 1
+        else:
+            at = head + 1
+            if at < end and _is_blank(self.lines[at]):
+                at += 1
+            elif at == len(self.lines):  # an empty last column: keep a blank under its heading
+                self.insert(at, BoardLine(text="", eol=self.eol))
+                at += 1
+            self.insert(at, line, identity)
+            nxt = at + 1
+            if nxt < len(self.lines) and self.lines[nxt].kind == "heading":
+                self.insert(nxt, BoardLine(text="", eol=self.eol))
+            return
+        self.insert(at, line, identity)
+
+
+def _fresh_board(current: Board | None, title: str) -> Board:
+    if current is None or not render_board(current).strip(" \t\r\n\ufeff"):
+        board = new_board(title)
+        if current is not None and current.bom:
+            board.bom = True
+        return board
+    return current.model_copy(deep=True)
+
+
+def _target(
+    want: Wanted, current: ColumnKind | None, *, has_review: bool, blocked_column: bool
+) -> ColumnKind | None:
+    """Where a generated card belongs now (None: where it is)."""
+    target = want.target
+    if target is ColumnKind.BLOCKED and not blocked_column:
+        return ColumnKind.DOING
+    if target is ColumnKind.DONE and want.review_gate and has_review:
+        return ColumnKind.DONE if current is ColumnKind.DONE else ColumnKind.REVIEW
+    return target
+
+
+def plan_board(
+    inputs: Sequence[SpecInput],
+    current: Board | None,
+    options: BoardOptions,
+    *,
+    title: str,
+) -> Board:
+    """The desired board: ``current`` with its generated cards brought in line with ``inputs``."""
+    board = _fresh_board(current, title)
+    wanted, namespaces = wanted_cards(inputs, options)
+    by_identity = {w.identity: w for w in wanted}
+    order = {w.identity: n for n, w in enumerate(wanted)}
+
+    idents: list[str | None] = [None] * len(board.lines)
+    for card in board_cards(board):
+        identity = card_identity(card.text)
+        if identity is not None and identity.split("#", 1)[0] in namespaces:
+            idents[card.line_index] = identity
+    final_newline = not board.lines or board.lines[-1].eol != ""
+    editor = _Editor(lines=board.lines, idents=idents, eol=_dominant_eol(board.lines))
+
+    # Generated cards that are no longer wanted, or duplicates, leave.
+    for row in reversed(range(len(editor.lines))):
+        identity = editor.idents[row]
+        if identity is None:
+            continue
+        if identity not in by_identity or editor.idents.index(identity) != row:
+            editor.remove(row)
+
+    kinds = {kind for kind, _, _ in editor.columns()}
+    has_review = ColumnKind.REVIEW in kinds
+    blocked_column = (
+        options.column_mapping is ColumnMapping.EXECUTION_STATE or ColumnKind.BLOCKED in kinds
+    )
+    for want in wanted:
+        index = editor.find(want.identity)
+        current_kind = editor.column_of(index) if index is not None else None
+        target = _target(
+            want, current_kind, has_review=has_review, blocked_column=blocked_column
+        )
+        checked = want.checked
+        if target is ColumnKind.REVIEW:
+            checked = False
+        if index is not None and (target is None or target == current_kind):
+            line = editor.lines[index]
+            line.text = _rewrite_card(line.text, want.text, checked)
+            continue
+        if index is not None:
+            editor.remove(index)
+        editor.place(
+            target or ColumnKind.TODO, want.text, bool(checked), want.identity, order
+        )
+
+    _fix_line_endings(editor.lines, final_newline=final_newline, eol=editor.eol)
+    return reclassify(board)
+
+
+def _fix_line_endings(lines: list[BoardLine], *, final_newline: bool, eol: str) -> None:
+    """Every line but the last ends with a newline; the last ends as the original file did."""
+    for line in lines[:-1]:
+        if not line.eol:
+            line.eol = eol
+    if lines:
+        if not final_newline:
+            lines[-1].eol = ""
+        elif not lines[-1].eol:
+            lines[-1].eol = eol
