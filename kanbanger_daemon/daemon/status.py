@@ -1,0 +1,238 @@
+"""The status file: published atomically by the daemon, judged by ``kanbanger-daemon status``.
+
+The daemon rewrites ``<root>/.kanbanger/status.json`` (mode 0600, temp file + rename, so a
+reader never sees half a document) whenever something changes and at least every heartbeat
+interval. The reader works from another process with nothing but ``json`` and ``os``: it
+answers in milliseconds whether the daemon is healthy, frozen (SIGSTOP: the heartbeat goes
+stale), crashed (its pid is gone) or was never started. Importing this module stays cheap on
+purpose — no pydantic, no watchdog — so the ``status`` command can answer within 0.5 s.
+
+Exit codes follow the LSB: 0 healthy, 150 running but degraded, 3 not running, 4 unknown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kanbanger_daemon.models.status import DaemonStatus
+
+STATUS_FILE = "status.json"
+EXIT_HEALTHY = 0
+EXIT_NOT_RUNNING = 3
+EXIT_UNKNOWN = 4
+EXIT_DEGRADED = 150
+_HEALTH_NAMES = {
+    EXIT_HEALTHY: "healthy",
+    EXIT_DEGRADED: "degraded",
+    EXIT_NOT_RUNNING: "not running",
+    EXIT_UNKNOWN: "unknown",
+}
+
+
+def status_path(root: Path) -> Path:
+    return root / ".kanbanger" / STATUS_FILE
+
+
+def stale_after_s(heartbeat_interval_s: float) -> float:
+    """How old a heartbeat may be before the daemon counts as wedged."""
+    return 3 * heartbeat_interval_s + 0.5
+
+
+# -- publishing ---------------------------------------------------------------------------
+class StatusPublisher:
+    """Writes the status document atomically with owner-only permissions."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = status_path(root)
+        self._tmp = self.path.with_name(f".{STATUS_FILE}.{os.getpid()}.tmp")
+
+    def publish(self, status: DaemonStatus) -> None:
+        self.write_bytes(status.model_dump_json(indent=1).encode("utf-8"))
+
+    def write_bytes(self, data: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # an older temp file may have had other permissions
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(self._tmp, self.path)
+
+    def discard_temp(self) -> None:
+        with contextlib.suppress(OSError):
+            self._tmp.unlink()
+
+
+# -- reading and judging ------------------------------------------------------------------
+@dataclass
+class StatusReport:
+    """The verdict of ``status``: an exit code, why, and the document when there is one."""
+
+    code: int
+    reasons: list[str] = field(default_factory=list)
+    status: dict[str, Any] | None = None
+    heartbeat_age_s: float | None = None
+
+    @property
+    def health(self) -> str:
+        return _HEALTH_NAMES.get(self.code, "unknown")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "health": self.health,
+            "exit_code": self.code,
+            "reasons": self.reasons,
+            "heartbeat_age_s": self.heartbeat_age_s,
+            "status": self.status,
+        }
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    return True
+
+
+def _lock_holder(root: Path) -> int | None:
+    try:
+        text = (root / ".kanbanger" / "daemon.lock").read_text("ascii", errors="replace")
+    except OSError:
+        return None
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+def read_status(root: Path, *, now: float | None = None) -> StatusReport:
+    """Judge the daemon serving ``root`` from its status file (never blocks on the daemon)."""
+    now = time.time() if now is None else now
+    holder = _lock_holder(root)
+    holder_alive = holder is not None and _pid_alive(holder)
+    try:
+        raw = status_path(root).read_bytes()
+    except FileNotFoundError:
+        if holder_alive:
+            why = f"pid {holder} holds the lock but has published no status yet"
+            return StatusReport(EXIT_UNKNOWN, [why])
+        return StatusReport(EXIT_NOT_RUNNING, ["no daemon has run in this workspace"])
+    except OSError as exc:
+        return StatusReport(EXIT_UNKNOWN, [f"cannot read {status_path(root)}: {exc.strerror}"])
+    try:
+        doc = json.loads(raw)
+        if not isinstance(doc, dict):
+            raise ValueError("not an object")
+        pid = int(doc["pid"])
+        heartbeat_at = float(doc["heartbeat_at"])
+        interval = float(doc["heartbeat_interval_s"])
+        state = str(doc.get("state", ""))
+    except (ValueError, KeyError, TypeError):
+        code = EXIT_UNKNOWN if holder_alive else EXIT_NOT_RUNNING
+        return StatusReport(code, ["the status file is unreadable"])
+    if state == "stopped" or not _pid_alive(pid):
+        reason = "stopped" if state == "stopped" else f"pid {pid} is gone (crashed or killed)"
+        return StatusReport(EXIT_NOT_RUNNING, [reason], doc)
+    age = now - heartbeat_at
+    reasons = _degradations(doc, now)
+    if age > stale_after_s(interval):
+        reasons.insert(0, f"heartbeat is stale ({age:.1f} s old): the daemon is frozen or wedged")
+    return StatusReport(EXIT_DEGRADED if reasons else EXIT_HEALTHY, reasons, doc, round(age, 3))
+
+
+def _degradations(doc: dict[str, Any], now: float) -> list[str]:
+    reasons: list[str] = []
+    observer = doc.get("observer") or {}
+    if doc.get("state") == "running" and not observer.get("alive", False):
+        reasons.append("the filesystem observer is not running")
+    if observer.get("degraded_reason"):
+        reasons.append(str(observer["degraded_reason"]))
+    github = doc.get("github") or {}
+    paused = github.get("paused_until")
+    if isinstance(paused, int | float) and paused > now:
+        reasons.append(f"GitHub paused by rate limits for {paused - now:.0f} s")
+    if github.get("last_error"):
+        reasons.append(f"GitHub: {github['last_error']}")
+    boards = doc.get("boards") or {}
+    failing = sorted(k for k, b in boards.items() if isinstance(b, dict) and b.get("last_error"))
+    if failing:
+        shown = ", ".join(failing[:5]) + (" …" if len(failing) > 5 else "")
+        reasons.append(f"{len(failing)} board(s) in error: {shown}")
+    return reasons
+
+
+# -- rendering ----------------------------------------------------------------------------
+def render_json(report: StatusReport) -> str:
+    return json.dumps(report.to_json(), indent=2, sort_keys=True)
+
+
+def _ago(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 90:
+        return f"{seconds:.1f} s ago"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"
+
+
+def render_table(report: StatusReport, *, now: float | None = None) -> str:
+    """A short human summary, then one line per board."""
+    now = time.time() if now is None else now
+    doc = report.status
+    lines: list[str] = []
+    if doc is None:
+        lines.append(f"kanbanger-daemon: {report.health}")
+    else:
+        up = now - float(doc.get("started_at", now))
+        lines.append(
+            f"kanbanger-daemon: {report.health} (pid {doc.get('pid')}, "
+            f"up {up:.0f} s, mode {doc.get('mode')}, {doc.get('state')})"
+        )
+        observer = doc.get("observer") or {}
+        lines.append(
+            f"  heartbeat {_ago(report.heartbeat_age_s)} · observer {observer.get('kind')} "
+            f"({'alive' if observer.get('alive') else 'DOWN'}, {observer.get('restarts', 0)} "
+            f"restarts) · {doc.get('reconciles_total', 0)} reconciles · "
+            f"{'idle' if doc.get('idle') else 'busy'}"
+        )
+        github = doc.get("github") or {}
+        if github.get("enabled"):
+            last = github.get("last_push_at")
+            lines.append(
+                f"  GitHub: last push {_ago(now - last if last else None)}, "
+                f"rate limit remaining {github.get('rate_limit_remaining', '-')}"
+            )
+        for note in doc.get("notes") or []:
+            lines.append(f"  note: {note}")
+    for reason in report.reasons:
+        lines.append(f"  ! {reason}")
+    boards = (doc or {}).get("boards") or {}
+    if boards:
+        width = max(5, *(len(k) for k in boards))
+        lines.append("")
+        lines.append(f"{'BOARD':<{width}}  {'LAST RECONCILE':<16}  {'RESULT':<7}  PENDING  ERROR")
+        for key in sorted(boards):
+            board = boards[key]
+            at = board.get("last_reconcile_at")
+            result = {True: "ok", False: "error", None: "-"}[board.get("last_ok")]
+            where = board.get("error_file") or ""
+            if where and board.get("error_line"):
+                where += f":{board['error_line']}"
+            error = f"{where} {board.get('last_error') or ''}".strip()
+            lines.append(
+                f"{key:<{width}}  {_ago(now - at if at else None):<16}  {result:<7}  "
+                f"{board.get('pending_events', 0):>7}  {error}"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,144 @@
+"""Start, check and rebuild the watchdog observer; fall back to polling when inotify runs out.
+
+``WatchSupervisor`` owns one observer at a time. ``ensure_running()`` is called every few
+seconds by the runtime: if the observer or one of its emitter threads died, it is rebuilt and
+the caller is told to rescan (events were lost while it was down).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+_log = logging.getLogger(__name__)
+
+INOTIFY_LIMIT_HINT = (
+    "inotify limits exhausted; watching by polling (slower). Raise them with: "
+    "sudo sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=1024"
+)
+_LIMIT_ERRNOS = frozenset({errno.ENOSPC, errno.EMFILE})
+
+ObserverFactory = Callable[[], BaseObserver]
+
+
+@dataclass(frozen=True)
+class WatchTarget:
+    path: Path
+    recursive: bool
+
+
+def is_inotify_limit_error(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in _LIMIT_ERRNOS
+
+
+class WatchSupervisor:
+    """Keeps one observer alive over ``targets`` and reports how it is watching."""
+
+    def __init__(
+        self,
+        targets: Callable[[], Sequence[WatchTarget]],
+        handler: FileSystemEventHandler,
+        *,
+        native_factory: ObserverFactory = Observer,
+        polling_factory: ObserverFactory = lambda: PollingObserver(timeout=1.0),
+    ) -> None:
+        self._targets = targets
+        self._handler = handler
+        self._native_factory = native_factory
+        self._polling_factory = polling_factory
+        self.observer: BaseObserver | None = None
+        self.kind = "none"
+        self.degraded_reason: str | None = None
+        self.restarts = 0
+        self._watched: set[WatchTarget] = set()
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start watching (blocking; run it in a thread). Falls back to polling on limits."""
+        try:
+            self.observer = self._start(self._native_factory)
+            self.kind = "native"
+            self.degraded_reason = None
+        except OSError as exc:
+            if not is_inotify_limit_error(exc):
+                raise
+            _log.warning("%s (%s)", INOTIFY_LIMIT_HINT, exc)
+            self.observer = self._start(self._polling_factory)
+            self.kind = "polling"
+            self.degraded_reason = INOTIFY_LIMIT_HINT
+
+    def _start(self, factory: ObserverFactory) -> BaseObserver:
+        observer = factory()
+        observer.daemon = True
+        self._watched = set()
+        try:
+            self._schedule_missing(observer)
+            observer.start()
+        except BaseException:
+            self._stop(observer)
+            raise
+        return observer
+
+    def _schedule_missing(self, observer: BaseObserver) -> bool:
+        """Watch targets that exist and are not watched yet; True if any was added."""
+        added = False
+        for target in self._targets():
+            if target in self._watched or not target.path.is_dir():
+                continue
+            observer.schedule(self._handler, str(target.path), recursive=target.recursive)
+            self._watched.add(target)
+            added = True
+        return added
+
+    @staticmethod
+    def _stop(observer: BaseObserver) -> None:
+        try:
+            observer.stop()
+            if observer.is_alive():
+                observer.join(timeout=5.0)
+        except Exception:
+            _log.debug("error while stopping an observer", exc_info=True)
+
+    def stop(self) -> None:
+        if self.observer is not None:
+            self._stop(self.observer)
+            self.observer = None
+        self.kind = "none"
+
+    # -- health -------------------------------------------------------------------------
+    def is_alive(self) -> bool:
+        observer = self.observer
+        if observer is None or not observer.is_alive():
+            return False
+        return all(emitter.is_alive() for emitter in observer.emitters)
+
+    def ensure_running(self) -> bool:
+        """Rebuild a dead observer, watch targets that appeared. True: events may have been
+        missed, so the caller must rescan. Blocking; run it in a thread."""
+        if self.is_alive():
+            assert self.observer is not None
+            try:
+                return self._schedule_missing(self.observer)
+            except OSError as exc:
+                if not is_inotify_limit_error(exc):
+                    raise
+                # A new folder could not be watched: switch everything to polling.
+                self.stop()
+                self.observer = self._start(self._polling_factory)
+                self.kind = "polling"
+                self.degraded_reason = INOTIFY_LIMIT_HINT
+                self.restarts += 1
+                return True
+        _log.warning("filesystem observer died; restarting it")
+        self.stop()
+        self.start()
+        self.restarts += 1
+        return True
