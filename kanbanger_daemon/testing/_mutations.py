@@ -1,0 +1,133 @@
+"""Mutation resolvers of the fake GitHub (the Projects V2 mutations of DESIGN.md §6).
+
+Each checks the token's scope, honours an injected partial failure for its alias, then applies
+its change through World, so a failing alias changes nothing and the others still apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._resolvers import SOMETHING_WENT_WRONG, Info, _ctx, _need_scope, connection
+from ._state import FakeError, Field, Item, Project, World
+
+
+def _begin(info: Info) -> World:
+    ctx = _ctx(info)
+    _need_scope(info, write=True)
+    ctx.count_mutation(info.field_name)
+    if ctx.failing_alias is not None and info.path.key == ctx.failing_alias:
+        ctx.count_fault("partial_failure")
+        raise FakeError(SOMETHING_WENT_WRONG.format(code="F4KE:0001"))
+    return ctx.world
+
+
+def _project_and_item(world: World, data: dict[str, Any]) -> tuple[Project, Item]:
+    project = world.project_by_id(data["projectId"])
+    return project, world.item_in(project, data["itemId"])
+
+
+def add_draft(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    world = _begin(info)
+    project = world.project_by_id(input["projectId"])
+    item = world.add_draft(project, input["title"], input.get("body") or "")
+    _ctx(info).count_create()
+    hidden_for = _ctx(info).hide_new_item()
+    if hidden_for > 0:
+        item.invisible_for = hidden_for
+    return {"clientMutationId": input.get("clientMutationId"), "projectItem": item}
+
+
+def set_field_value(_: None, info: Info, input: dict[str, Any]
+                    ) -> dict[str, Any]:
+    world = _begin(info)
+    project, item = _project_and_item(world, input)
+    if input["fieldId"] != project.status_field.id:
+        if any(f.id == input["fieldId"] for f in project.fields):
+            raise FakeError("The fake GitHub only sets single select (Status) values.",
+                            "UNPROCESSABLE")
+        raise FakeError(f"Could not resolve to a node with the global id of "
+                        f"'{input['fieldId']}'.", "NOT_FOUND")
+    option_id = input["value"].get("singleSelectOptionId")
+    if option_id is None:
+        raise FakeError("A value is required (use clearProjectV2ItemFieldValue to clear).",
+                        "UNPROCESSABLE")
+    world.set_status(project, item, option_id)
+    return {"clientMutationId": input.get("clientMutationId"), "projectV2Item": item}
+
+
+def update_draft(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    world = _begin(info)
+    item = world.item_of_draft(input["draftIssueId"])
+    world.update_draft(item, input.get("title"), input.get("body"))
+    return {"clientMutationId": input.get("clientMutationId"), "draftIssue": item.content}
+
+
+def archive(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    world = _begin(info)
+    item = _project_and_item(world, input)[1]
+    world.set_archived(item, True)
+    return {"clientMutationId": input.get("clientMutationId"), "item": item}
+
+
+def unarchive(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    world = _begin(info)
+    item = _project_and_item(world, input)[1]
+    world.set_archived(item, False)
+    return {"clientMutationId": input.get("clientMutationId"), "item": item}
+
+
+def delete(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    world = _begin(info)
+    project, item = _project_and_item(world, input)
+    world.delete(project, item)
+    return {"clientMutationId": input.get("clientMutationId"), "deletedItemId": item.id}
+
+
+def move(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    world = _begin(info)
+    project, item = _project_and_item(world, input)
+    world.move_after(project, item, input.get("afterId"))
+    # The payload's `items(first:)` is a connection over the project's new order.
+    return {"clientMutationId": input.get("clientMutationId"), "project": project}
+
+
+def position_items(payload: dict[str, Any], info: Info, first: int | None = None,
+                   after: str | None = None) -> dict[str, Any]:
+    project: Project = payload["project"]
+    return connection(project.items, first, after, "items")
+
+
+def update_field(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    world = _begin(info)
+    found = world.node(input["fieldId"])
+    if not isinstance(found, Field):
+        raise FakeError(f"Could not resolve to a node with the global id of "
+                        f"'{input['fieldId']}'.", "NOT_FOUND")
+    options = input.get("singleSelectOptions")
+    if options is not None:
+        world.replace_options(found, options)
+    if input.get("name"):
+        found.name = input["name"]
+    return {"clientMutationId": input.get("clientMutationId"), "projectV2Field": found}
+
+
+def status_update(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    world = _begin(info)
+    project = world.project_by_id(input["projectId"])
+    update = world.add_status_update(project, input.get("body"), input.get("status"))
+    return {"clientMutationId": input.get("clientMutationId"), "statusUpdate": update}
+
+
+MUTATIONS: dict[str, Callable[..., Any]] = {
+    "addProjectV2DraftIssue": add_draft,
+    "updateProjectV2ItemFieldValue": set_field_value,
+    "updateProjectV2DraftIssue": update_draft,
+    "archiveProjectV2Item": archive,
+    "unarchiveProjectV2Item": unarchive,
+    "deleteProjectV2Item": delete,
+    "updateProjectV2ItemPosition": move,
+    "updateProjectV2Field": update_field,
+    "createProjectV2StatusUpdate": status_update,
+}

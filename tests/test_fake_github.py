@@ -1,0 +1,359 @@
+"""The fake GitHub answers the contract's documents like GitHub: discovery, items, mutations."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from kanbanger_daemon.testing import FakeGitHub, render_project
+
+DISCOVERY = """query($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) { id nameWithOwner
+    projectsV2(first: 20) { nodes { id number title } }
+    projectV2(number: $number) { id number title
+      fields(first: 50) { nodes {
+        ... on ProjectV2SingleSelectField { id name dataType options { id name color description } }
+        ... on ProjectV2Field { id name dataType } } } } }
+  rateLimit { limit remaining resetAt cost } }"""
+
+ITEMS = """query($projectId: ID!, $first: Int!, $after: String, $statusField: String!) {
+  node(id: $projectId) { ... on ProjectV2 { items(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id isArchived type
+      content { ... on DraftIssue { id title body } }
+      fieldValueByName(name: $statusField) {
+        ... on ProjectV2ItemFieldSingleSelectValue { optionId name } } } } } }
+  rateLimit { limit remaining resetAt cost } }"""
+
+PAYLOADS = {
+    "addProjectV2DraftIssue": "projectItem { id content { ... on DraftIssue { id } } }",
+    "updateProjectV2ItemFieldValue": "projectV2Item { id }",
+    "updateProjectV2DraftIssue": "draftIssue { id title }",
+    "archiveProjectV2Item": "item { id }",
+    "unarchiveProjectV2Item": "item { id }",
+    "updateProjectV2ItemPosition": "items(first: 1) { nodes { id } }",
+    "updateProjectV2Field":
+        "projectV2Field { ... on ProjectV2SingleSelectField { id options { id name } } }",
+    "createProjectV2StatusUpdate": "statusUpdate { id status body }",
+}
+INPUT_TYPES = {
+    "addProjectV2DraftIssue": "AddProjectV2DraftIssueInput",
+    "updateProjectV2ItemFieldValue": "UpdateProjectV2ItemFieldValueInput",
+    "updateProjectV2DraftIssue": "UpdateProjectV2DraftIssueInput",
+    "archiveProjectV2Item": "ArchiveProjectV2ItemInput",
+    "unarchiveProjectV2Item": "UnarchiveProjectV2ItemInput",
+    "updateProjectV2ItemPosition": "UpdateProjectV2ItemPositionInput",
+    "updateProjectV2Field": "UpdateProjectV2FieldInput",
+    "createProjectV2StatusUpdate": "CreateProjectV2StatusUpdateInput",
+}
+
+
+def batch(*calls: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """A batched mutation document as the client sends it: aliases m0..mN, one variable each."""
+    params = ", ".join(f"$i{n}: {INPUT_TYPES[name]}!" for n, (name, _) in enumerate(calls))
+    body = " ".join(f"m{n}: {name}(input: $i{n}) {{ {PAYLOADS[name]} }}"
+                    for n, (name, _) in enumerate(calls))
+    return f"mutation({params}) {{ {body} }}", {f"i{n}": v for n, (_, v) in enumerate(calls)}
+
+
+def send(fake: FakeGitHub, *calls: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    query, variables = batch(*calls)
+    reply = fake.graphql(query, variables)
+    assert reply.status_code == 200, reply.text
+    data: dict[str, Any] = reply.json()
+    return data
+
+
+def list_items(fake: FakeGitHub, first: int = 100) -> list[dict[str, Any]]:
+    nodes: list[dict[str, Any]] = []
+    after = None
+    while True:
+        reply = fake.graphql(ITEMS, {"projectId": fake.project_id(), "first": first,
+                                     "after": after, "statusField": "Status"}).json()
+        page = reply["data"]["node"]["items"]
+        nodes.extend(page["nodes"])
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = page["pageInfo"]["endCursor"]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as server:
+        yield server
+
+
+def test_discovery_finds_repository_projects_and_status_options(fake: FakeGitHub) -> None:
+    reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "specs", "number": 1})
+    assert reply.status_code == 200
+    repo = reply.json()["data"]["repository"]
+    assert repo["nameWithOwner"] == "octo/specs" and repo["id"].startswith("R_")
+    assert repo["projectsV2"]["nodes"] == [
+        {"id": fake.project_id(), "number": 1, "title": "Specs"}]
+    project = repo["projectV2"]
+    assert project["id"].startswith("PVT_kw")
+    status = next(f for f in project["fields"]["nodes"] if f["name"] == "Status")
+    assert status["dataType"] == "SINGLE_SELECT" and status["id"].startswith("PVTSSF_")
+    assert [o["name"] for o in status["options"]] == ["Todo", "In Progress", "Done"]
+    assert all(len(o["id"]) == 8 and int(o["id"], 16) >= 0 for o in status["options"])
+    title = next(f for f in project["fields"]["nodes"] if f["name"] == "Title")
+    assert title["dataType"] == "TITLE" and "options" not in title
+    assert reply.json()["data"]["rateLimit"]["limit"] == 5000
+
+
+def test_every_reply_carries_github_headers(fake: FakeGitHub) -> None:
+    reply = fake.graphql("query { viewer { login } }")
+    assert reply.json() == {"data": {"viewer": {"login": "octo"}}}
+    headers = reply.headers
+    assert headers["x-oauth-scopes"] == "repo, project"
+    assert headers["x-ratelimit-resource"] == "graphql"
+    assert int(headers["x-ratelimit-limit"]) == 5000
+    assert int(headers["x-ratelimit-remaining"]) == 4999
+    assert int(headers["x-ratelimit-used"]) == 1
+    assert int(headers["x-ratelimit-reset"]) > 1_700_000_000
+
+
+def test_wrong_token_is_401_bad_credentials_and_token_scheme_is_accepted(
+        fake: FakeGitHub) -> None:
+    reply = fake.graphql("query { viewer { login } }", token="ghp_wrong")
+    assert reply.status_code == 401
+    assert reply.json()["message"] == "Bad credentials"
+    ok = httpx.post(fake.url, json={"query": "{ viewer { login } }"},
+                    headers={"Authorization": f"token {fake.token}"})
+    assert ok.status_code == 200 and ok.json()["data"]["viewer"]["login"] == "octo"
+
+
+def test_requests_log_never_holds_the_authorization_header(fake: FakeGitHub) -> None:
+    fake.graphql("query { viewer { login } }")
+    log = fake.requests_log
+    assert len(log) == 1 and log[0].body["query"] == "query { viewer { login } }"
+    assert fake.token not in repr(log)
+    assert "authorization" not in {k.lower() for k in log[0].headers}
+
+
+def test_unknown_repository_and_project_are_not_found_with_path(fake: FakeGitHub) -> None:
+    reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "nope", "number": 1}).json()
+    assert reply["data"] == {"repository": None, "rateLimit": reply["data"]["rateLimit"]}
+    assert reply["errors"][0]["type"] == "NOT_FOUND"
+    assert reply["errors"][0]["path"] == ["repository"]
+    reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "specs", "number": 7}).json()
+    assert reply["errors"][0]["type"] == "NOT_FOUND"
+    assert reply["errors"][0]["path"] == ["repository", "projectV2"]
+
+
+def test_a_second_linked_project_is_discoverable(fake: FakeGitHub) -> None:
+    fake.add_project(2, "Other", ("Backlog", "Doing"), link_to="specs")
+    reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "specs", "number": 2}).json()
+    repo = reply["data"]["repository"]
+    assert [p["number"] for p in repo["projectsV2"]["nodes"]] == [1, 2]
+    status = next(f for f in repo["projectV2"]["fields"]["nodes"] if f["name"] == "Status")
+    assert [o["name"] for o in status["options"]] == ["Backlog", "Doing"]
+
+
+def test_missing_project_scope_is_insufficient_scopes() -> None:
+    with FakeGitHub(scopes=("repo",)) as fake:
+        reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "specs", "number": 1})
+        assert reply.headers["x-oauth-scopes"] == "repo"
+        assert reply.json()["errors"][0]["type"] == "INSUFFICIENT_SCOPES"
+    with FakeGitHub(scopes=None) as fake:  # a fine-grained token: no scopes header
+        reply = fake.graphql("query { viewer { login } }")
+        assert "x-oauth-scopes" not in reply.headers
+
+
+def test_invalid_document_is_rejected_without_data(fake: FakeGitHub) -> None:
+    reply = fake.graphql("query { viewer { nope } }").json()
+    assert "data" not in reply and "nope" in reply["errors"][0]["message"]
+    assert fake.counters.documents == 0
+
+
+def test_items_page_at_most_100_and_150_items_take_two_pages(fake: FakeGitHub) -> None:
+    for n in range(150):
+        fake.person_add_draft(f"Task {n}", "Todo" if n % 2 else None)
+    fake.reset_counters()
+    nodes = list_items(fake)
+    assert fake.counters.queries == 2
+    assert [n["content"]["title"] for n in nodes] == [f"Task {n}" for n in range(150)]
+    assert nodes[1]["fieldValueByName"]["name"] == "Todo" and nodes[0]["fieldValueByName"] is None
+    assert all(n["type"] == "DRAFT_ISSUE" and n["id"].startswith("PVTI_") for n in nodes)
+    assert all(n["content"]["id"].startswith("DI_") for n in nodes)
+    too_many = fake.graphql(ITEMS, {"projectId": fake.project_id(), "first": 101,
+                                    "statusField": "Status"}).json()
+    assert too_many["errors"][0]["type"] == "EXCESSIVE_PAGINATION"
+    assert "101" in too_many["errors"][0]["message"]
+
+
+def test_archived_items_are_listed_with_is_archived(fake: FakeGitHub) -> None:
+    item = fake.person_add_draft("Old", "Done")
+    fake.person_archive(item)
+    [node] = list_items(fake)
+    assert node["isArchived"] is True and node["fieldValueByName"]["name"] == "Done"
+
+
+def _create(fake: FakeGitHub, *titles: str) -> list[str]:
+    reply = send(fake, *[("addProjectV2DraftIssue",
+                          {"projectId": fake.project_id(), "title": t, "body": f"body {t}"})
+                         for t in titles])
+    assert "errors" not in reply
+    return [reply["data"][f"m{n}"]["projectItem"]["id"] for n in range(len(titles))]
+
+
+def test_batched_creates_add_drafts_at_the_bottom(fake: FakeGitHub) -> None:
+    fake.person_add_draft("Existing")
+    ids = _create(fake, "A", "B", "C")
+    assert [(i.title, i.body) for i in fake.items()] == [
+        ("Existing", ""), ("A", "body A"), ("B", "body B"), ("C", "body C")]
+    assert [i.id for i in fake.items()][1:] == ids
+    counters = fake.counters
+    assert counters.creates == 3 and counters.mutation_documents == 1
+    assert counters.mutations == {"addProjectV2DraftIssue": 3}
+
+
+def test_status_title_archive_unarchive_and_status_update(fake: FakeGitHub) -> None:
+    [item] = _create(fake, "A")
+    project, field = fake.project_id(), fake.status_field_id()
+    doing = next(o.id for o in fake.status_options() if o.name == "In Progress")
+    reply = send(fake, ("updateProjectV2ItemFieldValue", {
+        "projectId": project, "itemId": item, "fieldId": field,
+        "value": {"singleSelectOptionId": doing}}),
+        ("updateProjectV2DraftIssue", {"draftIssueId": fake.item(item).content_id,
+                                       "title": "A renamed"}),
+        ("createProjectV2StatusUpdate", {"projectId": project, "status": "ON_TRACK",
+                                         "body": "all good"}))
+    assert "errors" not in reply
+    assert reply["data"]["m1"]["draftIssue"]["title"] == "A renamed"
+    assert reply["data"]["m2"]["statusUpdate"]["status"] == "ON_TRACK"
+    assert (fake.item(item).status, fake.item(item).title) == ("In Progress", "A renamed")
+    assert fake.status_updates() == [("ON_TRACK", "all good")]
+    send(fake, ("archiveProjectV2Item", {"projectId": project, "itemId": item}))
+    assert fake.item(item).archived
+    send(fake, ("unarchiveProjectV2Item", {"projectId": project, "itemId": item}))
+    assert not fake.item(item).archived
+
+
+def test_partial_failure_in_a_batch_applies_the_good_aliases(fake: FakeGitHub) -> None:
+    [item] = _create(fake, "A")
+    project, field = fake.project_id(), fake.status_field_id()
+    done = next(o.id for o in fake.status_options() if o.name == "Done")
+    reply = send(fake,
+                 ("archiveProjectV2Item", {"projectId": project, "itemId": "PVTI_missing"}),
+                 ("updateProjectV2ItemFieldValue", {
+                     "projectId": project, "itemId": item, "fieldId": field,
+                     "value": {"singleSelectOptionId": done}}))
+    assert reply["data"]["m0"] is None and reply["data"]["m1"]["projectV2Item"]["id"] == item
+    [error] = reply["errors"]
+    assert error["path"] == ["m0"] and error["type"] == "NOT_FOUND"
+    assert fake.item(item).status == "Done"
+
+
+def test_unknown_option_id_is_refused(fake: FakeGitHub) -> None:
+    [item] = _create(fake, "A")
+    reply = send(fake, ("updateProjectV2ItemFieldValue", {
+        "projectId": fake.project_id(), "itemId": item, "fieldId": fake.status_field_id(),
+        "value": {"singleSelectOptionId": "deadbeef"}}))
+    assert reply["errors"][0]["path"] == ["m0"] and fake.item(item).status is None
+
+
+def test_create_and_other_mutations_in_one_document_are_rejected(fake: FakeGitHub) -> None:
+    [item] = _create(fake, "A")
+    reply = send(fake,
+                 ("addProjectV2DraftIssue", {"projectId": fake.project_id(), "title": "B"}),
+                 ("archiveProjectV2Item", {"projectId": fake.project_id(), "itemId": item}))
+    assert reply["data"] is None and reply["errors"][0]["type"] == "UNPROCESSABLE"
+    assert [i.title for i in fake.items()] == ["A"] and not fake.item(item).archived
+
+
+def test_item_position_orders_items(fake: FakeGitHub) -> None:
+    a, b, c = _create(fake, "A", "B", "C")
+    project = fake.project_id()
+    reply = send(fake, ("updateProjectV2ItemPosition",
+                        {"projectId": project, "itemId": c, "afterId": a}))
+    assert reply["data"]["m0"]["items"]["nodes"] == [{"id": a}]
+    assert [i.title for i in fake.items()] == ["A", "C", "B"]
+    send(fake, ("updateProjectV2ItemPosition", {"projectId": project, "itemId": b}))
+    assert [(i.title, i.position) for i in fake.items()] == [("B", 0), ("A", 1), ("C", 2)]
+
+
+def _resend_options(fake: FakeGitHub, with_ids: bool, extra: str) -> dict[str, Any]:
+    options: list[dict[str, Any]] = [
+        {"name": o.name, "color": o.color, "description": o.description,
+         **({"id": o.id} if with_ids else {})} for o in fake.status_options()]
+    options.append({"name": extra, "color": "RED", "description": ""})
+    return send(fake, ("updateProjectV2Field", {"fieldId": fake.status_field_id(),
+                                                "singleSelectOptions": options}))
+
+
+def test_adding_an_option_with_existing_ids_keeps_every_status(fake: FakeGitHub) -> None:
+    a = fake.person_add_draft("A", "In Progress")
+    before = {o.name: o.id for o in fake.status_options()}
+    reply = _resend_options(fake, with_ids=True, extra="Blocked")
+    options = reply["data"]["m0"]["projectV2Field"]["options"]
+    assert [o["name"] for o in options] == ["Todo", "In Progress", "Done", "Blocked"]
+    assert {o.name: o.id for o in fake.status_options()}.items() >= before.items()
+    assert fake.item(a).status == "In Progress"
+
+
+def test_the_option_id_hazard_resending_without_ids_clears_statuses(fake: FakeGitHub) -> None:
+    a = fake.person_add_draft("A", "In Progress")
+    b = fake.person_add_draft("B", "Done")
+    before = {o.name: o.id for o in fake.status_options()}
+    _resend_options(fake, with_ids=False, extra="Blocked")
+    after = {o.name: o.id for o in fake.status_options()}
+    assert set(after) == {"Todo", "In Progress", "Done", "Blocked"}
+    assert all(after[name] != before[name] for name in before)  # every option got a new id
+    assert fake.item(a).status is None and fake.item(b).status is None  # GitHub's hazard
+
+
+def test_person_actions_change_what_queries_see(fake: FakeGitHub) -> None:
+    a = fake.person_add_draft("A", "Todo", body="hello")
+    b = fake.person_add_draft("B")
+    fake.person_move(a, "Done")
+    fake.person_rename(b, "B2")
+    assert fake.item(b).title == "B2"
+    fake.person_archive(b)
+    c = fake.person_add_draft("C", "In Progress")
+    fake.person_delete(c)
+    nodes = list_items(fake)
+    assert [(n["content"]["title"], n["isArchived"], (n["fieldValueByName"] or {}).get("name"))
+            for n in nodes] == [("A", False, "Done"), ("B2", True, None)]
+    assert nodes[0]["content"]["body"] == "hello"
+    fake.person_set_options(["Todo", "Done", "Blocked"])  # In Progress removed by hand
+    assert [o.name for o in fake.status_options()] == ["Todo", "Done", "Blocked"]
+    assert fake.item(a).status == "Done"  # kept names keep their ids
+    with pytest.raises(KeyError):
+        fake.person_move(a, "In Progress")
+
+
+def test_render_project_groups_items_by_status(fake: FakeGitHub) -> None:
+    fake.person_add_draft("Write spec", "Done")
+    fake.person_add_draft("Ship it", "In Progress")
+    fake.person_add_draft("Loose end")
+    fake.person_archive(fake.person_add_draft("Old", "Todo"))
+    board = render_project(fake, 1)
+    assert board.splitlines() == [
+        "GitHub project #1: 3 item(s), 1 archived",
+        "== Todo (0)", "== In Progress (1)", "   - Ship it", "== Done (1)", "   - Write spec",
+        "== No Status (1)", "   - Loose end"]
+
+
+async def test_usable_from_async_tests(fake: FakeGitHub) -> None:
+    async with httpx.AsyncClient() as client:
+        reply = await client.post(fake.url, json={"query": "{ viewer { login } }"},
+                                  headers={"Authorization": f"bearer {fake.token}"})
+    assert reply.json()["data"]["viewer"]["login"] == "octo"
+
+
+def test_stop_joins_every_thread_even_with_idle_keep_alive_connections() -> None:
+    before = set(threading.enumerate())
+    fake = FakeGitHub().start()
+    client = httpx.Client(headers={"Authorization": f"bearer {fake.token}"})
+    for _ in range(3):  # a keep-alive connection stays open in a handler thread
+        assert client.post(fake.url, json={"query": "{ viewer { login } }"}).status_code == 200
+    fake.stop()
+    client.close()
+    assert set(threading.enumerate()) - before == set()
+    with pytest.raises(RuntimeError):
+        _ = fake.url
