@@ -13,7 +13,10 @@ import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from hashlib import sha256
 
+from kanbanger_daemon.core.board import board_cards
+from kanbanger_daemon.core.cards import card_identity, hand_card_key
 from kanbanger_daemon.core.markers import marker_for_key, parse_marker_key, split_key, with_marker
+from kanbanger_daemon.models.board import Board
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import (
     DesiredCard,
@@ -25,6 +28,29 @@ from kanbanger_daemon.models.sync import (
 )
 
 DEFAULT_ADOPT_PATIENCE = 3
+
+
+def desired_cards(board: Board, board_key: str) -> list[DesiredCard]:
+    """Every card of ``board`` as it should appear on the project, in board order.
+
+    Generated cards are keyed by their identity (stable across renames and notes); hand-written
+    cards, and a second copy of a generated card, by a hash of their text and occurrence. A ``/``
+    inside a card key is escaped so that ``<board-key>/<card-key>`` splits at the last ``/``.
+    """
+    out: list[DesiredCard] = []
+    seen: set[str] = set()
+    occurrences: dict[str, int] = {}
+    for position, card in enumerate(board_cards(board)):
+        card_key = card_identity(card.text)
+        if card_key is None or card_key in seen:
+            n = occurrences.get(card.text, 0)
+            occurrences[card.text] = n + 1
+            card_key = hand_card_key(card.text, n)
+        seen.add(card_key)
+        key = f"{board_key}/{card_key.replace('%', '%25').replace('/', '%2F')}"
+        out.append(DesiredCard(key=key, title=card.text, column=card.column,
+                               column_kind=card.column_kind, position=position))
+    return out
 
 
 def fingerprint(project_id: str, board_key: str, desired: Iterable[DesiredCard]) -> str:
@@ -75,7 +101,7 @@ def trusted_snapshot(state: SyncState) -> list[RemoteItem]:
     ]
 
 
-def _keeper(group: list[RemoteItem], known_id: str | None) -> RemoteItem:
+def keeper_of(group: list[RemoteItem], known_id: str | None) -> RemoteItem:
     """Of several items carrying one marker keep the one the state knows, else the first live."""
     for item in group:
         if item.item_id == known_id:
@@ -122,7 +148,7 @@ def plan_remote(
     keepers: dict[str, RemoteItem] = {}
     for key, group in groups.items():
         known_card = state.cards.get(key)
-        keeper = _keeper(group, known_card.item_id if known_card else None)
+        keeper = keeper_of(group, known_card.item_id if known_card else None)
         keepers[key] = keeper
         for dup in group:
             if dup is not keeper and not dup.is_archived:
