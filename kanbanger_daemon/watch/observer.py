@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +60,16 @@ class WatchSupervisor:
         self.degraded_reason: str | None = None
         self.restarts = 0
         self._watched: set[WatchTarget] = set()
+        # start/stop/ensure_running run in worker threads; never two at once.
+        self._lock = threading.RLock()
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
         """Start watching (blocking; run it in a thread). Falls back to polling on limits."""
+        with self._lock:
+            self._start_any()
+
+    def _start_any(self) -> None:
         try:
             self.observer = self._start(self._native_factory)
             self.kind = "native"
@@ -108,10 +115,11 @@ class WatchSupervisor:
             _log.debug("error while stopping an observer", exc_info=True)
 
     def stop(self) -> None:
-        if self.observer is not None:
-            self._stop(self.observer)
-            self.observer = None
-        self.kind = "none"
+        with self._lock:
+            if self.observer is not None:
+                self._stop(self.observer)
+                self.observer = None
+            self.kind = "none"
 
     # -- health -------------------------------------------------------------------------
     def is_alive(self) -> bool:
@@ -123,6 +131,10 @@ class WatchSupervisor:
     def ensure_running(self) -> bool:
         """Rebuild a dead observer, watch targets that appeared. True: events may have been
         missed, so the caller must rescan. Blocking; run it in a thread."""
+        with self._lock:
+            return self._ensure_running()
+
+    def _ensure_running(self) -> bool:
         if self.is_alive():
             assert self.observer is not None
             try:
