@@ -43,6 +43,8 @@ class Step(BaseModel):
     backups: list[str] = Field(default_factory=list)
     expected_output: str | None = None
     mode: str | None = None
+    primary_method: str | None = None
+    line: int | None = None
 
 
 class Task(BaseModel):
@@ -76,6 +78,8 @@ class Spec(BaseModel):
 
 
 class StepProgress(BaseModel):
+    """What a progress log says of one step. ``backup_attempts`` counts the backups tried."""
+
     id: str
     status: Status
     raw_status: str
@@ -105,4 +109,8 @@ class Progress(BaseModel):
     descriptor: str | None = None
     is_spec_progress: bool = True
     tasks: dict[str, TaskProgress] = Field(default_factory=dict)
+    # A SPECLet orchestration log (``progress_<x>_MASTER.json``) reports whole SPECLets, keyed by
+    # SPECLet id; ``speclet_id`` is the SPECLet a per-SPECLet log says it belongs to.
+    speclets: dict[str, TaskProgress] = Field(default_factory=dict)
+    speclet_id: str | None = None
     diagnostics: list[Diagnostic] = Field(default_factory=list)

@@ -1,0 +1,80 @@
+"""What the daemon understood of a file, as JSON-able dicts (``kanbanger-daemon inspect --json``).
+
+Pure: models in, plain dicts out. Diagnostics appear as ``"file:line: message"`` strings, split
+into ``errors`` and ``warnings``; a file is usable when ``errors`` is empty.
+"""
+
+from __future__ import annotations
+
+from kanbanger_daemon.models.spec import Diagnostic, Progress, Spec, TaskProgress
+
+
+def diagnostic_text(diagnostic: Diagnostic) -> str:
+    """``"spec_x.md:12: message"`` (``"spec_x.md: message"`` without a line)."""
+    where = diagnostic.file if diagnostic.line is None else f"{diagnostic.file}:{diagnostic.line}"
+    return f"{where}: {diagnostic.message}"
+
+
+def _split(diagnostics: list[Diagnostic]) -> tuple[list[str], list[str]]:
+    errors = [diagnostic_text(d) for d in diagnostics if d.severity == "error"]
+    warnings = [diagnostic_text(d) for d in diagnostics if d.severity == "warning"]
+    return errors, warnings
+
+
+def spec_report(spec: Spec) -> dict[str, object]:
+    """A spec/speclet as understood: goal, tasks with steps, SPECLets, errors and warnings."""
+    errors, warnings = _split(spec.diagnostics)
+    return {
+        "kind": "spec",
+        "file": spec.file,
+        "title": spec.title,
+        "goal": spec.goal,
+        "tasks": [
+            {
+                "id": task.id,
+                "title": task.title,
+                "speclet": task.speclet,
+                "steps": [
+                    {
+                        "id": step.id,
+                        "title": step.title,
+                        "critical": step.critical,
+                        "backups": len(step.backups),
+                    }
+                    for step in task.steps
+                ],
+            }
+            for task in spec.tasks
+        ],
+        "speclets": [
+            {"id": s.id, "title": s.title, "depends_on": list(s.depends_on)}
+            for s in spec.speclets
+        ],
+        "errors": errors,
+        "warnings": warnings,
+    }
+
+
+def _task_entry(task: TaskProgress) -> dict[str, object]:
+    return {
+        "status": task.status.value,
+        "raw": task.raw_status,
+        "backup_used": task.backup_used,
+        "backups_exhausted": task.backups_exhausted,
+        "steps": {s.id: {"status": s.status.value, "raw": s.raw_status} for s in task.steps},
+    }
+
+
+def progress_report(progress: Progress, pairs_with: str | None) -> dict[str, object]:
+    """A progress log as understood: per-task statuses (and per-SPECLet ones for a MASTER log)."""
+    errors, warnings = _split(progress.diagnostics)
+    return {
+        "kind": "progress",
+        "file": progress.file,
+        "is_spec_progress": progress.is_spec_progress,
+        "pairs_with": pairs_with,
+        "tasks": {task_id: _task_entry(task) for task_id, task in progress.tasks.items()},
+        "speclets": {sid: _task_entry(task) for sid, task in progress.speclets.items()},
+        "errors": errors,
+        "warnings": warnings,
+    }

@@ -1,0 +1,426 @@
+"""``progress_<d>.json`` (every shape Spec_Engine writes) → :class:`Progress`. Pure; never raises.
+
+Shapes understood (all seen in the corpus or in Spec_Engine's exe template):
+
+* ``"tasks": [...]`` with ``id`` | ``task_id``, ``name`` | ``description``, int or string ids;
+* ``"tasks": {"task_1": {...}}`` keyed by task, the key giving the id when the entry has none;
+* steps nested in a task as a list or a dict (``"step_1_2"`` → step ``1.2``), with ``status``,
+  ``method_used`` (``primary``, ``backup_1``, ``backup[2]``), ``backup_attempts`` (a count or a
+  list of the backups tried);
+* a flat append-only log: a list of entries carrying ``task_id`` (+ ``step_id``), under
+  ``steps`` / ``entries`` / ``log`` / ``events`` or as the whole document; later entries win;
+* SPECLet-level logs: ``"speclets": [...]`` (``progress_<x>_MASTER.json``) or
+  ``"speclet_progress": {name: {...}}`` fill :attr:`Progress.speclets`.
+
+Task ids are strings as written (``1`` → ``"1"``); a prefixed id (``task_1``, ``Task 1``,
+``task-3-1`` in SPECLet 3's own log) is reduced to the task number so that it joins the
+markdown's ``Task [1]``. JSON that has none of these (an application's event log) is recognised
+and reported with a warning, ``is_spec_progress=False``.
+
+``backup_used`` is the 1-based backup a task used: the log's own ``backup_used`` if any, else the
+highest backup any of its steps used (``method_used: "backup_2"``), else a ``backups_used`` count
+> 0 (an approximation: *n* backups used). ``backups_exhausted`` is set for a failed/blocked task
+when the log says so (``backups_exhausted: true``) or when a failed/blocked step or the task
+records backup attempts: Spec_Engine only reports a step failed after its backups ran out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from kanbanger_daemon.core.files import base_name, classify
+from kanbanger_daemon.models.spec import (
+    Diagnostic,
+    Progress,
+    Status,
+    StepProgress,
+    TaskProgress,
+)
+
+MAX_INPUT_CHARS = 5 * 1024 * 1024
+"""Same cap as ``core.spec.MAX_INPUT_BYTES``: longer text is refused, not parsed."""
+
+_SYNONYMS: dict[Status, tuple[str, ...]] = {
+    Status.COMPLETED: (
+        "completed", "complete", "done", "success", "succeeded", "successful", "passed", "pass",
+        "finished", "ok", "ready_for_deployment", "deployment_ready", "deployed", "delivered",
+        "satisfied", "achieved", "closed", "resolved", "verified", "approved", "accepted",
+        "merged", "implemented", "code_complete", "fully_complete", "completed_with_backup",
+        "completed_with_warnings", "partial_success",
+    ),
+    Status.IN_PROGRESS: (
+        "in_progress", "inprogress", "progress", "running", "started", "start", "active",
+        "ongoing", "working", "executing", "doing", "wip", "retrying", "retried", "retry",
+        "resumed", "initializing", "initialising", "in_review", "review", "reviewing",
+        "pending_review", "pending_verification", "awaiting_verification", "testing",
+        "partial", "partially_complete", "partially_completed", "needs_revision",
+        "code_complete_pending_verification", "in_development", "underway",
+    ),
+    Status.PENDING: (
+        "pending", "not_started", "notstarted", "todo", "to_do", "queued", "waiting", "planned",
+        "new", "open", "ready", "ready_for_execution", "scheduled", "backlog", "unstarted",
+        "not_yet_started", "idle",
+    ),
+    Status.BLOCKED: (
+        "blocked", "on_hold", "hold", "paused", "stuck", "waiting_for_dependencies",
+        "awaiting_input", "needs_input", "awaiting_user", "escalated", "halted", "suspended",
+    ),
+    Status.FAILED: (
+        "failed", "failure", "fail", "error", "errored", "crashed", "aborted", "timeout",
+        "timed_out", "rejected", "broken", "critical_failure",
+    ),
+    Status.SKIPPED: (
+        "skipped", "skip", "not_applicable", "n_a", "na", "cancelled", "canceled", "omitted",
+        "deferred", "wont_do", "won_t_do", "obsolete", "superseded", "removed", "dropped",
+    ),
+}
+_STATUS_BY_WORD: dict[str, Status] = {w: s for s, words in _SYNONYMS.items() for w in words}
+
+# Compound statuses not in the table ("deployment_failed", "code_complete_awaiting_tests") are
+# decided by their words, most serious first. A word not in any list leaves the status unknown.
+_WORD_RULES: tuple[tuple[Status, tuple[str, ...]], ...] = (
+    (Status.FAILED, ("fail", "error", "crash", "abort")),
+    (Status.BLOCKED, ("block", "hold", "stuck", "halt")),
+    (Status.SKIPPED, ("skip", "cancel")),
+    (Status.IN_PROGRESS, ("progress", "running", "pending_verif", "pending_review", "awaiting",
+                          "review", "partial", "retry", "revision")),
+    (Status.PENDING, ("not_start", "todo", "pending", "queued", "incomplete", "not_complete",
+                      "not_done")),
+    (Status.COMPLETED, ("complete", "done", "success", "deploy", "finish", "pass")),
+)
+
+
+def _status_key(raw: str) -> str:
+    """``"In Progress"``, ``"in-progress"``, ``"✅ IN_PROGRESS"`` → ``"in_progress"``."""
+    return re.sub(r"[^a-z0-9]+", "_", raw[:200].lower()).strip("_")
+
+
+def normalise_status(raw: str) -> Status | None:
+    """Map a raw progress status to one of the six; None when it cannot be understood.
+
+    Case, spaces, hyphens and decoration are ignored. None tells the caller to keep the raw text,
+    report a warning and treat the item as pending.
+    """
+    key = _status_key(raw)
+    if not key:
+        return None
+    known = _STATUS_BY_WORD.get(key)
+    if known is not None:
+        return known
+    for status, fragments in _WORD_RULES:
+        if any(fragment in key for fragment in fragments):
+            return status
+    return None
+
+
+_ID_NUMBER = re.compile(r"(?i)^(?:task|step|speclet)?[\s_\-#\[]*(\d+(?:[._]\d+)*)\]?$")
+_ID_SPECLET_TASK = re.compile(r"(?i)^task[\s_\-]*(\w+?)[\-_.](\d+)$")
+
+
+def _id_text(value: object) -> str | None:
+    """A JSON id as a string as written: ``1`` → ``"1"``, ``1.0`` → ``"1"``, ``" 2 "`` → ``"2"``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()[:200]
+    return None
+
+
+def _normalise_id(value: object, speclet_id: str | None) -> str | None:
+    """Task/step id: prefixes (``task_1``, ``Task 1``, ``step_1_2``) dropped so ids join."""
+    text = _id_text(value)
+    if text is None:
+        return None
+    if speclet_id is not None:
+        # SPECLet 3's own log may write its task 1 as "task-3-1".
+        match = _ID_SPECLET_TASK.match(text)
+        if match and match.group(1) == speclet_id:
+            return match.group(2)
+    match = _ID_NUMBER.match(text)
+    if match:
+        return match.group(1).replace("_", ".")
+    return text
+
+
+_BACKUP_NUMBER = re.compile(r"(?i)backup[\s_\-\[#(]*(\d+)")
+
+
+def _backup_number(value: object) -> int | None:
+    """``"backup_1"``, ``"backup[2]"``, ``"Backup #1"``, ``2`` → the backup number; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str):
+        match = _BACKUP_NUMBER.search(value[:200])
+        if match:
+            number = int(match.group(1)[:6])
+            return number if number > 0 else None
+        if value.strip().lower() == "backup":
+            return 1
+    return None
+
+
+def _attempt_count(value: object) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return max(value, 0)
+    if isinstance(value, list | dict):
+        return len(value)
+    return 0
+
+
+def _first(entry: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in entry and entry[key] is not None:
+            return entry[key]
+    return None
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value)[:1000]
+
+
+class _Reader:
+    """One parse: collects diagnostics while turning JSON entries into models."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+        self.speclet_id: str | None = None
+
+    def warn(self, message: str) -> None:
+        self.diagnostics.append(Diagnostic(file=self.file, message=message, severity="warning"))
+
+    def status(self, raw_value: object, what: str) -> tuple[Status, str]:
+        raw = "" if raw_value is None else str(raw_value)[:200]
+        status = normalise_status(raw) if raw else None
+        if status is None:
+            shown = raw if raw else "no status"
+            self.warn(f"{what}: unknown status {shown!r}, treated as pending")
+            return (Status.PENDING, raw)
+        return (status, raw)
+
+    def step(self, entry: dict[str, Any], fallback_id: str | None, task_id: str) -> StepProgress:
+        raw_id = _first(entry, "step_id", "id", "step", "number")
+        step_id = _normalise_id(raw_id, None) or fallback_id or "?"
+        what = f"task {task_id} step {step_id}"
+        status, raw = self.status(_first(entry, "status", "state"), what)
+        method = _text(_first(entry, "method_used", "method"))
+        attempts = _attempt_count(_first(entry, "backup_attempts", "backups_attempted"))
+        used = _backup_number(_first(entry, "backup_used", "used_backup"))
+        if used is None and method is not None:
+            used = _backup_number(method)
+            if used == 1 and method.strip().lower() == "backup" and attempts > 1:
+                used = attempts
+        return StepProgress(
+            id=step_id, status=status, raw_status=raw, method_used=method,
+            backup_attempts=attempts, backup_used=used,
+        )
+
+    def steps(self, value: object, task_id: str) -> list[StepProgress]:
+        found: dict[str, StepProgress] = {}
+        for key, entry in _entries(value):
+            key_id = _normalise_id(key, None) if key is not None else None
+            step = self.step(entry, key_id, task_id)
+            found[step.id] = step  # a later entry for the same step is newer
+        return list(found.values())
+
+    def task(self, entry: dict[str, Any], fallback_id: str | None) -> TaskProgress | None:
+        raw_id = _first(entry, "task_id", "id", "taskId", "number", "speclet_id")
+        task_id = _normalise_id(raw_id, self.speclet_id) or fallback_id
+        if task_id is None:
+            self.warn("a task entry has no id; ignored")
+            return None
+        steps = self.steps(entry.get("steps"), task_id)
+        raw_status = _first(entry, "status", "state")
+        if raw_status is None and steps:
+            status, raw = _status_from_steps(steps), ""
+        else:
+            status, raw = self.status(raw_status, f"task {task_id}")
+        return TaskProgress(
+            id=task_id,
+            name=_text(_first(entry, "name", "description", "title", "task_name")),
+            status=status,
+            raw_status=raw,
+            steps=steps,
+            backup_used=_task_backup_used(entry, steps),
+            backups_exhausted=_exhausted(entry, status, steps),
+            started_at=_text(_first(entry, "started_at", "start_time", "timestamp_start")),
+            completed_at=_text(_first(entry, "completed_at", "end_time", "timestamp_end")),
+        )
+
+    def tasks(self, value: object) -> dict[str, TaskProgress]:
+        found: dict[str, TaskProgress] = {}
+        for key, entry in _entries(value):
+            key_id = _normalise_id(key, self.speclet_id) if key is not None else None
+            task = self.task(entry, key_id)
+            if task is not None:
+                found[task.id] = task
+        return found
+
+    def flat_log(self, entries: list[dict[str, Any]]) -> dict[str, TaskProgress]:
+        """Group an append-only list of ``{task_id, step_id, status}`` entries by task."""
+        grouped: dict[str, tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]] = {}
+        for entry in entries:
+            task_id = _normalise_id(entry.get("task_id"), self.speclet_id)
+            if task_id is None:
+                continue
+            task_entry, steps = grouped.setdefault(task_id, (None, {}))
+            step_id = _normalise_id(entry.get("step_id"), None)
+            if step_id is None:
+                grouped[task_id] = (entry, steps)
+            else:
+                steps[step_id] = entry
+        found: dict[str, TaskProgress] = {}
+        for task_id, (task_entry, steps) in grouped.items():
+            merged: dict[str, Any] = dict(task_entry or {})
+            merged["task_id"] = task_id
+            merged["steps"] = steps
+            task = self.task(merged, task_id)
+            if task is not None:
+                found[task_id] = task
+        return found
+
+
+def _entries(value: object) -> list[tuple[str | None, dict[str, Any]]]:
+    """Dict entries of a JSON list or object, each with its key (None in a list)."""
+    if isinstance(value, list):
+        return [(None, v) for v in value if isinstance(v, dict)]
+    if isinstance(value, dict):
+        return [(str(k), v) for k, v in value.items() if isinstance(v, dict)]
+    return []
+
+
+def _status_from_steps(steps: list[StepProgress]) -> Status:
+    statuses = {s.status for s in steps}
+    if statuses <= {Status.COMPLETED, Status.SKIPPED}:
+        return Status.COMPLETED
+    for serious in (Status.FAILED, Status.BLOCKED):
+        if serious in statuses:
+            return serious
+    if statuses & {Status.IN_PROGRESS, Status.COMPLETED}:
+        return Status.IN_PROGRESS
+    return Status.PENDING
+
+
+def _task_backup_used(entry: dict[str, Any], steps: list[StepProgress]) -> int | None:
+    explicit = _backup_number(_first(entry, "backup_used", "used_backup"))
+    if explicit is not None:
+        return explicit
+    from_steps = [s.backup_used for s in steps if s.backup_used is not None]
+    if from_steps:
+        return max(from_steps)
+    count = _first(entry, "backups_used")
+    if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        return count
+    method = _first(entry, "method_used")
+    return _backup_number(method) if isinstance(method, str) else None
+
+
+def _exhausted(entry: dict[str, Any], status: Status, steps: list[StepProgress]) -> bool:
+    if status not in (Status.FAILED, Status.BLOCKED):
+        return False
+    for key in ("backups_exhausted", "all_backups_exhausted", "all_backups_failed"):
+        if entry.get(key) is True:
+            return True
+    if _attempt_count(_first(entry, "backup_attempts", "backups_attempted")) > 0:
+        return True
+    return any(
+        s.status in (Status.FAILED, Status.BLOCKED) and s.backup_attempts > 0 for s in steps
+    )
+
+
+_FLAT_LOG_KEYS = ("steps", "entries", "log", "events", "execution_log", "step_log")
+
+
+def _flat_entries(doc: object) -> list[dict[str, Any]] | None:
+    """The entries of a flat SPEC log, if ``doc`` is (or holds) one."""
+    candidates: list[object] = [doc]
+    if isinstance(doc, dict):
+        candidates = [doc.get(k) for k in _FLAT_LOG_KEYS]
+    for candidate in candidates:
+        if isinstance(candidate, list):
+            entries = [e for e in candidate if isinstance(e, dict)]
+            if entries and any("task_id" in e for e in entries):
+                return entries
+    return None
+
+
+def _read_document(reader: _Reader, doc: object, progress: Progress) -> None:
+    if isinstance(doc, dict):
+        reader.speclet_id = _id_text(doc.get("speclet_id"))
+        progress.speclet_id = reader.speclet_id
+        has_tasks = isinstance(doc.get("tasks"), list | dict)
+        speclets = _first(doc, "speclets", "speclet_progress")
+        has_speclets = isinstance(speclets, list | dict)
+        if has_tasks:
+            progress.tasks = reader.tasks(doc["tasks"])
+        if has_speclets:
+            speclet_reader = _Reader(reader.file)
+            progress.speclets = speclet_reader.tasks(speclets)
+            reader.diagnostics.extend(speclet_reader.diagnostics)
+        if has_tasks or has_speclets:
+            return
+    flat = _flat_entries(doc)
+    if flat is not None:
+        progress.tasks = reader.flat_log(flat)
+        return
+    progress.is_spec_progress = False
+    reader.warn(
+        "not a SPEC progress log (no tasks, SPECLets or task entries): ignored; "
+        "is it an application's own log?"
+    )
+
+
+def parse_progress(data: str, *, file: str) -> Progress:
+    """Parse a progress log. Never raises: problems become diagnostics on the result."""
+    kind, descriptor = classify(base_name(file))
+    progress = Progress(file=file, descriptor=descriptor if kind == "progress" else None)
+    reader = _Reader(file)
+    try:
+        _parse_into(reader, data, progress)
+    except Exception as exc:  # last line of defence: the contract is "never raises"
+        progress.is_spec_progress = False
+        reader.diagnostics.append(
+            Diagnostic(file=file, message=f"could not read progress log: {type(exc).__name__}")
+        )
+    progress.diagnostics = reader.diagnostics
+    return progress
+
+
+def _parse_into(reader: _Reader, data: str, progress: Progress) -> None:
+    file = reader.file
+    if len(data) > MAX_INPUT_CHARS:
+        progress.is_spec_progress = False
+        reader.diagnostics.append(Diagnostic(
+            file=file, message=f"too large: {len(data)} characters (limit {MAX_INPUT_CHARS})",
+        ))
+        return
+    if not data.strip():
+        progress.is_spec_progress = False
+        reader.diagnostics.append(Diagnostic(file=file, line=1, message="empty progress log"))
+        return
+    try:
+        doc = json.loads(data.removeprefix("\ufeff"))
+    except json.JSONDecodeError as exc:
+        progress.is_spec_progress = False
+        where = "truncated or invalid JSON" if exc.pos >= len(data.rstrip()) else "invalid JSON"
+        reader.diagnostics.append(Diagnostic(
+            file=file, line=exc.lineno, message=f"{where}: {exc.msg} (column {exc.colno})",
+        ))
+        return
+    except (RecursionError, ValueError) as exc:
+        progress.is_spec_progress = False
+        reader.diagnostics.append(Diagnostic(file=file, message=f"unreadable JSON: {exc}"[:300]))
+        return
+    _read_document(reader, doc, progress)
