@@ -236,3 +236,10 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
                 f"{board.get('pending_events', 0):>7}  {error}"
             )
     return "\n".join(lines)
+
+
+def status_main(root: Path, *, as_json: bool = False) -> int:
+    """What ``kanbanger-daemon status [--json]`` does: print the verdict, return its exit code."""
+    report = read_status(root)
+    print(render_json(report) if as_json else render_table(report))
+    return report.code
