@@ -104,7 +104,7 @@ class _Editor:
     def columns(self) -> list[tuple[ColumnKind, int, int]]:
         """``(kind, heading index, end index)`` of every column."""
         heads = [i for i, line in enumerate(self.lines) if line.kind == "heading"]
-        ends = [*heads[1:], len(self.lines)]
+        ends = [*heads[1:], len(self.lines)] if heads else []
         return [
             (column_kind(heading_name(self.lines[h].text) or ""), h, e)
             for h, e in zip(heads, ends, strict=True)
