@@ -555,3 +555,51 @@ async def run_daemon(
         options=options,
     )
     return await daemon.run()
+
+
+LOCAL_ONLY_NOTE = (
+    "local-only: no GitHub settings (GITHUB_TOKEN, GITHUB_REPO, GITHUB_PROJECT_NUMBER); "
+    "boards are kept up to date, nothing is pushed"
+)
+
+
+def main_run(
+    root: Path,
+    settings: Settings,
+    *,
+    push: Callable[[BoardKey, object], Awaitable[int]] | None = None,
+    github_status: Callable[[], GitHubStatus] | None = None,
+    options: RuntimeOptions | None = None,
+) -> int:
+    """``kanbanger-daemon run``: the real pieces wired into :func:`run_daemon`.
+
+    ``push(key, local_result)`` sends a board to GitHub and returns the number of remote
+    operations; without it (or without GitHub settings) the daemon runs local-only.
+    Raises :class:`~kanbanger_daemon.errors.LockError` if another daemon serves ``root``.
+    """
+    from kanbanger_daemon.daemon.local import reconcile_local
+    from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
+
+    layout = settings.effective_layout
+    root = root.absolute()
+    opts = options or RuntimeOptions()
+    opts.github_status = opts.github_status or github_status
+    if push is None or not settings.github_enabled:
+        push = None
+        opts.notes = [*opts.notes, LOCAL_ONLY_NOTE]
+
+    async def reconcile(key: BoardKey) -> ReconcileResult:
+        local = await asyncio.to_thread(reconcile_local, root, key, settings)
+        remote_ops = await push(key, local) if push is not None else 0
+        return ReconcileResult(wrote_board=local.written, remote_ops=remote_ops)
+
+    return asyncio.run(
+        run_daemon(
+            root,
+            settings,
+            reconcile=reconcile,
+            discover=lambda: find_boards(root, settings.specs_dir, layout),
+            board_for_path=lambda path: board_for_path(root, path, settings.specs_dir, layout),
+            options=opts,
+        )
+    )

@@ -1,0 +1,90 @@
+"""The daemon with the real local reconcile (read, plan, compare-and-swap write) on examples/.
+
+Skips while the local reconciler is not importable. Real observers, idle waits, no sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
+from kanbanger_daemon.models.status import ReconcileResult
+from kanbanger_daemon.settings import load_settings
+
+pytestmark = pytest.mark.timeout(30)
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+local = pytest.importorskip("kanbanger_daemon.daemon.local", reason="local reconciler not built")
+workspace = pytest.importorskip("kanbanger_daemon.daemon.workspace", reason="workspace not built")
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    before = set(threading.enumerate())
+    yield
+    leaked = [t for t in set(threading.enumerate()) - before
+              if t.is_alive() and not t.name.startswith("asyncio_")]
+    for thread in leaked:
+        thread.join(timeout=5)
+    assert not [t for t in leaked if t.is_alive()], f"threads leaked: {leaked}"
+
+
+async def test_progress_edits_move_cards_on_the_real_board(tmp_path: Path) -> None:
+    if not (EXAMPLES / "SPECs" / "website").is_dir():
+        pytest.skip("examples/SPECs/website is absent")
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLES, root)
+    settings = load_settings(root, environ={"HOME": str(tmp_path)},
+                             flags={"quiet_ms": 100, "max_wait_ms": 1000})
+    layout = settings.effective_layout
+    calls: list[str] = []
+
+    async def reconcile(key: str) -> ReconcileResult:
+        calls.append(key)
+        result = await asyncio.to_thread(local.reconcile_local, root, key, settings)
+        return ReconcileResult(wrote_board=result.written)
+
+    daemon = Daemon(
+        root, settings, reconcile=reconcile,
+        discover=lambda: workspace.find_boards(root, settings.specs_dir, layout),
+        board_for_path=lambda p: workspace.board_for_path(root, p, settings.specs_dir, layout),
+        options=RuntimeOptions(install_signal_handlers=False, heartbeat_interval_s=0.2,
+                               supervise_interval_s=0.1),
+    )
+    task = asyncio.create_task(daemon.run())
+    try:
+        await daemon.wait_until(lambda: daemon.rescans >= 1 and daemon.idle.is_set())
+        board = root / "SPECs" / "website" / "_kanban.md"
+        assert board.is_file()
+        first = board.read_text()
+        runs = calls.count("SPECs/website")
+
+        progress = root / "SPECs" / "website" / "progress_website.json"
+        doc = json.loads(progress.read_text())
+        for t in doc["tasks"]:
+            t["status"] = "completed"
+            for s in t["steps"]:
+                s["status"] = "completed"
+        progress.write_text(json.dumps(doc))
+        await daemon.wait_until(
+            lambda: calls.count("SPECs/website") > runs and daemon.idle.is_set()
+            and board.read_text() != first
+        )
+        # Our own write of the board caused no further reconcile: prove it with a sentinel.
+        runs = calls.count("SPECs/website")
+        params = next((root / "SPECs").rglob("parameters_*.toml"))
+        sentinel = params.parent.relative_to(root).as_posix()
+        before = calls.count(sentinel)
+        params.write_text(params.read_text() + "\n")
+        await daemon.wait_until(lambda: calls.count(sentinel) > before and daemon.idle.is_set())
+        assert calls.count("SPECs/website") == runs
+    finally:
+        daemon.request_stop()
+        assert await asyncio.wait_for(task, 10) == 0
