@@ -1,0 +1,115 @@
+"""``_retrospective.md``: what an execution taught, as a kanban board kanbanger can read.
+
+Columns (kanbanger reads the first two as its Done column, the others under their own names):
+
+- ``## Done with primary methods`` — completed tasks where no step needed a backup;
+- ``## Done with backups`` — completed tasks that needed one, saying which step used which
+  backup (with the backup's text from the SPEC when it has one);
+- ``## Failed after all backups`` — failed or blocked tasks (``(backups exhausted)`` when the
+  log says every backup was tried);
+- ``## Still open`` — tasks not finished (pending, in progress, skipped, or no progress at all);
+- ``## Lessons`` — what to change next time, from the log and the SPEC: primary methods that a
+  backup replaced, critical steps that failed, failing tasks with no backups defined, and the
+  overall backup rate.
+
+With several SPECs every card starts with ``[name]`` like on the single root board.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kanbanger_daemon.core.board import card_line
+from kanbanger_daemon.core.cards import one_line, safe_prefix, step_full_id
+from kanbanger_daemon.models.board import SpecInput
+from kanbanger_daemon.models.spec import Status, Step, Task, TaskProgress
+
+COLUMNS = (
+    "Done with primary methods",
+    "Done with backups",
+    "Failed after all backups",
+    "Still open",
+    "Lessons",
+)
+
+
+def _step_backups(task: Task, progress: TaskProgress) -> list[tuple[str, Step | None, int]]:
+    """``(full step id, spec step, backup number)`` for every step that used a backup."""
+    steps = {step_full_id(task.id, s.id): s for s in task.steps}
+    used = []
+    for sp in progress.steps:
+        if sp.backup_used:
+            full = step_full_id(task.id, sp.id)
+            used.append((full, steps.get(full), sp.backup_used))
+    return used
+
+
+def _backup_text(step: Step | None, number: int) -> str:
+    if step is not None and 0 < number <= len(step.backups):
+        return f": {one_line(step.backups[number - 1])}"
+    return ""
+
+
+def _cards_for(item: SpecInput, lead: str) -> dict[str, list[tuple[str, bool]]]:
+    """Cards of one SPEC by column."""
+    cards: dict[str, list[tuple[str, bool]]] = {name: [] for name in COLUMNS}
+    spec, log = item.spec, item.progress
+    steps_total = steps_with_backup = 0
+    for task in spec.tasks:
+        name = f"{lead}Task {task.id}: {one_line(task.title) or '(untitled)'}"
+        progress = log.tasks.get(task.id) if log else None
+        status = progress.status if progress else None
+        steps_total += len(task.steps)
+        used = _step_backups(task, progress) if progress else []
+        steps_with_backup += len(used)
+        if status is Status.COMPLETED:
+            if used or (progress and progress.backup_used):
+                detail = "; ".join(
+                    f"Step {sid} used Backup #{n}{_backup_text(step, n)}" for sid, step, n in used
+                ) or f"used Backup #{progress.backup_used if progress else '?'}"
+                cards["Done with backups"].append((f"{name} — {detail}", True))
+            else:
+                cards["Done with primary methods"].append((name, True))
+        elif status in (Status.FAILED, Status.BLOCKED):
+            exhausted = " (backups exhausted)" if progress and progress.backups_exhausted else ""
+            cards["Failed after all backups"].append((f"{name} [{status.value}]{exhausted}", False))
+            critical = [s for s in task.steps if s.critical]
+            if critical:
+                names = ", ".join(f"Step {step_full_id(task.id, s.id)}" for s in critical)
+                cards["Lessons"].append((
+                    f"{name} failed with critical steps ({names}): revisit the approach "
+                    "before the next run", False))
+            if not any(s.backups for s in task.steps):
+                cards["Lessons"].append((
+                    f"{name} failed and its steps define no backups: add backup methods", False))
+        else:
+            state = status.value if status else "no progress"
+            cards["Still open"].append((f"{name} [{state}]", False))
+        for sid, step, number in used:
+            title = f" ({one_line(step.title)})" if step is not None and step.title else ""
+            cards["Lessons"].append((
+                f"{lead}Step {sid}{title}: the primary method did not work and Backup #{number} "
+                "was needed: consider making it the primary method", False))
+    if steps_total and log is not None:
+        cards["Lessons"].append((
+            f"{lead}{steps_with_backup} of {steps_total} steps needed a backup "
+            f"({spec.file})", False))
+    return cards
+
+
+def render_retrospective(inputs: Sequence[SpecInput], *, title: str) -> str:
+    """The text of ``_retrospective.md`` for one or more SPECs."""
+    columns: dict[str, list[tuple[str, bool]]] = {name: [] for name in COLUMNS}
+    for item in inputs:
+        lead = (
+            f"[{safe_prefix(item.name or item.spec.descriptor)}] " if len(inputs) > 1 else ""
+        )
+        for name, cards in _cards_for(item, lead).items():
+            columns[name].extend(cards)
+    lines = [f"# Retrospective: {one_line(title) or 'SPEC'}", ""]
+    for name in COLUMNS:
+        lines += [f"## {name}", ""]
+        lines += [card_line(text, checked=checked) for text, checked in columns[name]]
+        if columns[name]:
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
