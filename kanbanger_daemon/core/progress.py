@@ -394,8 +394,23 @@ def parse_progress(data: str, *, file: str) -> Progress:
         reader.diagnostics.append(
             Diagnostic(file=file, message=f"could not read progress log: {type(exc).__name__}")
         )
-    progress.diagnostics = reader.diagnostics
+    progress.diagnostics = capped(reader.diagnostics)
     return progress
+
+
+MAX_DIAGNOSTICS = 50
+
+
+def capped(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """At most ``MAX_DIAGNOSTICS`` (errors first), then one line saying how many were left out."""
+    if len(diagnostics) <= MAX_DIAGNOSTICS:
+        return diagnostics
+    ordered = sorted(diagnostics, key=lambda d: d.severity != "error")
+    kept, left = ordered[:MAX_DIAGNOSTICS], ordered[MAX_DIAGNOSTICS:]
+    severity = "error" if any(d.severity == "error" for d in left) else "warning"
+    summary = Diagnostic(file=kept[0].file, message=f"{len(left)} more problems not shown",
+                         severity=severity)
+    return [*kept, summary]
 
 
 def _parse_into(reader: _Reader, data: str, progress: Progress) -> None:
@@ -414,9 +429,12 @@ def _parse_into(reader: _Reader, data: str, progress: Progress) -> None:
         doc = json.loads(data.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:
         progress.is_spec_progress = False
-        where = "truncated or invalid JSON" if exc.pos >= len(data.rstrip()) else "invalid JSON"
+        truncated = exc.pos >= len(data.rstrip())
+        what = "truncated JSON (the file ends early: half-written?)"
+        if not truncated:
+            what = "invalid JSON"
         reader.diagnostics.append(Diagnostic(
-            file=file, line=exc.lineno, message=f"{where}: {exc.msg} (column {exc.colno})",
+            file=file, line=exc.lineno, message=f"{what}: {exc.msg} (column {exc.colno})",
         ))
         return
     except (RecursionError, ValueError) as exc:

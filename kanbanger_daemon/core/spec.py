@@ -32,6 +32,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 from kanbanger_daemon.core.files import base_name, classify
+from kanbanger_daemon.core.progress import capped
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models.spec import Diagnostic, Spec, Speclet, Step, Task
 
@@ -378,7 +379,8 @@ class _MarkdownReader:
 
     def on_body(self, line: str, stripped: str, number: int) -> None:
         if self.goal_lines is not None:
-            self.goal_lines.append(stripped.lstrip("-*+ ").strip())
+            item = _list_item(stripped)
+            self.goal_lines.append(item[2] if item is not None else stripped)
             return
         if "**" in stripped[:200]:
             self.on_fields(stripped, number)
@@ -390,7 +392,8 @@ class _MarkdownReader:
 
     def on_fields(self, stripped: str, number: int) -> None:
         """Goal, SPECLet id and dependency fields, wherever they are written."""
-        bare = stripped.lstrip("-*+ ") if stripped[:1] in "-*+" else stripped
+        item = _list_item(stripped)
+        bare = item[2] if item is not None else stripped
         if self.goal is None:
             goal = _BOLD_GOAL.match(bare)
             if goal is not None:
@@ -669,6 +672,7 @@ def parse_spec(
         spec.diagnostics.append(
             Diagnostic(file=file, message=f"could not read the spec: {type(exc).__name__}")
         )
+    spec.diagnostics = capped(spec.diagnostics)
     return spec
 
 
