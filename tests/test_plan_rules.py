@@ -219,13 +219,38 @@ def test_hierarchical_speclets_wait_on_their_dependencies() -> None:
              tasks=[Task(id="1", title="A", speclet="0"), Task(id="2", title="B", speclet="2")])
     board = plan(s, progress(t1=Status.IN_PROGRESS), column_mapping=ColumnMapping.HIERARCHICAL)
     assert columns(board) == {
-        "BACKLOG": ["SPECLet 2: Define (SPEC: spec_analysis.md) [WAITING on 0]"],
-        "TODO": ["Task 2: B (SPEC: spec_analysis.md)"],
+        "BACKLOG": ["SPECLet 2: Define (SPEC: spec_analysis.md) [WAITING on 0]",
+                    "Task 2: B (SPEC: spec_analysis.md) [WAITING on 0]"],
         "DOING": ["SPECLet 0: Platform (SPEC: spec_analysis.md)",
                   "Task 1: A (SPEC: spec_analysis.md)"],
     }
     done = plan(s, progress(t1=Status.COMPLETED), board, column_mapping=ColumnMapping.HIERARCHICAL)
-    assert "SPECLet 2: Define (SPEC: spec_analysis.md)" in columns(done)["BACKLOG"]
+    assert columns(done)["BACKLOG"] == ["SPECLet 2: Define (SPEC: spec_analysis.md)",
+                                        "Task 2: B (SPEC: spec_analysis.md)"]
+
+
+def test_master_board_holds_speclets_back_until_their_dependencies_complete() -> None:
+    def speclet_file(sid: str, deps: list[str], *titles: str) -> Spec:
+        s = spec(*titles, file=f"speclet_{sid}.md")
+        return s.model_copy(update={
+            "speclets": [Speclet(id=sid, title=f"S{sid}", depends_on=deps)]})
+
+    platform = speclet_file("0", [], "Auth")
+    define = speclet_file("2", ["0"], "Forms")
+    options = BoardOptions(layout=Layout.SINGLE)
+    running = plan_board([SpecInput(spec=platform, progress=progress(t1=Status.IN_PROGRESS)),
+                          SpecInput(spec=define)], None, options, title="Master")
+    assert columns(running) == {
+        "BACKLOG": ["[speclet_2] Task 1: Forms (SPEC: speclet_2.md) [WAITING on 0]"],
+        "DOING": ["[speclet_0] Task 1: Auth (SPEC: speclet_0.md)"]}
+    finished = plan_board([SpecInput(spec=platform, progress=progress(t1=Status.COMPLETED)),
+                           SpecInput(spec=define)], running, options, title="Master")
+    assert columns(finished) == {
+        "BACKLOG": ["[speclet_2] Task 1: Forms (SPEC: speclet_2.md)"],
+        "DONE": ["[x] [speclet_0] Task 1: Auth (SPEC: speclet_0.md)"]}
+    # On its own per-SPEC board, SPECLet 2 cannot see SPECLet 0: it does not wait.
+    alone = plan(define)
+    assert columns(alone) == {"TODO": ["Task 1: Forms (SPEC: speclet_2.md)"]}
 
 
 def test_card_identity_survives_renames_and_notes() -> None:

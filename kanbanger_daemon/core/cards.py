@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kanbanger_daemon.models.board import BoardOptions, ColumnKind, ColumnMapping, Layout, SpecInput
-from kanbanger_daemon.models.spec import Spec, Status, Task, TaskProgress
+from kanbanger_daemon.models.spec import Spec, Speclet, Status, Task, TaskProgress
 
 _ID_UNSAFE = re.compile(r"[\s:()\[\]#/]+")
 _FILE_UNSAFE = re.compile(r"[\s()\[\]#/]+")
@@ -196,14 +196,19 @@ class _Builder:
         self.wanted.append(Wanted(identity, text, place, checked, gate))
 
     def task(self, spec: Spec, task: Task, prefix: str | None,
-             progress: TaskProgress | None) -> None:
+             progress: TaskProgress | None, waiting: Sequence[str] = ()) -> None:
         status = progress.status if progress else None
         notes = (
             _status_notes(status, _task_backup(progress), progress.backups_exhausted)
             if progress
             else []
         )
-        self.add("Task", task.id, task.title, spec.file, prefix, status, notes)
+        if waiting and status in (None, Status.PENDING):
+            # Its SPECLet cannot start yet: it waits in BACKLOG, saying on what.
+            self.add("Task", task.id, task.title, spec.file, prefix, None,
+                     [*notes, waiting_note(waiting)], target=ColumnKind.BACKLOG)
+        else:
+            self.add("Task", task.id, task.title, spec.file, prefix, status, notes)
         if not (self.options.include_steps
                 or self.options.column_mapping is ColumnMapping.HIERARCHICAL):
             return
@@ -238,6 +243,15 @@ def _speclet_statuses(inputs: Sequence[SpecInput]) -> dict[str, Status | None]:
     return {sid: _derived_status(statuses) for sid, statuses in members.items()}
 
 
+def _waiting_on(speclet: Speclet, statuses: dict[str, Status | None]) -> list[str]:
+    """The dependencies of a SPECLet that are known here and not complete yet.
+
+    A dependency no input describes (another file's SPECLet on a per-SPEC board) is not known,
+    so it does not hold the SPECLet back: only the master board sees every SPECLet.
+    """
+    return [d for d in speclet.depends_on if d in statuses and statuses[d] is not Status.COMPLETED]
+
+
 def namespace_of(item: SpecInput, options: BoardOptions) -> tuple[str | None, str]:
     """``(card prefix, identity namespace)`` of one input under ``options``."""
     prefix = (item.name or item.spec.descriptor) if options.layout is Layout.SINGLE else None
@@ -253,7 +267,7 @@ def wanted_cards(
     builder = _Builder(options=options, wanted=[], seen=set())
     namespaces: set[str] = set()
     hierarchical = options.column_mapping is ColumnMapping.HIERARCHICAL
-    speclet_status = _speclet_statuses(inputs) if hierarchical else {}
+    speclet_status = _speclet_statuses(inputs)
     for item in inputs:
         prefix, namespace = namespace_of(item, options)
         namespaces.add(namespace)
@@ -270,12 +284,12 @@ def wanted_cards(
         else:
             groups.append((None, list(spec.tasks)))
         titles = {s.id: s for s in spec.speclets}
+        only_speclet = spec.speclets[0].id if len(spec.speclets) == 1 else None
         for speclet_id, tasks in groups:
             if speclet_id is not None:
                 speclet = titles[speclet_id]
                 status = speclet_status.get(speclet_id)
-                waiting = [d for d in speclet.depends_on
-                           if speclet_status.get(d) is not Status.COMPLETED]
+                waiting = _waiting_on(speclet, speclet_status)
                 if waiting and status is None:
                     builder.add("SPECLet", speclet_id, speclet.title, spec.file, prefix, None,
                                 [waiting_note(waiting)], target=ColumnKind.BACKLOG)
@@ -283,5 +297,7 @@ def wanted_cards(
                     builder.add("SPECLet", speclet_id, speclet.title, spec.file, prefix, status,
                                 _status_notes(status, None, False))
             for task in tasks:
-                builder.task(spec, task, prefix, progress.get(task.id))
+                owner = titles.get(task.speclet or only_speclet or "")
+                waiting = _waiting_on(owner, speclet_status) if owner else []
+                builder.task(spec, task, prefix, progress.get(task.id), waiting)
     return builder.wanted, namespaces

@@ -27,8 +27,10 @@ Rules (DESIGN.md §5), in the words a user would use:
   step cards (``Step 1.2: …``, placed by the step's own progress), and a SPEC with SPECLets gets
   a ``SPECLet n: …`` parent card before its tasks, whose column follows its tasks (all done →
   done, any blocked → blocked, any started → DOING) and which waits in BACKLOG marked
-  ``[WAITING on …]`` while a SPECLet it depends on is not complete. Execution-state: like
-  sequential, but blocked work goes to a BLOCKED column. ``include_steps`` adds step cards under
+  ``[WAITING on …]`` while a SPECLet it depends on is not complete. With any mapping, a task
+  without progress whose SPECLet waits like that sits in BACKLOG with the same note (the master
+  board); a dependency that no input describes is unknown and holds nothing back.
+  Execution-state: like sequential, but blocked work goes to a BLOCKED column. ``include_steps`` adds step cards under
   their task with any mapping.
 
 Running the planner on its own output changes nothing.
