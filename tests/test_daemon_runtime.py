@@ -430,3 +430,15 @@ async def test_sd_notify_ready_status_watchdog_and_stopping(
     ready = [m for m in received if "READY=1" in m]
     assert len(ready) == 1 and "STATUS=" in ready[0]
     assert received.index(ready[0]) < min(i for i, m in enumerate(received) if "WATCHDOG=1" in m)
+
+
+async def test_a_rate_limited_board_waits_for_the_reset_github_gave(ws: FakeWorkspace) -> None:
+    from kanbanger_daemon.errors import SecondaryRateLimitError
+
+    ws.fail_with["SPECs/alpha"] = [SecondaryRateLimitError("slow down", retry_after=3600)]
+    daemon = make_daemon(ws, retry_base_s=0.01)
+    async with running(daemon):
+        board = daemon.board("SPECs/alpha")
+        assert board is not None and board.backoff_until is not None
+        assert board.backoff_until - daemon.options.wall_clock() > 3500
+        assert ws.calls["SPECs/alpha"] == 1  # not retried before the hour is up

@@ -25,7 +25,12 @@ from kanbanger_daemon.daemon.sdnotify import SdNotifier
 from kanbanger_daemon.daemon.signals import installed_signal_handlers
 from kanbanger_daemon.daemon.status import StatusPublisher
 from kanbanger_daemon.daemon.workqueue import AsyncWorkQueue, KeyQueue
-from kanbanger_daemon.errors import InputError, KanbangerError
+from kanbanger_daemon.errors import (
+    InputError,
+    KanbangerError,
+    RateLimitError,
+    SecondaryRateLimitError,
+)
 from kanbanger_daemon.models.status import (
     BoardStatus,
     DaemonStatus,
@@ -298,7 +303,7 @@ class Daemon:
             result = await self._reconcile(key)
         except KanbangerError as exc:
             if exc.retryable:
-                self._retry_later(key, board, exc.message)
+                self._retry_later(key, board, exc.message, self._wait_demanded_by(exc))
             else:
                 self._keys.forget(key)
                 file, line = (exc.file, exc.line) if isinstance(exc, InputError) else (None, None)
@@ -328,8 +333,18 @@ class Daemon:
             where = f" ({result.error_file}:{result.error_line})" if result.error_file else ""
             _log.warning("board %s: %s%s", board.key, result.error, where)
 
-    def _retry_later(self, key: BoardKey, board: BoardStatus, message: str) -> None:
-        delay = self._wq.add_rate_limited(key)
+    def _wait_demanded_by(self, exc: KanbangerError) -> float:
+        """Seconds GitHub told us to keep quiet (rate limits); 0 when it said nothing."""
+        if isinstance(exc, RateLimitError) and exc.reset_at is not None:
+            return max(0.0, exc.reset_at - self.options.wall_clock())
+        if isinstance(exc, SecondaryRateLimitError):
+            return exc.retry_after if exc.retry_after is not None else 60.0
+        return 0.0
+
+    def _retry_later(
+        self, key: BoardKey, board: BoardStatus, message: str, at_least_s: float = 0.0
+    ) -> None:
+        delay = self._wq.add_rate_limited(key, at_least_s)
         self.reconciles_total += 1
         board.reconciles += 1
         board.last_reconcile_at = self.options.wall_clock()
@@ -379,19 +394,33 @@ class Daemon:
             self._poke()
 
     async def _publish_status(self) -> None:
+        """Rewrite status.json on change (≤ ~20/s); otherwise only beat the heartbeat file."""
         interval = self.options.heartbeat_interval_s
         last_line = ""
+        changed = True
         while True:
-            self._status_dirty.clear()
-            self._publish()
+            if changed:
+                self._status_dirty.clear()
+                self._publish()
+            else:
+                self._beat()
             line = self._status_line()
             if line != last_line:
                 self._notifier.status(line)
                 last_line = line
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._status_dirty.wait(), interval)
+                changed = True
+            except TimeoutError:
+                changed = False
             # Coalesce bursts of changes: at most ~20 status writes a second.
             await asyncio.sleep(min(0.05, interval))
+
+    def _beat(self) -> None:
+        try:
+            self._publisher.beat(self.options.wall_clock())
+        except OSError as exc:
+            _log.warning("cannot write the heartbeat file: %s", exc)
 
     def _status_line(self) -> str:
         failing = sum(1 for b in self._boards.values() if b.last_error)

@@ -1,11 +1,14 @@
 """The status file: published atomically by the daemon, judged by ``kanbanger-daemon status``.
 
 The daemon rewrites ``<root>/.kanbanger/status.json`` (mode 0600, temp file + rename, so a
-reader never sees half a document) whenever something changes and at least every heartbeat
-interval. The reader works from another process with nothing but ``json`` and ``os``: it
-answers in milliseconds whether the daemon is healthy, frozen (SIGSTOP: the heartbeat goes
-stale), crashed (its pid is gone) or was never started. Importing this module stays cheap on
-purpose — no pydantic, no watchdog — so the ``status`` command can answer within 0.5 s.
+reader never sees half a document) whenever something changes, and ``heartbeat`` (one
+wall-clock timestamp, same care) every heartbeat interval — kept apart so that an idle daemon
+with a thousand boards does not re-serialise them all every few seconds.
+
+The reader works from another process with nothing but ``json`` and ``os``: it answers in
+milliseconds whether the daemon is healthy, frozen (SIGSTOP: the heartbeat goes stale),
+crashed (its pid is gone) or was never started. Importing this module stays cheap on purpose
+(no pydantic, no watchdog) so that the ``status`` command answers within 0.5 s.
 
 Exit codes follow the LSB: 0 healthy, 150 running but degraded, 3 not running, 4 unknown.
 """
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from kanbanger_daemon.models.status import DaemonStatus
 
 STATUS_FILE = "status.json"
+HEARTBEAT_FILE = "heartbeat"
 EXIT_HEALTHY = 0
 EXIT_NOT_RUNNING = 3
 EXIT_UNKNOWN = 4
@@ -46,29 +50,37 @@ def stale_after_s(heartbeat_interval_s: float) -> float:
 
 
 # -- publishing ---------------------------------------------------------------------------
+def _write_private(path: Path, data: bytes) -> None:
+    """Atomically replace ``path`` by ``data``, readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an older temp file may have had other permissions
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
 class StatusPublisher:
-    """Writes the status document atomically with owner-only permissions."""
+    """Writes the status document and the heartbeat atomically with owner-only permissions."""
 
     def __init__(self, root: Path) -> None:
         self.path = status_path(root)
-        self._tmp = self.path.with_name(f".{STATUS_FILE}.{os.getpid()}.tmp")
+        self.heartbeat_path = self.path.with_name(HEARTBEAT_FILE)
 
     def publish(self, status: DaemonStatus) -> None:
-        self.write_bytes(status.model_dump_json(indent=1).encode("utf-8"))
+        _write_private(self.path, status.model_dump_json(indent=1).encode("utf-8"))
+        self.beat(status.heartbeat_at)
 
-    def write_bytes(self, data: bytes) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)  # an older temp file may have had other permissions
-            os.write(fd, data)
-        finally:
-            os.close(fd)
-        os.replace(self._tmp, self.path)
+    def beat(self, wall_time: float) -> None:
+        _write_private(self.heartbeat_path, f"{os.getpid()} {wall_time:.3f}\n".encode())
 
     def discard_temp(self) -> None:
-        with contextlib.suppress(OSError):
-            self._tmp.unlink()
+        for path in (self.path, self.heartbeat_path):
+            with contextlib.suppress(OSError):
+                path.with_name(f".{path.name}.{os.getpid()}.tmp").unlink()
 
 
 # -- reading and judging ------------------------------------------------------------------
@@ -116,6 +128,15 @@ def _lock_holder(root: Path) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def _last_beat(root: Path, pid: int) -> float:
+    """The heartbeat file's time if that same daemon wrote it, else 0."""
+    try:
+        beat_pid, at = (root / ".kanbanger" / HEARTBEAT_FILE).read_text("ascii").split()
+        return float(at) if int(beat_pid) == pid else 0.0
+    except (OSError, ValueError):
+        return 0.0
+
+
 def read_status(root: Path, *, now: float | None = None) -> StatusReport:
     """Judge the daemon serving ``root`` from its status file (never blocks on the daemon)."""
     now = time.time() if now is None else now
@@ -144,7 +165,7 @@ def read_status(root: Path, *, now: float | None = None) -> StatusReport:
     if state == "stopped" or not _pid_alive(pid):
         reason = "stopped" if state == "stopped" else f"pid {pid} is gone (crashed or killed)"
         return StatusReport(EXIT_NOT_RUNNING, [reason], doc)
-    age = now - heartbeat_at
+    age = now - max(heartbeat_at, _last_beat(root, pid))
     reasons = _degradations(doc, now)
     if age > stale_after_s(interval):
         reasons.insert(0, f"heartbeat is stale ({age:.1f} s old): the daemon is frozen or wedged")

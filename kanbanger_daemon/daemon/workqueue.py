@@ -65,9 +65,10 @@ class KeyQueue:
         delay: float = min(self._base * 2.0**failures, self._max)
         return delay * self._rng.uniform(0.5, 1.5)
 
-    def add_rate_limited(self, key: BoardKey, now: float) -> float:
-        """Requeue a failed ``key`` after its backoff; returns the delay chosen."""
-        delay = self.backoff_delay(key)
+    def add_rate_limited(self, key: BoardKey, now: float, at_least_s: float = 0.0) -> float:
+        """Requeue a failed ``key`` after its backoff (never sooner than ``at_least_s``, e.g. a
+        rate limit's reset); returns the delay chosen."""
+        delay = max(self.backoff_delay(key), at_least_s)
         self._failures[key] = self._failures.get(key, 0) + 1
         self.add_after(key, delay, now)
         return delay
@@ -165,8 +166,8 @@ class AsyncWorkQueue:
         self.keys.add(key)
         self._changed()
 
-    def add_rate_limited(self, key: BoardKey) -> float:
-        delay = self.keys.add_rate_limited(key, self._now())
+    def add_rate_limited(self, key: BoardKey, at_least_s: float = 0.0) -> float:
+        delay = self.keys.add_rate_limited(key, self._now(), at_least_s)
         self._changed()
         return delay
 
