@@ -30,8 +30,8 @@ Rules (DESIGN.md §5), in the words a user would use:
   ``[WAITING on …]`` while a SPECLet it depends on is not complete. With any mapping, a task
   without progress whose SPECLet waits like that sits in BACKLOG with the same note (the master
   board); a dependency that no input describes is unknown and holds nothing back.
-  Execution-state: like sequential, but blocked work goes to a BLOCKED column. ``include_steps`` adds step cards under
-  their task with any mapping.
+  Execution-state: like sequential, but blocked work goes to a BLOCKED column.
+  ``include_steps`` adds step cards under their task with any mapping.
 
 Running the planner on its own output changes nothing.
 """
