@@ -139,3 +139,15 @@ def test_initial_log_with_no_tasks_yet_is_a_spec_log() -> None:
     progress = _parse({"run_id": "t", "status": "initializing", "tasks": []})
     assert progress.is_spec_progress and progress.tasks == {}
     assert progress.diagnostics == []
+
+
+def test_one_entry_per_step_appended_to_the_tasks_list() -> None:
+    # Spec_template's log example: {"task_id": "task1", "step_id": "step2", ...} per step.
+    progress = _parse({"tasks": [
+        {"task_id": "task1", "step_id": "step1", "status": "completed"},
+        {"task_id": "task1", "step_id": "step2", "status": "failed", "method_used": "backup_1",
+         "backup_attempts": [1]},
+    ]})
+    (task,) = progress.tasks.values()
+    assert task.id == "1" and [s.id for s in task.steps] == ["1", "2"]
+    assert (task.status, task.backup_used, task.backups_exhausted) == (Status.FAILED, 1, True)

@@ -193,3 +193,19 @@ def test_descriptor_comes_from_the_file_name() -> None:
     assert _spec("## Task 1: T\n", "some/dir/spec_analysis.md").descriptor == "analysis"
     assert _spec("## Task 1: T\n", "speclet_2_define.md").descriptor == "2_define"
     assert _spec("## Task 1: T\n", "WTF_SPEC.md").descriptor == "WTF_SPEC"
+
+
+def test_looser_hand_written_forms() -> None:
+    spec = _spec(
+        "## 🎯 Goal Statement\nDo it\n## Tasks\n### 1. Setup database\n"
+        "Step 1.1: Create schema\n  **Critical:** true\nStep 1.2: Seed (non-critical)\n"
+        "### ✅ Task #2: Done one\n- **Step #1** - first\n  - **Backup 1 (tool):** use the CLI\n"
+        "## ⚠️ SPEClet Notice\n"
+    )
+    assert spec.goal == "Do it"
+    assert _tasks(spec) == [("1", "Setup database"), ("2", "Done one")]
+    assert [(s.id, s.title, s.critical) for s in spec.tasks[0].steps] == [
+        ("1.1", "Create schema", True), ("1.2", "Seed", False),
+    ]
+    assert spec.tasks[1].steps[0].backups == ["use the CLI"]
+    assert spec.speclets == []

@@ -260,8 +260,13 @@ class _Reader:
         )
 
     def tasks(self, value: object) -> dict[str, TaskProgress]:
+        entries = _entries(value)
+        if isinstance(value, list) and any("step_id" in e for _, e in entries) and not any(
+            "steps" in e for _, e in entries
+        ):
+            return self.flat_log([e for _, e in entries])  # one entry per step, appended
         found: dict[str, TaskProgress] = {}
-        for key, entry in _entries(value):
+        for key, entry in entries:
             key_id = _normalise_id(key, self.speclet_id) if key is not None else None
             task = self.task(entry, key_id)
             if task is not None:

@@ -42,30 +42,32 @@ the size before reading; ``decode_text`` and the parsers refuse anything longer 
 
 _SEP = r"\s*(?:[:.)\-\u2013\u2014]\s*(?P<title>.*))?$"
 _TASK = re.compile(
-    r"(?i)^task\s*(?:\[\s*(?P<bid>[\w.\-]{1,40})\s*\]|(?P<id>\d+(?:\.\d+)*[a-z]?)"
+    r"(?i)^task\s*#?\s*(?:\[\s*(?P<bid>[\w.\-]{1,40})\s*\]|(?P<id>\d+(?:\.\d+)*[a-z]?)"
     r"|(?P<letter>[A-Z])(?=\s*[:.)\-\u2013\u2014]))" + _SEP
 )
 _STEP = re.compile(
-    r"(?i)^step\s*(?:\[\s*(?P<bid>[\w.\-]{1,40})\s*\]|(?P<id>\d+(?:\.\d+)*[a-z]?))" + _SEP
+    r"(?i)^step\s*#?\s*(?:\[\s*(?P<bid>[\w.\-]{1,40})\s*\]|(?P<id>\d+(?:\.\d+)*[a-z]?))" + _SEP
 )
 _SPECLET = re.compile(
     r"(?i)^speclet\s*(?:\[\s*(?P<bid>[\w.\-]{1,60})\s*\]|(?P<id>\d[\w.\-]{0,59}))" + _SEP
 )
 _BOLD_STEP = re.compile(
-    r"(?i)^\*\*step\s*(?:\[\s*(?P<bid>[\w.\-]{1,40})\s*\]|(?P<id>\d+(?:\.\d+)*[a-z]?))"
+    r"(?i)^\*\*step\s*#?\s*(?:\[\s*(?P<bid>[\w.\-]{1,40})\s*\]|(?P<id>\d+(?:\.\d+)*[a-z]?))"
     r"\s*[:.)\-\u2013\u2014]?\s*\*\*\s*[:.)\-\u2013\u2014]?\s*(?P<title>.*)$"
 )
 _COMPACT_STEP = re.compile(
-    r"(?i)^step\s*(?:\[\s*(?P<bid>[\w.\-]{1,40})\s*\]|(?P<id>\d+(?:\.\d+)*[a-z]?))"
+    r"(?i)^step\s*#?\s*(?:\[\s*(?P<bid>[\w.\-]{1,40})\s*\]|(?P<id>\d+(?:\.\d+)*[a-z]?))"
     r"\s*[:.)\-\u2013\u2014]\s*(?P<title>.+)$"
 )
 _ATTRIBUTE = re.compile(
-    r"^(?:\*\*|__)?(?P<key>[A-Za-z][A-Za-z _\-\[\]#0-9]{0,40}?)\s*"
+    r"^(?:\*\*|__)?(?P<key>[A-Za-z][A-Za-z _\-\[\]#0-9()]{0,40}?)\s*"
     r"(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:|:)\s*(?P<value>.*)$"
 )
 _BOLD_GOAL = re.compile(r"^\*\*Goal\s*:?\s*\*\*\s*:?\s*(?P<goal>.+)$")
 _DEPENDS = re.compile(r"(?i)\*\*\s*(?:dependencies|depends[ _]on)\s*:?\s*\*\*\s*:?(?P<v>[^|]*)")
 _SPECLET_ID_FIELD = re.compile(r"(?i)\*\*\s*speclet[ _]id\s*:?\s*\*\*\s*:?\s*(?P<v>[\w.\-]+)")
+_NUMBERED_HEADING = re.compile(r"^(?P<id>\d{1,6})[.):]\s+(?P<title>\S.*)$")
+_GOAL_HEADING = re.compile(r"(?i)^\W*(?:the\s+)?goal(?:\s+statement)?\s*(?::|$)")
 _TASKS_SECTION = re.compile(r"(?i)^(?:tasks|tasks\s+(?:and|&)\s+steps)\s*:?$")
 _DEP_TOKEN = re.compile(r"^[\w.\-]{1,60}$")
 
@@ -162,13 +164,21 @@ def _is_rule(stripped: str) -> bool:
 
 
 def _plain(text: str) -> str:
-    """Heading text without emphasis and code markers, for matching."""
-    return text.replace("**", "").replace("__", "").replace("`", "").strip()
+    """Heading text without emphasis, code markers or leading symbols (``✅ Task 1``)."""
+    text = text.replace("**", "").replace("__", "").replace("`", "").strip()
+    return text.lstrip("".join(c for c in text[:8] if not (c.isalnum() or c in "[_"))).strip()
 
 
 def _matched_id(match: re.Match[str]) -> str:
     groups = match.groupdict()
     return next(g for g in (groups.get("bid"), groups.get("id"), groups.get("letter")) if g)
+
+
+def _step_match(text: str) -> re.Match[str] | None:
+    """``**Step [1]:** text`` or ``Step 1.1: text`` (a list item's or a line's text)."""
+    if text.startswith("**"):
+        return _BOLD_STEP.match(text)
+    return _COMPACT_STEP.match(text) if text[:4].lower() == "step" else None
 
 
 def _clean_title(text: str | None) -> str:
@@ -295,7 +305,7 @@ class _MarkdownReader:
     def on_heading(self, level: int, text: str, number: int) -> None:
         self.end_goal_paragraph(final=True)
         plain = _plain(text)
-        is_goal = re.match(r"(?i)^\W*goal\s*(?::|$)", plain[:40]) is not None
+        is_goal = _GOAL_HEADING.match(plain[:60]) is not None
         if self.tasks_section is not None and level <= self.tasks_section.level:
             self.end_tasks_section()
         if self.speclet is not None and level <= self.speclet_level:
@@ -303,6 +313,9 @@ class _MarkdownReader:
         speclet = _SPECLET.match(plain)
         task = _TASK.match(plain)
         step = _STEP.match(plain)
+        section = self.tasks_section
+        if task is None and section is not None and level > section.level:
+            task = _NUMBERED_HEADING.match(plain)  # "### 1. Setup" under a "## Tasks" heading
         if speclet is not None:
             self.start_speclet(speclet, level, number)
         elif task is not None and "completion gate" not in plain.lower():
@@ -414,16 +427,20 @@ class _MarkdownReader:
             assert match is not None
             self.start_task(match, 7, number)  # a bold line: deeper than any heading
             return
+        step = _step_match(stripped) if self.task is not None else None
+        if step is not None:  # "Step 1.1: text" written as a plain line
+            indent = len(line) - len(line.lstrip())
+            self.start_step(_matched_id(step), step.group("title"), number, indent=indent)
+            return
         if self.step is None:
             return
-        if self.step_indent < 0:
+        if self.step_indent < 0 or len(line) - len(line.lstrip()) > self.step_indent:
             self.apply_detail(stripped, number)
-        elif len(line) - len(line.lstrip()) <= self.step_indent:
+        else:
             self.step = None
 
     def on_list_item(self, indent: int, numbered: str | None, text: str, number: int) -> None:
-        bold = _BOLD_STEP.match(text) if text.startswith("**") else None
-        step = bold or (_COMPACT_STEP.match(text) if text[:4].lower() == "step" else None)
+        step = _step_match(text)
         if step is not None and self.task is not None:
             self.start_step(_matched_id(step), step.group("title"), number, indent=indent)
             return
@@ -446,7 +463,7 @@ class _MarkdownReader:
         match = _ATTRIBUTE.match(text[:2000])
         if match is None:
             return
-        key = re.sub(r"[\[\]#0-9]+", " ", match.group("key").lower()).replace("_", " ")
+        key = re.sub(r"\(.*?\)|[\[\]#0-9()]+", " ", match.group("key").lower()).replace("_", " ")
         key = " ".join(key.split())
         value = match.group("value").replace("**", "").strip()
         if key in ("primary method", "primary"):
