@@ -151,3 +151,10 @@ def test_one_entry_per_step_appended_to_the_tasks_list() -> None:
     (task,) = progress.tasks.values()
     assert task.id == "1" and [s.id for s in task.steps] == ["1", "2"]
     assert (task.status, task.backup_used, task.backups_exhausted) == (Status.FAILED, 1, True)
+
+
+def test_same_step_joins_log_numbering_to_markdown_numbering() -> None:
+    from kanbanger_daemon.core.progress import same_step
+
+    assert same_step("1.2", "1.2") and same_step("1.2", "2") and same_step("2", "2")
+    assert not same_step("1.2", "1") and not same_step("1", "2")

@@ -209,3 +209,12 @@ def test_looser_hand_written_forms() -> None:
     ]
     assert spec.tasks[1].steps[0].backups == ["use the CLI"]
     assert spec.speclets == []
+
+
+def test_a_task_without_title_is_kept_with_a_warning() -> None:
+    spec = _spec("## Task 3:\n- Step 3.1: s\n")
+    assert _tasks(spec) == [("3", "")]
+    (warning,) = spec.diagnostics
+    assert (warning.severity, warning.line, warning.message) == (
+        "warning", 1, "task 3 has no title",
+    )

@@ -148,6 +148,17 @@ def _normalise_id(value: object, speclet_id: str | None) -> str | None:
     return text
 
 
+def same_step(spec_step_id: str, log_step_id: str) -> bool:
+    """Whether a spec step id and a progress-log step id name the same step of one task.
+
+    Logs number steps within their task (``1``) where the markdown may write ``1.1`` or ``[1]``,
+    so the last component decides when the two are written differently.
+    """
+    if spec_step_id == log_step_id:
+        return True
+    return spec_step_id.rsplit(".", 1)[-1] == log_step_id.rsplit(".", 1)[-1]
+
+
 _BACKUP_NUMBER = re.compile(r"(?i)backup[\s_\-\[#(]*(\d+)")
 
 

@@ -717,3 +717,8 @@ def _parse_into(
         _ParametersJoin(spec, params_name).run(parameters)
     if not spec.tasks:
         spec.diagnostics.append(Diagnostic(file=spec.file, message="no tasks found"))
+    for task in spec.tasks:
+        if not task.title:
+            spec.diagnostics.append(Diagnostic(
+                file=spec.file, line=task.line, message=f"task {task.id} has no title",
+                severity="warning"))
