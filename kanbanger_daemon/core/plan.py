@@ -38,6 +38,7 @@ Running the planner on its own output changes nothing.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,40 +98,57 @@ def _rewrite_card(raw: str, text: str, checked: bool | None) -> str:
 
 @dataclass
 class _Editor:
-    """Lines being edited, with the identity of every generated card line kept alongside."""
+    """Lines being edited, with the identity of every generated card line kept alongside.
+
+    Column and identity look-ups are cached until the next edit, so that a board where nothing
+    moves is planned in linear time.
+    """
 
     lines: list[BoardLine]
     idents: list[str | None]
     eol: str
+    _columns: list[tuple[ColumnKind, int, int]] | None = None
+    _where: dict[str, int] | None = None
+
+    def _edited(self) -> None:
+        self._columns = None
+        self._where = None
 
     def columns(self) -> list[tuple[ColumnKind, int, int]]:
         """``(kind, heading index, end index)`` of every column."""
-        heads = [i for i, line in enumerate(self.lines) if line.kind == "heading"]
-        ends = [*heads[1:], len(self.lines)] if heads else []
-        return [
-            (column_kind(heading_name(self.lines[h].text) or ""), h, e)
-            for h, e in zip(heads, ends, strict=True)
-        ]
+        if self._columns is None:
+            heads = [i for i, line in enumerate(self.lines) if line.kind == "heading"]
+            ends = [*heads[1:], len(self.lines)] if heads else []
+            self._columns = [
+                (column_kind(heading_name(self.lines[h].text) or ""), h, e)
+                for h, e in zip(heads, ends, strict=True)
+            ]
+        return self._columns
 
     def column_of(self, index: int) -> ColumnKind:
-        for kind, head, end in self.columns():
-            if head < index < end:
-                return kind
+        columns = self.columns()
+        at = bisect_right([head for _, head, _ in columns], index) - 1
+        if at >= 0 and columns[at][1] < index < columns[at][2]:
+            return columns[at][0]
         return ColumnKind.OTHER
 
     def find(self, identity: str) -> int | None:
-        try:
-            return self.idents.index(identity)
-        except ValueError:
-            return None
+        if self._where is None:
+            self._where = {}
+            for index, ident in enumerate(self.idents):
+                if ident is not None:
+                    self._where.setdefault(ident, index)
+        return self._where.get(identity)
 
     def insert(self, index: int, line: BoardLine, identity: str | None = None) -> None:
         self.lines.insert(index, line)
         self.idents.insert(index, identity)
+        self._edited()
 
     def remove(self, index: int) -> None:
         del self.lines[index]
         del self.idents[index]
+        self._edited()
         # Removing the only card between two blank lines would leave a double blank line.
         if 0 < index < len(self.lines) and _is_blank(self.lines[index - 1]) and _is_blank(
             self.lines[index]
@@ -232,11 +250,13 @@ def plan_board(
     editor = _Editor(lines=board.lines, idents=idents, eol=_dominant_eol(board.lines))
 
     # Generated cards that are no longer wanted, or duplicates, leave.
-    for row in reversed(range(len(editor.lines))):
+    first_row: dict[str, int] = {}
+    for row, identity in enumerate(editor.idents):
+        if identity is not None:
+            first_row.setdefault(identity, row)
+    for row in reversed(range(len(editor.lines))):  # bottom-up: rows above keep their index
         identity = editor.idents[row]
-        if identity is None:
-            continue
-        if identity not in by_identity or editor.idents.index(identity) != row:
+        if identity is not None and (identity not in by_identity or first_row[identity] != row):
             editor.remove(row)
 
     kinds = {kind for kind, _, _ in editor.columns()}
