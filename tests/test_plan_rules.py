@@ -263,3 +263,16 @@ def test_card_identity_survives_renames_and_notes() -> None:
         "analysis/spec_analysis.md#1")
     assert card_identity("Buy milk") is None
     assert card_identity("Task 1: A (SPEC: spec_analysis.md) and more words") is None
+
+
+def test_execution_state_mapping_mirrors_the_log_even_for_pending() -> None:
+    board = render_board(plan(spec("A", "B")))
+    moved = board.replace("*   [ ] Task 1: A (SPEC: spec_analysis.md)\n", "").replace(
+        "## DOING\n", "## DOING\n*   [ ] Task 1: A (SPEC: spec_analysis.md)\n").replace(
+        "*   [ ] Task 2: B (SPEC: spec_analysis.md)\n", "").replace(
+        "## BACKLOG\n", "## BACKLOG\n*   [ ] Task 2: B (SPEC: spec_analysis.md)\n")
+    after = plan(spec("A", "B"), progress(t1=Status.PENDING), moved,
+                 column_mapping=ColumnMapping.EXECUTION_STATE)
+    # Task 1 has a log entry (pending): back to TODO. Task 2 has none: stays in BACKLOG.
+    assert columns(after) == {"BACKLOG": ["Task 2: B (SPEC: spec_analysis.md)"],
+                              "TODO": ["Task 1: A (SPEC: spec_analysis.md)"]}

@@ -190,6 +190,10 @@ class _Builder:
             return
         self.seen.add(identity)
         place, checked, gate = _PLACEMENT[status]
+        mirrored = self.options.column_mapping is ColumnMapping.EXECUTION_STATE
+        if status is Status.PENDING and mirrored:
+            # The execution-state mapping mirrors the log: a task it calls pending is in TODO.
+            place, checked = ColumnKind.TODO, False
         if target is not None:
             place, checked, gate = target, False, False
         text = generated_card_text(kind, item_id, title, file, prefix=prefix, notes=notes)

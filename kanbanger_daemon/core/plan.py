@@ -30,7 +30,8 @@ Rules (DESIGN.md §5), in the words a user would use:
   ``[WAITING on …]`` while a SPECLet it depends on is not complete. With any mapping, a task
   without progress whose SPECLet waits like that sits in BACKLOG with the same note (the master
   board); a dependency that no input describes is unknown and holds nothing back.
-  Execution-state: like sequential, but blocked work goes to a BLOCKED column.
+  Execution-state: the column mirrors the log — like sequential, but blocked work goes to a
+  BLOCKED column and a task the log calls pending goes back to TODO (no log: stays).
   ``include_steps`` adds step cards under their task with any mapping.
 
 Running the planner on its own output changes nothing.
