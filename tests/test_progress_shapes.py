@@ -158,3 +158,22 @@ def test_same_step_joins_log_numbering_to_markdown_numbering() -> None:
 
     assert same_step("1.2", "1.2") and same_step("1.2", "2") and same_step("2", "2")
     assert not same_step("1.2", "1") and not same_step("1", "2")
+
+
+def test_steps_completed_and_tasks_completed_lists_of_real_logs() -> None:
+    # Shapes of Spec_Engine's progress_speclet_6_integration.json and progress_Troubleshoot.json.
+    progress = _parse({
+        "current_state": {"current_task": 3, "task_name": "Implement fixes"},
+        "tasks_completed": [{
+            "task_id": 0, "task_name": "Initialise", "status": "completed",
+            "steps_completed": [{"step_id": 0, "status": "completed"},
+                                {"step_id": "0.1", "status": "pending_user_action"}],
+        }],
+    })
+    assert progress.is_spec_progress
+    assert progress.tasks["0"].name == "Initialise"
+    assert [(s.id, s.status) for s in progress.tasks["0"].steps] == [
+        ("0", Status.COMPLETED), ("0.1", Status.BLOCKED),
+    ]
+    current = progress.tasks["3"]
+    assert (current.status, current.name) == (Status.IN_PROGRESS, "Implement fixes")

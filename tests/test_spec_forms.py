@@ -218,3 +218,15 @@ def test_a_task_without_title_is_kept_with_a_warning() -> None:
     assert (warning.severity, warning.line, warning.message) == (
         "warning", 1, "task 3 has no title",
     )
+
+
+def test_bullets_nested_inside_a_detail_are_not_details() -> None:
+    spec = _spec(
+        "### Task 1: GUI\n#### Step 1.1: Main window\n"
+        "- **Primary method:** Use Qt Designer. The window has:\n"
+        "  - Mode: a toggle button\n  - Backup: a second button\n"
+        "- **Critical:** false (works without it)\n- **Mode:** dynamic\n"
+        "- **Verification:**\n  - Critical: true once clicked\n"
+    )
+    step = spec.tasks[0].steps[0]
+    assert (step.critical, step.mode, step.backups) == (False, "dynamic", [])

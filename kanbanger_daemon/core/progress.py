@@ -66,6 +66,8 @@ _SYNONYMS: dict[Status, tuple[str, ...]] = {
     Status.BLOCKED: (
         "blocked", "on_hold", "hold", "paused", "stuck", "waiting_for_dependencies",
         "awaiting_input", "needs_input", "awaiting_user", "escalated", "halted", "suspended",
+        "pending_user_action", "awaiting_user_action", "user_action_required",
+        "requires_user_action", "needs_user_action",
     ),
     Status.FAILED: (
         "failed", "failure", "fail", "error", "errored", "crashed", "aborted", "timeout",
@@ -252,7 +254,7 @@ class _Reader:
         if task_id is None:
             self.warn("a task entry has no id; ignored")
             return None
-        steps = self.steps(entry.get("steps"), task_id)
+        steps = self.steps(_first_of_shape(entry, _STEP_KEYS), task_id)
         raw_status = _first(entry, "status", "state")
         if raw_status is None and steps:
             status, raw = _status_from_steps(steps), ""
@@ -356,6 +358,33 @@ def _exhausted(entry: dict[str, Any], status: Status, steps: list[StepProgress])
     )
 
 
+# Where logs keep a task's steps, and a log its tasks (a real troubleshooting log only has
+# "tasks_completed"; SPECLet 6's log lists steps under "steps_completed").
+_STEP_KEYS = ("steps", "steps_completed", "step_results", "step_progress")
+_TASK_KEYS = ("tasks", "task_progress", "tasks_completed", "completed_tasks", "task_results")
+
+
+def _first_of_shape(entry: dict[str, Any], keys: tuple[str, ...]) -> object:
+    """The first value under ``keys`` that holds entries (a list or object of objects)."""
+    for key in keys:
+        if _entries(entry.get(key)):
+            return entry[key]
+    return entry.get(keys[0])
+
+
+def _current_task(reader: _Reader, doc: dict[str, Any], progress: Progress) -> None:
+    """A log's ``current_task`` (top level or in ``current_state``) is in progress if unlisted."""
+    state = doc.get("current_state")
+    holder = state if isinstance(state, dict) else doc
+    task_id = _normalise_id(holder.get("current_task"), reader.speclet_id)
+    if task_id is None or task_id in progress.tasks:
+        return
+    progress.tasks[task_id] = TaskProgress(
+        id=task_id, name=_text(_first(holder, "task_name", "current_task_name")),
+        status=Status.IN_PROGRESS, raw_status="current_task",
+    )
+
+
 _FLAT_LOG_KEYS = ("steps", "entries", "log", "events", "execution_log", "step_log")
 
 
@@ -376,11 +405,13 @@ def _read_document(reader: _Reader, doc: object, progress: Progress) -> None:
     if isinstance(doc, dict):
         reader.speclet_id = _id_text(doc.get("speclet_id"))
         progress.speclet_id = reader.speclet_id
-        has_tasks = isinstance(doc.get("tasks"), list | dict)
+        tasks = _first_of_shape(doc, _TASK_KEYS)
+        has_tasks = isinstance(tasks, list | dict)
         speclets = _first(doc, "speclets", "speclet_progress")
         has_speclets = isinstance(speclets, list | dict)
         if has_tasks:
-            progress.tasks = reader.tasks(doc["tasks"])
+            progress.tasks = reader.tasks(tasks)
+            _current_task(reader, doc, progress)
         if has_speclets:
             speclet_reader = _Reader(reader.file)
             progress.speclets = speclet_reader.tasks(speclets)

@@ -241,6 +241,7 @@ class _MarkdownReader:
         self.task_level = 0
         self.step: Step | None = None
         self.step_indent = -1  # -1: a heading step (its details need no indent)
+        self.detail_indent: int | None = None  # indent of the step's detail bullets
         self.step_level = 0
         self.speclet: Speclet | None = None
         self.speclet_level = 0
@@ -387,6 +388,7 @@ class _MarkdownReader:
         self.step = Step(id=step_id, title=title, critical=critical, line=number)
         self.task.steps.append(self.step)
         self.step_indent = indent
+        self.detail_indent = None
 
     # -- body lines -------------------------------------------------------------------------
 
@@ -445,7 +447,10 @@ class _MarkdownReader:
             self.start_step(_matched_id(step), step.group("title"), number, indent=indent)
             return
         if self.step is not None and (self.step_indent < 0 or indent > self.step_indent):
-            self.apply_detail(text, number)
+            if self.detail_indent is None:
+                self.detail_indent = indent
+            if indent <= self.detail_indent + 1:  # deeper bullets are a detail's own content
+                self.apply_detail(text, number)
             return
         if self.step is not None and indent <= self.step_indent:
             self.step = None
@@ -476,12 +481,10 @@ class _MarkdownReader:
             flag = _critical_word(value)
             if flag is None:
                 self.warn(number, f"step {self.step.id}: cannot read critical value {value!r}")
-            else:
+            elif self.step.critical is None:
                 self.step.critical = flag
         elif key == "mode":
-            self.step.mode = value.split("(", 1)[0].strip() or None
-
-
+            self.step.mode = self.step.mode or value.split("(", 1)[0].strip() or None
 
 
 # ---------------------------------------------------------------------------------------------
