@@ -1,0 +1,129 @@
+"""Latency: 200 progress edits → p50/p95/p99 from the file write to the board written.
+
+    python bench/bench_latency.py [--boards 20] [--edits 200] [--quiet-ms 300]
+
+Runs the real daemon runtime in-process on real files with the real local reconciler
+(read, plan, compare-and-swap write), local-only (no GitHub). Prints figures; asserts nothing.
+Reference: the guide's `watch -n 60 sync-spec-progress` averages 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
+from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
+from kanbanger_daemon.models.status import ReconcileResult
+from kanbanger_daemon.settings import Settings, load_settings
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "examples" / "SPECs" / "website"
+Times = dict[str, list[float]]
+
+
+def make_workspace(root: Path, boards: int) -> list[Path]:
+    """``boards`` copies of the example SPEC folder; returns their progress files."""
+    progress_files = []
+    for i in range(boards):
+        folder = root / "SPECs" / f"s{i:04d}" / "spec_website"
+        shutil.copytree(TEMPLATE, folder)
+        progress_files.append(folder / "progress_website.json")
+    return progress_files
+
+
+def progress_doc(path: Path, flip: int) -> str:
+    doc = json.loads(path.read_text())
+    doc["tasks"][-1]["status"] = "in_progress" if flip % 2 else "completed"
+    return json.dumps(doc, indent=2)
+
+
+def build_daemon(root: Path, settings: Settings, written: Times, calls: Times) -> Daemon:
+    layout = settings.effective_layout
+
+    async def reconcile(key: str) -> ReconcileResult:
+        calls[key].append(time.monotonic())
+        result = await asyncio.to_thread(reconcile_local, root, key, settings)
+        if result.written:
+            written[key].append(time.monotonic())
+        return ReconcileResult(wrote_board=result.written)
+
+    return Daemon(
+        root,
+        settings,
+        reconcile=reconcile,
+        discover=lambda: find_boards(root, settings.specs_dir, layout),
+        board_for_path=lambda p: board_for_path(root, p, settings.specs_dir, layout),
+        options=RuntimeOptions(install_signal_handlers=False, use_lock=True),
+    )
+
+
+def settings_for(root: Path, quiet_ms: int, max_wait_ms: int = 3000) -> Settings:
+    return load_settings(root, environ={"HOME": str(root)},
+                         flags={"quiet_ms": quiet_ms, "max_wait_ms": max_wait_ms})
+
+
+async def until(daemon: Daemon, predicate: Callable[[], bool], within_s: float = 60) -> None:
+    await daemon.wait_until(predicate, within_s)
+
+
+def key_of(root: Path, progress: Path) -> str:
+    return progress.parent.relative_to(root).as_posix()
+
+
+async def measure(root: Path, boards: int, edits: int, quiet_ms: int) -> list[float]:
+    files = make_workspace(root, boards)
+    written: Times = defaultdict(list)
+    calls: Times = defaultdict(list)
+    daemon = build_daemon(root, settings_for(root, quiet_ms), written, calls)
+    task = asyncio.create_task(daemon.run())
+    latencies: list[float] = []
+    try:
+        await until(daemon, lambda: daemon.rescans >= 1 and daemon.idle.is_set())
+        for i in range(edits):
+            progress = files[i % boards]
+            key = key_of(root, progress)
+            text = progress_doc(progress, i // boards)
+            start = time.monotonic()
+            progress.write_text(text)
+            await until(daemon, lambda k=key, s=start: bool(written[k]) and written[k][-1] > s)
+            latencies.append(written[key][-1] - start)
+    finally:
+        daemon.request_stop()
+        await task
+    return latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--boards", type=int, default=20)
+    parser.add_argument("--edits", type=int, default=200)
+    parser.add_argument("--quiet-ms", type=int, default=300)
+    args = parser.parse_args()
+    if not TEMPLATE.is_dir():
+        print(f"needs {TEMPLATE}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="kd-bench-") as tmp:
+        lat = asyncio.run(measure(Path(tmp), args.boards, args.edits, args.quiet_ms))
+    q = statistics.quantiles([x * 1000 for x in lat], n=100, method="inclusive")
+    print(f"latency, progress write → _kanban.md written ({len(lat)} edits, "
+          f"{args.boards} boards, quiet_ms={args.quiet_ms}):")
+    print(f"  p50 {q[49]:.0f} ms   p95 {q[94]:.0f} ms   p99 {q[98]:.0f} ms   "
+          f"max {max(lat) * 1000:.0f} ms")
+    print(f"  target p99 ≤ quiet_ms + 200 = {args.quiet_ms + 200} ms: "
+          f"{'met' if q[98] <= args.quiet_ms + 200 else 'MISSED'}")
+    print("  GitHub mutation latency: not measured here (local-only run)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
