@@ -76,6 +76,10 @@ async def until(daemon: Daemon, predicate: Callable[[], bool], within_s: float =
     await daemon.wait_until(predicate, within_s)
 
 
+def board_written_after(written: Times, key: str, start: float) -> Callable[[], bool]:
+    return lambda: bool(written[key]) and written[key][-1] > start
+
+
 def key_of(root: Path, progress: Path) -> str:
     return progress.parent.relative_to(root).as_posix()
 
@@ -95,7 +99,7 @@ async def measure(root: Path, boards: int, edits: int, quiet_ms: int) -> list[fl
             text = progress_doc(progress, i // boards)
             start = time.monotonic()
             progress.write_text(text)
-            await until(daemon, lambda k=key, s=start: bool(written[k]) and written[k][-1] > s)
+            await until(daemon, board_written_after(written, key, start))
             latencies.append(written[key][-1] - start)
     finally:
         daemon.request_stop()
