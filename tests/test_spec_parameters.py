@@ -124,3 +124,55 @@ def test_toml_of_the_wrong_shape_is_ignored_without_crashing() -> None:
                       parameters='tasks = "no"\nspeclets = 3\n[dependencies]\nx = 1\n')
     assert [t.id for t in spec.tasks] == ["1", "2"]
     assert [d for d in spec.diagnostics if d.severity == "error"] == []
+
+
+def test_speclet_nested_tasks_backup_methods_and_dependencies_by_name() -> None:
+    # The shape of Spec_Engine's parameters_Dashboard_SPEC_Engine.toml.
+    markdown = (
+        "## SPECLet Structure\n### SPECLet [1]: Platform\n**Dependencies:** None\n"
+        "- Task [1.1]: an overview line, not a task\n"
+        "### SPECLet [2]: Frontend\n**Dependencies:** platform_foundation\n"
+        "## SPECLet [1]: Platform\n### Task [1.1]: Backend API\n"
+        "- **Step [1]:** Init\n- **Step [2]:** Server\n"
+        "## SPECLet [2]: Frontend\n### Task [2.1]:\n- **Step [1]:** Vite\n"
+    )
+    parameters = """
+[[speclets]]
+id = 1
+name = "platform_foundation"
+dependencies = []
+[[speclets.tasks]]
+id = 1
+name = "Set up backend API framework"
+[[speclets.tasks.steps]]
+id = 1
+critical = true
+[[speclets.tasks.steps]]
+id = 2
+critical = false
+backup_methods = ["A more permissive configuration"]
+
+[[speclets]]
+id = 2
+name = "frontend_foundation"
+dependencies = ["platform_foundation"]
+[[speclets.tasks]]
+id = 1
+name = "Set up React"
+[[speclets.tasks.steps]]
+id = 1
+critical = true
+"""
+    spec = parse_spec(markdown, file="spec_Dashboard.md", parameters=parameters)
+    assert [(t.speclet, t.id, t.title) for t in spec.tasks] == [
+        ("1", "1.1", "Backend API"), ("2", "2.1", "Set up React"),
+    ]
+    init, server = spec.tasks[0].steps
+    assert (init.critical, server.critical, server.backups) == (
+        True, False, ["A more permissive configuration"],
+    )
+    assert spec.tasks[1].steps[0].critical is True
+    assert [(s.id, s.title, s.depends_on) for s in spec.speclets] == [
+        ("1", "Platform", []), ("2", "Frontend", ["1"]),
+    ]
+    assert spec.diagnostics == []

@@ -346,10 +346,10 @@ class _MarkdownReader:
         speclet_id = _matched_id(match)
         title = _clean_title(match.group("title"))
         existing = next((s for s in self.speclets if s.id == speclet_id), None)
-        if existing is not None:
-            self.warn(number, f"SPECLet {speclet_id} appears twice; the first one is kept")
+        if existing is not None:  # an overview section, then the SPECLet's own section
             self.speclet = existing
-            self.speclet_deps_open = False
+            self.speclet_deps_open = not existing.depends_on
+            existing.title = existing.title or title
         else:
             self.speclet = Speclet(id=speclet_id, title=title)
             self.speclets.append(self.speclet)
@@ -523,6 +523,10 @@ def _toml_backups(entry: dict[str, object]) -> list[str]:
                 backups.append(text)
             elif isinstance(backup, str):
                 backups.append(backup)
+    for key in ("backup_methods", "backup_options"):
+        methods = entry.get(key)
+        if isinstance(methods, list):
+            backups.extend(m for m in methods if isinstance(m, str))
     numbered = sorted(
         (int(k[7:]), v) for k, v in entry.items()
         if re.fullmatch(r"backup_\d{1,3}", k) and isinstance(v, str)
@@ -567,6 +571,7 @@ class _ParametersJoin:
                 file=self.file, message="invalid TOML: nested too deeply; parameters not used"))
             return
         self.join_tasks(_tables(data.get("tasks")))
+        self.join_speclet_tasks(_tables(data.get("speclets")))
         self.join_speclets(data)
 
     def join_tasks(self, tables: list[dict[str, object]]) -> None:
@@ -597,6 +602,21 @@ class _ParametersJoin:
         for task_id in by_id:
             if task_id not in joined:
                 self.warn(f"[[tasks]] id {task_id} has no task in the markdown; ignored")
+
+    def join_speclet_tasks(self, speclets: list[dict[str, object]]) -> None:
+        """``[[speclets.tasks]]`` tables, joined to the markdown's tasks of the same SPECLet."""
+        for speclet in speclets:
+            speclet_id = _toml_id(speclet.get("id"))
+            for table in _tables(speclet.get("tasks")):
+                task_id = _toml_id(table.get("id"))
+                if speclet_id is None or task_id is None:
+                    continue
+                ids = (task_id, f"{speclet_id}.{task_id}")
+                for task in self.spec.tasks:
+                    if task.speclet == speclet_id and task.id in ids:
+                        if not task.title:
+                            task.title = _toml_text(table, "name", "title", "description") or ""
+                        self.join_steps(task, _tables(table.get("steps")))
 
     def join_steps(self, task: Task, tables: list[dict[str, object]]) -> None:
         if not tables:
@@ -659,6 +679,15 @@ class _ParametersJoin:
             only = self.spec.speclets[0]
             if isinstance(deps, list) and not only.depends_on:
                 only.depends_on = [d for d in (_toml_id(v) for v in deps) if d]
+        # Dependencies may name a SPECLet ("platform_foundation") whose id is a number.
+        ids_by_name = {
+            name: speclet_id
+            for table in _tables(data.get("speclets"))
+            if (name := _toml_text(table, "name")) and (speclet_id := _toml_id(table.get("id")))
+        }
+        for speclet in self.spec.speclets:
+            named = [ids_by_name.get(d, d) for d in speclet.depends_on]
+            speclet.depends_on = list(dict.fromkeys(named))
 
 
 # ---------------------------------------------------------------------------------------------
