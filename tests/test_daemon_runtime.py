@@ -50,6 +50,14 @@ def no_leaked_threads() -> Iterator[None]:
     assert not [t for t in leaked if t.is_alive()], f"threads leaked: {leaked}"
 
 
+@pytest.fixture(autouse=True)
+async def no_leaked_tasks() -> AsyncIterator[None]:
+    before = asyncio.all_tasks()
+    yield
+    leaked = {t for t in asyncio.all_tasks() - before if t is not asyncio.current_task()}
+    assert not leaked, f"tasks leaked: {leaked}"
+
+
 class FakeWorkspace:
     """SPEC folders under ``SPECs/``; the 'reconcile' copies progress into ``_kanban.md``."""
 
@@ -153,8 +161,6 @@ async def running(daemon: Daemon) -> AsyncIterator[Daemon]:
     finally:
         daemon.request_stop()
         assert await asyncio.wait_for(task, 15) == 0
-    others = asyncio.all_tasks() - {asyncio.current_task()}
-    assert not others, f"tasks leaked: {others}"
 
 
 async def settle_with_sentinel(daemon: Daemon, ws: FakeWorkspace, key: str = "SPECs/beta") -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import random
 import time
@@ -31,6 +30,7 @@ from kanbanger_daemon.errors import (
     RateLimitError,
     SecondaryRateLimitError,
 )
+from kanbanger_daemon.logging import get_logger
 from kanbanger_daemon.models.status import (
     BoardStatus,
     DaemonStatus,
@@ -50,7 +50,7 @@ ReconcileFn = Callable[[BoardKey], Awaitable[ReconcileResult]]
 DiscoverFn = Callable[[], list[BoardKey]]
 RouteFn = Callable[[Path], BoardKey | None]
 BOARD_FILE = "_kanban.md"
-_log = logging.getLogger("kanbanger_daemon.daemon")
+log = get_logger("kanbanger_daemon.daemon")
 
 
 @dataclass
@@ -235,7 +235,7 @@ class Daemon:
         try:
             self._publisher.publish(self.snapshot())
         except OSError as exc:  # a full disk must not stop the boards from being kept
-            _log.warning("cannot write the status file: %s", exc)
+            log.warning("status.write_failed", error=str(exc))
 
     def healthy(self) -> bool:
         """What the systemd watchdog vouches for: observer alive, no reconcile stuck."""
@@ -253,7 +253,7 @@ class Daemon:
             try:
                 await self._route_one(event)
             except Exception:
-                _log.exception("could not route a filesystem event")
+                log.exception("watch.route_failed", path=event.path)
             finally:
                 self._routing -= 1
                 self._poke()
@@ -261,7 +261,7 @@ class Daemon:
     async def _route_one(self, event: FsEvent) -> None:
         if event.kind == "overflow":
             self.overflows += 1
-            _log.warning("the kernel dropped filesystem events; rescanning every board")
+            log.warning("watch.overflow", action="full rescan")
             self.request_rescan()
             return
         if event.is_dir:
@@ -309,7 +309,7 @@ class Daemon:
                 file, line = (exc.file, exc.line) if isinstance(exc, InputError) else (None, None)
                 self._record(board, ReconcileResult.failed(exc.message, file=file, line=line))
         except Exception as exc:  # a bug or an OS error: log it, retry with backoff
-            _log.exception("reconcile of %s failed unexpectedly", key)
+            log.exception("reconcile.crashed", board=key)
             self._retry_later(key, board, f"{type(exc).__name__}: {exc}")
         else:
             self._keys.forget(key)
@@ -330,8 +330,8 @@ class Daemon:
         board.retries = 0
         board.backoff_until = None
         if not result.ok:
-            where = f" ({result.error_file}:{result.error_line})" if result.error_file else ""
-            _log.warning("board %s: %s%s", board.key, result.error, where)
+            where = f"{result.error_file}:{result.error_line}" if result.error_file else None
+            log.warning("reconcile.error", board=board.key, error=result.error, where=where)
 
     def _wait_demanded_by(self, exc: KanbangerError) -> float:
         """Seconds GitHub told us to keep quiet (rate limits); 0 when it said nothing."""
@@ -352,7 +352,7 @@ class Daemon:
         board.last_error = message
         board.retries = self._keys.failures(key)
         board.backoff_until = self.options.wall_clock() + delay
-        _log.info("board %s will be retried in %.1f s: %s", key, delay, message)
+        log.info("reconcile.retry", board=key, delay_s=round(delay, 2), error=message)
 
     # -- rescans, supervision, heartbeat --------------------------------------------------
     async def _rescanner(self) -> None:
@@ -369,7 +369,7 @@ class Daemon:
                         del self._boards[gone]
                 self.rescans += 1
             except Exception:
-                _log.exception("full rescan failed; the next one will try again")
+                log.exception("rescan.failed")
             finally:
                 self._rescanning -= 1
                 self._poke()
@@ -387,7 +387,7 @@ class Daemon:
             try:
                 missed = await asyncio.to_thread(self.supervisor.ensure_running)
             except Exception:
-                _log.exception("could not restart the filesystem observer")
+                log.exception("watch.restart_failed")
                 missed = False
             if missed:
                 self.request_rescan()
@@ -420,7 +420,7 @@ class Daemon:
         try:
             self._publisher.beat(self.options.wall_clock())
         except OSError as exc:
-            _log.warning("cannot write the heartbeat file: %s", exc)
+            log.warning("status.heartbeat_failed", error=str(exc))
 
     def _status_line(self) -> str:
         failing = sum(1 for b in self._boards.values() if b.last_error)
@@ -483,7 +483,7 @@ class Daemon:
             self._publish()
             await asyncio.to_thread(self.supervisor.start)
             for note in self.options.notes:
-                _log.info("%s", note)
+                log.info("daemon.note", note=note)
             self._state = RunState.RUNNING
             self._started = True
             self.request_rescan()  # the initial full scan
@@ -525,7 +525,7 @@ class Daemon:
     def _task_finished(self, task: asyncio.Task[None]) -> None:
         if task.cancelled() or task.exception() is None:
             return
-        _log.error("internal task %s crashed", task.get_name(), exc_info=task.exception())
+        log.error("daemon.task_crashed", task=task.get_name(), exc_info=task.exception())
         self.request_stop(exit_code=1)  # let the service manager restart us cleanly
 
     async def _shutdown(

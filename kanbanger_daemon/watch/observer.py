@@ -8,7 +8,6 @@ the caller is told to rescan (events were lost while it was down).
 from __future__ import annotations
 
 import errno
-import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,9 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-_log = logging.getLogger(__name__)
+from kanbanger_daemon.logging import get_logger
+
+log = get_logger(__name__)
 
 INOTIFY_LIMIT_HINT = (
     "inotify limits exhausted; watching by polling (slower). Raise them with: "
@@ -77,7 +78,7 @@ class WatchSupervisor:
         except OSError as exc:
             if not is_inotify_limit_error(exc):
                 raise
-            _log.warning("%s (%s)", INOTIFY_LIMIT_HINT, exc)
+            log.warning("watch.polling_fallback", hint=INOTIFY_LIMIT_HINT, error=str(exc))
             self.observer = self._start(self._polling_factory)
             self.kind = "polling"
             self.degraded_reason = INOTIFY_LIMIT_HINT
@@ -112,7 +113,7 @@ class WatchSupervisor:
             if observer.is_alive():
                 observer.join(timeout=5.0)
         except Exception:
-            _log.debug("error while stopping an observer", exc_info=True)
+            log.debug("watch.stop_failed", exc_info=True)
 
     def stop(self) -> None:
         with self._lock:
@@ -149,7 +150,7 @@ class WatchSupervisor:
                 self.degraded_reason = INOTIFY_LIMIT_HINT
                 self.restarts += 1
                 return True
-        _log.warning("filesystem observer died; restarting it")
+        log.warning("watch.observer_died", action="restart and rescan")
         self.stop()
         self.start()
         self.restarts += 1
