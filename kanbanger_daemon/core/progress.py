@@ -2,13 +2,16 @@
 
 Shapes understood (all seen in the corpus or in Spec_Engine's exe template):
 
-* ``"tasks": [...]`` with ``id`` | ``task_id``, ``name`` | ``description``, int or string ids;
+* ``"tasks": [...]`` with ``id`` | ``task_id``, ``name`` | ``description`` | ``task_name``, int
+  or string ids (also under ``tasks_completed``, as a real troubleshooting log writes it);
 * ``"tasks": {"task_1": {...}}`` keyed by task, the key giving the id when the entry has none;
-* steps nested in a task as a list or a dict (``"step_1_2"`` → step ``1.2``), with ``status``,
-  ``method_used`` (``primary``, ``backup_1``, ``backup[2]``), ``backup_attempts`` (a count or a
-  list of the backups tried);
-* a flat append-only log: a list of entries carrying ``task_id`` (+ ``step_id``), under
-  ``steps`` / ``entries`` / ``log`` / ``events`` or as the whole document; later entries win;
+* steps nested in a task (``steps`` or ``steps_completed``) as a list or a dict
+  (``"step_1_2"`` → step ``1.2``), with ``status``, ``method_used`` (``primary``, ``backup_1``,
+  ``backup[2]``), ``backup_attempts`` (a count or a list of the backups tried);
+* a flat append-only log: entries carrying ``task_id`` + ``step_id`` (one per step), in
+  ``tasks`` / ``steps`` / ``entries`` / ``log`` / ``events`` or as the whole document; later
+  entries win, and a task's status then follows its steps;
+* ``current_state.current_task`` (or a top-level ``current_task``) not yet listed: in progress;
 * SPECLet-level logs: ``"speclets": [...]`` (``progress_<x>_MASTER.json``) or
   ``"speclet_progress": {name: {...}}`` fill :attr:`Progress.speclets`.
 

@@ -4,25 +4,31 @@ Forms understood (DESIGN §4, the shared corpus, Spec_Engine's templates):
 
 * goal: a ``Goal`` heading (any level) and the paragraph under it, ``# Goal: text``, or a
   ``**Goal:** text`` line; the first one wins;
-* tasks: headings ``Task 1: Name``, ``Task [1]: Name``, ``Task [0]:``, ``Task A:`` at any level,
-  or a line that is only ``**Task 1: Name**``; a task runs until the next heading of its level or
-  above. A heading that says "Completion Gate" is not a task, and list items never are, except a
-  numbered list directly under a ``Tasks`` heading whose section has no task headings
-  (``1. Build the canvas`` → task ``1``);
-* steps: headings ``Step 1.1: Name`` / ``Step [1]: Name`` inside a task, bullets
-  ``- **Step [1]:** text`` / ``- **Step 1.1:** text``, and compact bullets
+* tasks: headings ``Task 1: Name``, ``Task [1]: Name``, ``Task [0]:``, ``Task #2 - Name``,
+  ``Task A:`` at any level (a leading emoji such as ``✅`` is ignored), or a line all in bold
+  ``**Task 1: Name**``; a task runs until the next heading of its level or above. A heading that
+  says "Completion Gate" is not a task, and list items never are (bridging lists such as
+  ``- Task [1] → ...``), except under a ``Tasks`` heading whose section has no ``Task`` heading:
+  there ``### 1. Setup`` headings or a numbered list (``1. Build the canvas``) are the tasks;
+* steps: headings ``Step 1.1: Name`` / ``Step [1]: Name`` inside a task, bullets (or plain
+  lines) ``- **Step [1]:** text`` / ``- **Step 1.1:** text``, and compact ones
   ``- Step 1.1: text (critical)``; details as bullets under the step (indented under a bullet
-  step): ``**Primary method:**``, ``**Backup [n]:**``, ``**Expected output:**``,
-  ``**Critical:** true|false``, ``**Mode:**``;
+  step; bullets nested deeper than the first detail are its content, not details):
+  ``**Primary method:**``, ``**Backup [n]:**``, ``**Expected output:**``,
+  ``**Critical:** true|false``, ``**Mode:**``; the first value wins, backups accumulate;
 * SPECLets: a ``SPECLet [id]: Title`` / ``SPEClet 2: Title`` heading; tasks below it (deeper
   headings) belong to it; ``**Depends On:** [...]`` / ``**Dependencies:** [0]`` lines give its
   dependencies. A ``speclet_<d>.md`` file always yields one SPECLet (id from its heading, its
   ``**SPEClet ID:**`` line, or its descriptor);
 * fenced code (``` or ~~~, closed or not) and HTML comments are skipped entirely.
 
-``parameters_<d>.toml`` is joined by task id (steps by id, or by position when the two files
-number steps differently but have as many) and only fills what the markdown lacks: critical
-flags, backups, expected outputs, modes, titles. Disagreements become warnings.
+``parameters_<d>.toml`` is joined by task id (``[[tasks]]``, or ``[[speclets.tasks]]`` by SPECLet
+and task id; steps by id, or by position when the two files number steps differently but have
+as many) and only fills what the markdown lacks: critical flags (``critical_flag``/``critical``),
+backups (``[[...backups]]``, ``backup_1 = ...``, ``backup_methods``), expected outputs, modes,
+titles, SPECLet dependencies (names of SPECLets are turned into their ids). Disagreements
+become warnings; invalid TOML is an error naming the parameters file and line, and the
+markdown is still used.
 """
 
 from __future__ import annotations
@@ -226,9 +232,8 @@ class _Section:
 
 
 class _MarkdownReader:
-    def __init__(self, file: str, is_speclet_file: bool) -> None:
+    def __init__(self, file: str) -> None:
         self.file = file
-        self.is_speclet_file = is_speclet_file
         self.diagnostics: list[Diagnostic] = []
         self.title: str | None = None
         self.goal: str | None = None
@@ -424,10 +429,10 @@ class _MarkdownReader:
                 self.speclet_deps_open = False
 
     def on_paragraph(self, line: str, stripped: str, number: int) -> None:
-        if stripped.startswith("**") and _TASK.match(_plain(stripped)):
-            match = _TASK.match(_plain(stripped))
-            assert match is not None
-            self.start_task(match, 7, number)  # a bold line: deeper than any heading
+        bold_line = stripped.startswith("**") and stripped.endswith("**")
+        match = _TASK.match(_plain(stripped)) if bold_line else None
+        if match is not None:
+            self.start_task(match, 7, number)  # a line all in bold: deeper than any heading
             return
         step = _step_match(stripped) if self.task is not None else None
         if step is not None:  # "Step 1.1: text" written as a plain line
@@ -735,7 +740,7 @@ def _parse_into(
     if not text.strip():
         spec.diagnostics.append(Diagnostic(file=spec.file, line=1, message="empty file"))
         return
-    reader = _MarkdownReader(spec.file, is_speclet_file=kind == "speclet")
+    reader = _MarkdownReader(spec.file)
     reader.read(text.removeprefix("\ufeff"))
     spec.title, spec.goal = reader.title, reader.goal
     spec.tasks, spec.speclets = reader.tasks, reader.speclets
