@@ -123,6 +123,14 @@ class Daemon:
         self._publisher = StatusPublisher(root)
         self._notifier = SdNotifier(self.options.environ)
         self._started_wall = self.options.wall_clock()
+        # asyncio primitives bind to the running loop on first use, so creating them here
+        # lets request_stop()/request_rescan() be called before run() has started.
+        self._events: asyncio.Queue[FsEvent] = asyncio.Queue()
+        self._stop = asyncio.Event()
+        self._rescan_wanted = asyncio.Event()
+        self._status_dirty = asyncio.Event()
+        self._debouncer_wakeup = asyncio.Event()
+        self._wq = AsyncWorkQueue(self._keys, clock=self._clock_override, on_change=self._poke)
 
     # -- time ---------------------------------------------------------------------------
     def _now(self) -> float:
@@ -413,8 +421,9 @@ class Daemon:
                 changed = True
             except TimeoutError:
                 changed = False
-            # Coalesce bursts of changes: at most ~20 status writes a second.
-            await asyncio.sleep(min(0.05, interval))
+            # Coalesce bursts of changes: a thousand boards reconciling must not mean a
+            # thousand rewrites of the status file.
+            await asyncio.sleep(min(0.25, interval / 4))
 
     def _beat(self) -> None:
         try:
@@ -436,12 +445,6 @@ class Daemon:
     # -- lifecycle ----------------------------------------------------------------------
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
-        self._events: asyncio.Queue[FsEvent] = asyncio.Queue()
-        self._stop = asyncio.Event()
-        self._rescan_wanted = asyncio.Event()
-        self._status_dirty = asyncio.Event()
-        self._debouncer_wakeup = asyncio.Event()
-        self._wq = AsyncWorkQueue(self._keys, clock=self._clock_override, on_change=self._poke)
         lock = WorkspaceLock(self.root) if self.options.use_lock else None
         if lock is not None:
             lock.acquire()
