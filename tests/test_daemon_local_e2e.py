@@ -8,13 +8,18 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import signal
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
+from kanbanger_daemon.daemon.status import read_status
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import load_settings
 
@@ -88,3 +93,48 @@ async def test_progress_edits_move_cards_on_the_real_board(tmp_path: Path) -> No
     finally:
         daemon.request_stop()
         assert await asyncio.wait_for(task, 10) == 0
+
+
+MAIN_RUN_SCRIPT = """
+import sys
+from pathlib import Path
+from kanbanger_daemon.daemon.runtime import RuntimeOptions, main_run
+from kanbanger_daemon.settings import load_settings
+
+root = Path(sys.argv[1])
+settings = load_settings(root, environ={"HOME": sys.argv[2]}, flags={"quiet_ms": 100})
+sys.exit(main_run(root, settings, options=RuntimeOptions(heartbeat_interval_s=0.2)))
+"""
+
+
+def _poll(predicate: Callable[[], bool], within_s: float = 15.0) -> None:
+    """A condition in another process: poll it with a deadline."""
+    deadline = time.monotonic() + within_s
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def test_main_run_serves_a_workspace_local_only_and_stops_on_sigterm(tmp_path: Path) -> None:
+    if not (EXAMPLES / "SPECs" / "website").is_dir():
+        pytest.skip("examples/SPECs/website is absent")
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLES, root)
+    board = root / "SPECs" / "website" / "_kanban.md"
+    proc = subprocess.Popen([sys.executable, "-c", MAIN_RUN_SCRIPT, str(root), str(tmp_path)])
+    try:
+        _poll(lambda: read_status(root).code == 0 and board.is_file())
+        report = read_status(root)
+        assert report.status is not None and report.status["mode"] == "local-only"
+        assert any("local-only" in note for note in report.status["notes"])
+        first = board.read_text()
+        progress = root / "SPECs" / "website" / "progress_website.json"
+        progress.write_text(progress.read_text().replace('"in_progress"', '"completed"'))
+        _poll(lambda: board.read_text() != first)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+        assert read_status(root).code == 3
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)

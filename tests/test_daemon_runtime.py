@@ -307,11 +307,20 @@ async def test_an_event_storm_collapses_into_few_reconciles(ws: FakeWorkspace) -
         assert ws.calls["SPECs/alpha"] - 1 <= 3
 
 
-async def test_a_dead_observer_is_restarted_and_followed_by_a_rescan(ws: FakeWorkspace) -> None:
+@pytest.mark.parametrize("victim", ["observer", "emitter"])
+async def test_a_dead_observer_is_restarted_and_followed_by_a_rescan(
+    ws: FakeWorkspace, victim: str
+) -> None:
     async with running(make_daemon(ws)) as daemon:
         assert daemon.supervisor is not None and daemon.supervisor.observer is not None
         rescans = daemon.rescans
-        daemon.supervisor.observer.stop()  # the observer dies behind the daemon's back
+        observer = daemon.supervisor.observer
+        if victim == "observer":
+            observer.stop()  # the dispatcher thread dies behind the daemon's back
+        else:
+            emitter = next(iter(observer.emitters))
+            emitter.stop()  # one inotify reader thread dies, the rest looks alive
+            await asyncio.to_thread(emitter.join, 5)
         await daemon.wait_until(
             lambda: daemon.supervisor is not None
             and daemon.supervisor.restarts == 1
@@ -448,3 +457,16 @@ async def test_a_rate_limited_board_waits_for_the_reset_github_gave(ws: FakeWork
         assert board is not None and board.backoff_until is not None
         assert board.backoff_until - daemon.options.wall_clock() > 3500
         assert ws.calls["SPECs/alpha"] == 1  # not retried before the hour is up
+
+
+async def test_the_systemd_watchdog_is_withheld_while_a_reconcile_is_stuck(
+    ws: FakeWorkspace,
+) -> None:
+    daemon = make_daemon(ws, reconcile_stuck_after_s=0.3)
+    async with running(daemon):
+        assert daemon.healthy()
+        gate = ws.block["SPECs/alpha"] = asyncio.Event()
+        (ws.specs / "alpha" / "progress_alpha.json").write_text('{"status": "stuck"}')
+        await daemon.wait_until(lambda: not daemon.healthy())
+        gate.set()
+        await daemon.wait_until(lambda: daemon.healthy() and daemon.idle.is_set())
