@@ -97,3 +97,11 @@ def test_the_table_names_pid_mode_and_boards(tmp_path: Path) -> None:
     table = render_table(read_status(tmp_path, now=NOW), now=NOW)
     assert table.startswith(f"kanbanger-daemon: healthy (pid {os.getpid()}")
     assert "SPECs/a" in table and "ok" in table
+
+
+def test_the_table_shows_when_a_failing_board_is_retried(tmp_path: Path) -> None:
+    retrying = BoardStatus(key="SPECs/c", last_ok=False, last_error="GitHub timed out",
+                           retries=2, backoff_until=NOW + 40)
+    publish(tmp_path, boards={"SPECs/c": retrying})
+    table = render_table(read_status(tmp_path, now=NOW), now=NOW)
+    assert "GitHub timed out (retry 2 in 40 s)" in table

@@ -252,6 +252,9 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
             if where and board.get("error_line"):
                 where += f":{board['error_line']}"
             error = f"{where} {board.get('last_error') or ''}".strip()
+            retry_at = board.get("backoff_until")
+            if isinstance(retry_at, int | float) and retry_at > now:
+                error += f" (retry {board.get('retries', 0)} in {retry_at - now:.0f} s)"
             lines.append(
                 f"{key:<{width}}  {_ago(now - at if at else None):<16}  {result:<7}  "
                 f"{board.get('pending_events', 0):>7}  {error}"
