@@ -1,4 +1,5 @@
-"""Aliased mutation documents: build one, read its reply alias by alias, size the next one.
+"""Aliased mutation documents: build one, read its reply alias by alias, size the next one,
+and run a list of calls through as many documents as it takes (``BatchRunner``).
 
 A batch reply is resolved per alias (``errors[].path[0]``): each call is ``ok``, ``failed``
 (permanent), ``retry`` (safe to send again) or ``ambiguous`` (a create whose fate is unknown —
@@ -7,13 +8,25 @@ never replayed; the sync engine re-reads and adopts by marker).
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from kanbanger_daemon.errors import TransientError
+import structlog
+
+from kanbanger_daemon.errors import (
+    AmbiguousMutationError,
+    RateLimitError,
+    SecondaryRateLimitError,
+    TransientError,
+)
 from kanbanger_daemon.github.failures import Failure, Reply
 from kanbanger_daemon.github.queries import MutationKind, alias, batched_mutation, variable
+from kanbanger_daemon.models.remote import MutationResult
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,9 +68,10 @@ def _ids(payload: dict[str, Any]) -> tuple[str | None, str | None]:
             content = node.get("content")
             content_id = content.get("id") if isinstance(content, dict) else None
             return node.get("id"), content_id
-    draft = payload.get("draftIssue")
-    if isinstance(draft, dict):
-        return None, draft.get("id")
+    for key in ("draftIssue", "statusUpdate"):
+        node = payload.get(key)
+        if isinstance(node, dict):
+            return None, node.get("id")
     items = payload.get("items")
     if isinstance(items, dict):
         nodes = items.get("nodes") or []
@@ -123,3 +137,78 @@ class BatchSizer:
         if self._clean[key] >= self.GROW_AFTER and self._size[key] < self._max[key]:
             self._size[key] = min(self._max[key], self._size[key] * 2)
             self._clean[key] = 0
+
+
+# Sends one batch document (pacing and whole-document retries included) and says whether its
+# retries were exhausted.
+SendBatch = Callable[[MutationKind, list[Call]], Awaitable[tuple[Reply, bool]]]
+
+
+def _result(kind: MutationKind, outcome: CallOutcome) -> MutationResult:
+    key = outcome.call.key
+    error = outcome.failure.error if outcome.failure else None
+    if outcome.state is CallState.OK:
+        return MutationResult(
+            key=key, ok=True, item_id=outcome.item_id, content_id=outcome.content_id
+        )
+    if outcome.state is CallState.AMBIGUOUS:
+        return MutationResult(
+            key=key,
+            ok=False,
+            ambiguous=True,
+            error=AmbiguousMutationError(
+                f"{kind.field} may or may not have happened ({error}); re-read the project "
+                "and adopt by marker before creating again"
+            ),
+        )
+    return MutationResult(key=key, ok=False, error=error)
+
+
+@dataclass
+class BatchRunner:
+    """Runs calls through batch documents: halves after a timeout/502, re-sends per alias what
+    is safe to re-send (bounded by ``max_attempts``), never re-sends an ambiguous create."""
+
+    send: SendBatch
+    sizer: BatchSizer
+    max_attempts: int
+    backoff: Callable[[int], float]
+    sleep: Callable[[float], Awaitable[None]]
+    on_retry: Callable[[], None] = lambda: None
+
+    async def run(self, kind: MutationKind, calls: Sequence[Call]) -> list[MutationResult]:
+        """One result per call, in the order of ``calls``."""
+        results: list[MutationResult | None] = [None] * len(calls)
+        attempts = [0] * len(calls)
+        pending: deque[int] = deque(range(len(calls)))
+        while pending:
+            count = min(self.sizer.size(kind), len(pending))
+            indices = [pending.popleft() for _ in range(count)]
+            chunk = [calls[i] for i in indices]
+            reply, exhausted = await self.send(kind, chunk)
+            if reply.failure is not None and reply.failure.shrink:
+                size = self.sizer.shrink(kind)
+                log.info("github.batch.shrink", mutation=kind.field, size=size)
+            elif reply.failure is None and not reply.field_errors:
+                self.sizer.note_clean(kind)
+            retry: list[int] = []
+            for index, outcome in zip(indices, resolve_batch(kind, chunk, reply), strict=True):
+                attempts[index] += 1
+                again = outcome.state is CallState.RETRY and not exhausted
+                if again and attempts[index] < self.max_attempts:
+                    retry.append(index)
+                else:
+                    results[index] = _result(kind, outcome)
+            if retry:
+                pending.extendleft(reversed(retry))  # retried calls keep their place in order
+                await self._wait_before_retry(reply, max(attempts[i] for i in retry))
+        return [r for r in results if r is not None]
+
+    async def _wait_before_retry(self, reply: Reply, attempt: int) -> None:
+        self.on_retry()
+        failure = reply.failure or next(iter(reply.field_errors.values()), None)
+        limited = failure is not None and isinstance(
+            failure.error, RateLimitError | SecondaryRateLimitError
+        )
+        if not limited:  # after a rate limit the pacer already holds every request
+            await self.sleep(self.backoff(attempt))

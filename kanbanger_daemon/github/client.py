@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, cast
@@ -20,8 +19,6 @@ import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
 
 from kanbanger_daemon.errors import (
-    AmbiguousMutationError,
-    GraphQLValidationError,
     NotFoundError,
     PermanentError,
     RateLimitError,
@@ -29,7 +26,14 @@ from kanbanger_daemon.errors import (
     register_secret,
 )
 from kanbanger_daemon.github import queries
-from kanbanger_daemon.github.batching import BatchSizer, Call, CallState, build_batch, resolve_batch
+from kanbanger_daemon.github.batching import (
+    BatchRunner,
+    BatchSizer,
+    Call,
+    CallState,
+    build_batch,
+    resolve_batch,
+)
 from kanbanger_daemon.github.discovery import parse_items_page, parse_project, split_repo
 from kanbanger_daemon.github.failures import (
     Failure,
@@ -39,12 +43,7 @@ from kanbanger_daemon.github.failures import (
     classify_transport_error,
     token_kind,
 )
-from kanbanger_daemon.github.options import (
-    lost_options,
-    missing_option_names,
-    normalise,
-    option_inputs,
-)
+from kanbanger_daemon.github.options import add_missing_options, normalise, parse_options
 from kanbanger_daemon.github.pacing import Pacer, PacingConfig
 from kanbanger_daemon.models.remote import (
     ClientStats,
@@ -53,7 +52,6 @@ from kanbanger_daemon.models.remote import (
     Preflight,
     ProjectInfo,
     RemoteItem,
-    StatusField,
     StatusOption,
 )
 
@@ -100,6 +98,14 @@ class GitHubClient:
         self._pacer = Pacer(self._config, clock=clock, wall_clock=wall_clock, sleep=sleep)
         self._sizer = BatchSizer(self._config.max_create_batch, self._config.other_batch_size)
         self._stats = ClientStats()
+        self._runner = BatchRunner(
+            send=self._send_batch,
+            sizer=self._sizer,
+            max_attempts=self._max_attempts,
+            backoff=self._backoff,
+            sleep=sleep,
+            on_retry=self._count_retry,
+        )
         self._projects: dict[tuple[str, int, str], ProjectInfo] = {}
         # The token lives only in this header (httpx masks it in reprs).
         self._http = httpx.AsyncClient(
@@ -146,6 +152,9 @@ class GitHubClient:
         exponent = max(0, attempt - 1)
         base = min(self._config.retry_max, self._config.retry_base * 2.0**exponent)
         return float(base * (0.5 + 0.5 * self._rng.random()))
+
+    def _count_retry(self) -> None:
+        self._stats.retries += 1
 
     def _tenacity_wait(self, state: RetryCallState) -> float:
         reply = cast(Reply, state.outcome.result()) if state.outcome else None
@@ -361,56 +370,7 @@ class GitHubClient:
         self, kind: queries.MutationKind, calls: Sequence[Call]
     ) -> list[MutationResult]:
         """Send ``calls`` in batches; one result per call, in order."""
-        results: list[MutationResult | None] = [None] * len(calls)
-        attempts = [0] * len(calls)
-        pending: deque[int] = deque(range(len(calls)))
-        while pending:
-            indices = [pending.popleft() for _ in range(min(self._sizer.size(kind), len(pending)))]
-            chunk = [calls[i] for i in indices]
-            reply, exhausted = await self._send_batch(kind, chunk)
-            if reply.failure is not None and reply.failure.shrink:
-                size = self._sizer.shrink(kind)
-                log.info("github.batch.shrink", mutation=kind.field, size=size)
-            elif reply.failure is None and not reply.field_errors:
-                self._sizer.note_clean(kind)
-            retry: list[int] = []
-            for index, outcome in zip(indices, resolve_batch(kind, chunk, reply), strict=True):
-                attempts[index] += 1
-                key = calls[index].key
-                error = outcome.failure.error if outcome.failure else None
-                if outcome.state is CallState.OK:
-                    results[index] = MutationResult(
-                        key=key, ok=True, item_id=outcome.item_id, content_id=outcome.content_id
-                    )
-                elif outcome.state is CallState.AMBIGUOUS:
-                    results[index] = MutationResult(
-                        key=key,
-                        ok=False,
-                        ambiguous=True,
-                        error=AmbiguousMutationError(
-                            f"{kind.field} may or may not have happened ({error}); re-read the "
-                            "project and adopt by marker before creating again"
-                        ),
-                    )
-                elif (
-                    outcome.state is CallState.RETRY
-                    and not exhausted
-                    and (attempts[index] < self._max_attempts)
-                ):
-                    retry.append(index)
-                else:
-                    results[index] = MutationResult(key=key, ok=False, error=error)
-            pending.extendleft(reversed(retry))  # retried calls keep their place in the order
-            if retry:
-                self._stats.retries += len(retry)
-                worst = max(attempts[i] for i in retry)
-                failure = reply.failure or next(iter(reply.field_errors.values()), None)
-                limited = failure is not None and isinstance(
-                    failure.error, RateLimitError | SecondaryRateLimitError
-                )
-                if not limited:  # rate limits: the pacer already pauses everything
-                    await self._sleep(self._backoff(worst))
-        return [r for r in results if r is not None]
+        return await self._runner.run(kind, calls)
 
     async def create_drafts(
         self, project_id: str, drafts: Sequence[DraftSpec]
@@ -467,84 +427,46 @@ class GitHubClient:
         ]
         return await self._mutate(queries.MOVE_ITEM, calls)
 
+    async def post_status_update(
+        self, project_id: str, body: str, *, status: str | None = None
+    ) -> MutationResult:
+        """Post a project status update (``status``: ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE,
+        INACTIVE). Like a create, it is never replayed after a lost reply (``ambiguous``)."""
+        value: dict[str, Any] = {"projectId": project_id, "body": body}
+        if status is not None:
+            value["status"] = status
+        results = await self._mutate(queries.CREATE_STATUS_UPDATE, [Call(project_id, value)])
+        return results[0]
+
     # --- status options ---------------------------------------------------------------------
 
-    async def ensure_status_options(
-        self, project: ProjectInfo, wanted: Sequence[str]
-    ) -> ProjectInfo:
-        """Add missing Status options, keeping every existing option (and card value) intact."""
-        field = project.status_field
-        missing = missing_option_names(wanted, field.options)
-        if not missing:
-            return project
-        before = await self.list_items(project.project_id, status_field=field.name)
-        had = {i.item_id: i.status_option_id for i in before if i.status_option_id}
-        call = Call(
-            field.id,
-            {
-                "fieldId": field.id,
-                "singleSelectOptions": option_inputs(field.options, missing),
-            },
-        )
+    async def replace_status_options(
+        self, field_id: str, options: Sequence[dict[str, Any]]
+    ) -> tuple[StatusOption, ...]:
+        """Send a whole new option list for a single-select field; returns what GitHub kept.
+
+        DANGER: an existing option sent without its ``id`` is replaced and every card loses its
+        value. Use ``ensure_status_options``, which resends every option with its id.
+        """
+        call = Call(field_id, {"fieldId": field_id, "singleSelectOptions": list(options)})
         reply, _ = await self._send_batch(queries.UPDATE_FIELD, [call])
         outcome = resolve_batch(queries.UPDATE_FIELD, [call], reply)[0]
         if outcome.state is not CallState.OK:
             error = outcome.failure.error if outcome.failure else None
-            if isinstance(error, GraphQLValidationError):
-                raise PermanentError(
-                    "GitHub did not accept the Status options with their ids, so adding "
-                    f"{', '.join(missing)} could wipe every card's Status; nothing was changed: "
-                    f"add them on github.com ({error})."
-                )
-            raise error or PermanentError(f"Adding Status options {missing} failed")
-        payload = (reply.data or {}).get("m0") or {}
-        raw = (payload.get("projectV2Field") or {}).get("options") or []
-        after_options = tuple(
-            StatusOption(
-                id=str(o["id"]),
-                name=str(o["name"]),
-                color=str(o.get("color") or "GRAY"),
-                description=str(o.get("description") or ""),
-            )
-            for o in raw
-            if isinstance(o, dict)
-        )
-        lost_ids = lost_options(field.options, after_options)
-        items = await self.list_items(project.project_id, status_field=field.name)
-        now = {i.item_id: i.status_option_id for i in items}
-        lost_cards = [item for item, option in had.items() if now.get(item) != option]
-        updated = project.model_copy(
-            update={
-                "status_field": StatusField(id=field.id, name=field.name, options=after_options)
-            }
-        )
-        self._projects[(project.repo.lower(), project.number, normalise(field.name))] = updated
-        if lost_ids or lost_cards:
-            restored = await self._restore_statuses(updated, had, field.options, lost_cards)
-            raise PermanentError(
-                f"GitHub did not keep the existing Status option ids while adding "
-                f"{', '.join(missing)}: {len(lost_cards)} cards lost their Status, {restored} "
-                "were restored by option name; add options on github.com instead."
-            )
-        log.info("github.status_options.added", options=missing)
-        return updated
+            raise error or PermanentError("GitHub did not confirm the new Status options")
+        payload = (reply.data or {}).get(queries.alias(0)) or {}
+        return parse_options((payload.get("projectV2Field") or {}).get("options"))
 
-    async def _restore_statuses(
-        self,
-        project: ProjectInfo,
-        had: dict[str, str],
-        old: Sequence[StatusOption],
-        lost_cards: Sequence[str],
-    ) -> int:
-        """Best effort: give each card back an option with the name it had."""
-        old_names = {o.id: normalise(o.name) for o in old}
-        new_by_name = {normalise(o.name): o.id for o in project.status_field.options}
-        changes = [
-            (item, new_by_name[old_names[had[item]]])
-            for item in lost_cards
-            if had[item] in old_names and old_names[had[item]] in new_by_name
-        ]
-        if not changes:
-            return 0
-        results = await self.set_statuses(project.project_id, project.status_field.id, changes)
-        return sum(r.ok for r in results)
+    async def ensure_status_options(
+        self, project: ProjectInfo, wanted: Sequence[str]
+    ) -> ProjectInfo:
+        """Add missing Status options, keeping every existing option (and card value) intact.
+
+        Raises PermanentError when GitHub would not (or did not) keep the existing option ids.
+        """
+        updated = await add_missing_options(self, project, wanted)
+        if updated is not project:
+            for key, cached in list(self._projects.items()):
+                if cached.project_id == project.project_id:
+                    self._projects[key] = updated
+        return updated

@@ -78,6 +78,7 @@ CREATE_STATUS_UPDATE = MutationKind(
     "createProjectV2StatusUpdate",
     "CreateProjectV2StatusUpdateInput",
     "statusUpdate { id status body }",
+    creates_content=True,  # a new status update each time: never replayed blindly
 )
 
 BATCHABLE_KINDS: tuple[MutationKind, ...] = (
