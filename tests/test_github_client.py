@@ -376,3 +376,10 @@ async def test_status_options_that_lose_ids_raise_and_restore_by_name(
         await client.ensure_status_options(project, ["REVIEW"])
     done = next(o["id"] for o in github.options if o["name"] == "Done")
     assert github.items[1].status == done  # given back by name
+
+
+@pytest.mark.parametrize("token", ["", "ghp_abc\n", " ghp_abc", "ghp_é_token"])
+def test_an_unusable_token_is_refused_before_any_request(token: str) -> None:
+    with pytest.raises(AuthError, match="GITHUB_TOKEN is empty or has spaces") as info:
+        GitHubClient(token=token)
+    assert token.strip() == "" or token.strip() not in info.value.message

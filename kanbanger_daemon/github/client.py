@@ -19,6 +19,7 @@ import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
 
 from kanbanger_daemon.errors import (
+    AuthError,
     NotFoundError,
     PermanentError,
     RateLimitError,
@@ -87,6 +88,12 @@ class GitHubClient:
         max_attempts: int = 8,
     ) -> None:
         register_secret(token)
+        if not token or token != token.strip() or not token.isascii() or not token.isprintable():
+            # Said before any request, and without quoting the value.
+            raise AuthError(
+                "GITHUB_TOKEN is empty or has spaces, line breaks or non-ASCII characters: "
+                "paste the token again without them."
+            )
         self._token_kind = token_kind(token)
         self._url = url
         self._timeout = timeout
