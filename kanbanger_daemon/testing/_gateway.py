@@ -12,9 +12,18 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse, validate
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    validate,
+)
 
 from ._execute import format_error, run, subset_schema
 from ._faults import FaultDice
@@ -186,10 +195,9 @@ class Gateway:
             return self._json(200, {"errors": [{"message": "A query attribute must be "
                                                 "specified and must be a string."}]}), None
         try:
-            document = parse(query)
+            document, problems = _parse_and_validate(query)
         except GraphQLError as exc:
             return self._json(200, {"errors": [format_error(exc)]}), None
-        problems = validate(subset_schema(), document)
         operation = _operation(document.definitions, body.get("operationName"))
         if problems or operation is None:
             errors = [format_error(p) for p in problems] or [
@@ -298,6 +306,13 @@ class _Plan:
     @property
     def aliases(self) -> list[str]:
         return [(f.alias or f.name).value for f in self._root_fields]
+
+
+@lru_cache(maxsize=512)
+def _parse_and_validate(query: str) -> tuple[DocumentNode, list[GraphQLError]]:
+    """Clients send the same few documents again and again: parse and validate each once."""
+    document = parse(query)
+    return document, validate(subset_schema(), document)
 
 
 def _operation(definitions: Any, name: Any) -> OperationDefinitionNode | None:

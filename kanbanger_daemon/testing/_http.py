@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +28,11 @@ class _Server(ThreadingHTTPServer):
         self.handle_request_bytes = handle
         self.open_connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients hang up (timeouts, resets): expected here, so not printed to stderr."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Handler(BaseHTTPRequestHandler):
