@@ -130,8 +130,15 @@ def plan_remote(
     *,
     board_key: str,
     adopt_patience: int = DEFAULT_ADOPT_PATIENCE,
+    now: float = 0.0,
+    settle_seconds: float = 0.0,
 ) -> RemotePlan:
-    """The operations that make ``remote`` show ``desired`` (see the module docstring)."""
+    """The operations that make ``remote`` show ``desired`` (see the module docstring).
+
+    A create whose reply was lost is given up (and sent again) only after ``adopt_patience``
+    listings missed it AND ``settle_seconds`` have passed since it was sent (``now``): GitHub
+    may apply a request after the client stopped waiting for it.
+    """
     plan = RemotePlan(board_key=board_key)
     wanted: dict[str, DesiredCard] = {}
     for card in desired:
@@ -166,7 +173,7 @@ def plan_remote(
             item = _unmarked_candidate(key, card, state, by_id, kanbanger, claimed)
             adopting = item is not None
         if item is None:
-            if _should_wait(key, state, adopt_patience):
+            if _should_wait(key, state, adopt_patience, now - settle_seconds):
                 plan.waiting.append(key)
                 continue
             choice = options.get(card.column)
@@ -197,7 +204,7 @@ def plan_remote(
                                 option_id=choice.option_id, option_name=choice.name,
                                 old_title=item.status_name))
 
-    _plan_removals(plan, wanted, keepers, state, by_id, adopt_patience)
+    _plan_removals(plan, wanted, keepers, state, by_id, adopt_patience, now - settle_seconds)
     for key in created:
         choice = options.get(wanted[key].column)
         if choice is not None:
@@ -230,10 +237,10 @@ def _unmarked_candidate(
     return None
 
 
-def _should_wait(key: str, state: SyncState, patience: int) -> bool:
+def _should_wait(key: str, state: SyncState, patience: int, settled_before: float) -> bool:
     """True while an item for ``key`` may exist without being listed yet."""
     pending = state.pending.get(key)
-    if pending is not None and pending.unseen < patience:
+    if pending is not None and (pending.unseen < patience or pending.sent_at > settled_before):
         return True
     known = state.cards.get(key)
     return bool(known and known.item_id and not known.archived and known.unseen < patience)
@@ -246,6 +253,7 @@ def _plan_removals(
     state: SyncState,
     by_id: Mapping[str, RemoteItem],
     patience: int,
+    settled_before: float,
 ) -> None:
     for key, item in keepers.items():
         if key not in wanted and not item.is_archived:
@@ -262,7 +270,7 @@ def _plan_removals(
     for key, pending in state.pending.items():
         if key in wanted or key in keepers:
             continue
-        if pending.unseen < patience:
+        if pending.unseen < patience or pending.sent_at > settled_before:
             plan.waiting.append(key)
         else:
             plan.forgotten.append(key)

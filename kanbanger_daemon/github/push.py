@@ -12,7 +12,8 @@ plus the mutation documents.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -56,6 +57,8 @@ log = structlog.get_logger(__name__)
 CREATE_CHUNK = 25  # one create document per chunk: the state is saved after each
 OTHER_CHUNK = 50
 DEFAULT_MAX_ROUNDS = 6
+# GitHub gives up on a request after about 10 s; a create not listed after this long never ran.
+DEFAULT_SETTLE_SECONDS = 30.0
 
 
 class SyncClient(Protocol):
@@ -122,8 +125,14 @@ def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
 class _Push:
     """The mutable bits of one push: state, where it is saved, what went wrong."""
 
-    def __init__(self, client: SyncClient, project: ProjectInfo, board_key: str,
-                 state: SyncState, state_path: Path) -> None:
+    def __init__(
+        self,
+        client: SyncClient,
+        project: ProjectInfo,
+        board_key: str,
+        state: SyncState,
+        state_path: Path,
+    ) -> None:
         self.client = client
         self.project = project
         self.board_key = board_key
@@ -132,9 +141,13 @@ class _Push:
         self.errors: list[str] = []
         self.applied: dict[str, int] = {}
         self.clean = True  # every op of the round confirmed
+        self.saved: SyncState | None = None
 
     def save(self) -> None:
-        save_state(self.path, self.state)
+        """Persist the state unless it is exactly what was last written (fsyncs are not free)."""
+        if self.state != self.saved:
+            save_state(self.path, self.state)
+            self.saved = self.state.model_copy(deep=True)
 
     def card(self, key: str, item_id: str | None) -> CardState:
         """The state entry of ``key``, pointing at ``item_id`` (created when missing)."""
@@ -169,17 +182,19 @@ class _Push:
             gone = key not in groups and card.unseen >= patience
             if gone and (card.archived or not card.item_id):
                 del self.state.cards[key]
-        for key, pending in list(self.state.pending.items()):
-            if pending.unseen >= patience:
-                del self.state.pending[key]  # never appeared: it was not created
 
 
 def _card_from(key: str, item: RemoteItem, known: CardState | None) -> CardState:
     body = item.body if item.body != marker_for_key(key) else None
     return CardState(
-        item_id=item.item_id, draft_id=item.content_id, title=item.title or "",
-        status=item.status_name, option_id=item.status_option_id,
-        position=known.position if known else 0, archived=item.is_archived, body=body,
+        item_id=item.item_id,
+        draft_id=item.content_id,
+        title=item.title or "",
+        status=item.status_name,
+        option_id=item.status_option_id,
+        position=known.position if known else 0,
+        archived=item.is_archived,
+        body=body,
     )
 
 
@@ -194,11 +209,15 @@ async def push_board(
     force: bool = False,
     max_rounds: int = DEFAULT_MAX_ROUNDS,
     adopt_patience: int = DEFAULT_ADOPT_PATIENCE,
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    clock: Callable[[], float] = time.time,
 ) -> PushResult:
     """Make ``project`` show ``desired`` for ``board_key``; the state lives at ``state_path``.
 
     ``dry_run`` lists the project and returns the plan without sending any mutation. ``force``
-    ignores the fingerprint and the trusted state (a periodic full rescan). Retryable faults end
+    ignores the fingerprint and the trusted state (a periodic full rescan). A create whose reply
+    was lost is sent again only once ``settle_seconds`` (by ``clock``) have passed and
+    ``adopt_patience`` listings did not show it. Retryable faults end
     the round and the next round starts from a fresh listing; permanent ones are raised after the
     state is saved.
     """
@@ -209,9 +228,14 @@ async def push_board(
     start = client.stats.http_requests
     digest = fingerprint(project.project_id, board_key, desired)
     if not force and state.complete and state.fingerprint == digest:
-        return PushResult(board_key=board_key, plan=RemotePlan(board_key=board_key),
-                          dry_run=dry_run, in_sync=True, skipped=True,
-                          state_recovered=str(aside) if aside else None)
+        return PushResult(
+            board_key=board_key,
+            plan=RemotePlan(board_key=board_key),
+            dry_run=dry_run,
+            in_sync=True,
+            skipped=True,
+            state_recovered=str(aside) if aside else None,
+        )
     options = status_option_map(project, desired)
     push = _Push(client, project, board_key, state, state_path)
     missing = sorted({c.column for c in desired if c.column not in options})
@@ -229,14 +253,16 @@ async def push_board(
             remote = trusted_snapshot(push.state)
         else:
             try:
-                remote = await client.list_items(project.project_id,
-                                                 status_field=push.project.status_field.name)
+                remote = await client.list_items(
+                    project.project_id, status_field=push.project.status_field.name
+                )
             except RetryableError as exc:
                 push.errors.append(f"listing failed: {exc}")
                 continue
             push.absorb_listing(remote, adopt_patience)
-        plan = plan_remote(desired, push.state, remote, options, board_key=board_key,
-                           adopt_patience=adopt_patience)
+        plan = plan_remote(
+            desired, push.state, remote, options, board_key=board_key, adopt_patience=adopt_patience
+        )
         if dry_run:
             break
         if plan.is_empty:
@@ -247,7 +273,7 @@ async def push_board(
         push.state.fingerprint = None
         push.save()
         try:
-            await _apply(push, plan)
+            await _apply(push, plan, clock())
         except RetryableError as exc:
             push.clean = False
             push.errors.append(str(exc))
@@ -267,10 +293,16 @@ def _for_this_board(state: SyncState, project: ProjectInfo, board_key: str) -> S
     if state.project_id not in (None, project.project_id):
         state = SyncState(tasks={}, board_key=board_key)
     elif state.board_key not in (None, board_key):
-        state = state.model_copy(update={"cards": {}, "pending": {}, "complete": False,
-                                         "fingerprint": None})
-    return state.model_copy(update={"project_id": project.project_id,
-                                    "repo_node_id": project.repo_id, "board_key": board_key})
+        state = state.model_copy(
+            update={"cards": {}, "pending": {}, "complete": False, "fingerprint": None}
+        )
+    return state.model_copy(
+        update={
+            "project_id": project.project_id,
+            "repo_node_id": project.repo_id,
+            "board_key": board_key,
+        }
+    )
 
 
 def _finish(push: _Push, desired: Sequence[DesiredCard], digest: str) -> None:
@@ -282,17 +314,30 @@ def _finish(push: _Push, desired: Sequence[DesiredCard], digest: str) -> None:
     push.save()
 
 
-def _result(push: _Push, plan: RemotePlan, start: int, rounds: int, *, in_sync: bool,
-            aside: Path | None, dry_run: bool = False) -> PushResult:
+def _result(
+    push: _Push,
+    plan: RemotePlan,
+    start: int,
+    rounds: int,
+    *,
+    in_sync: bool,
+    aside: Path | None,
+    dry_run: bool = False,
+) -> PushResult:
     return PushResult(
-        board_key=push.board_key, plan=plan, dry_run=dry_run, in_sync=in_sync,
-        requests=push.client.stats.http_requests - start, rounds=rounds,
-        applied=dict(push.applied), errors=list(push.errors),
+        board_key=push.board_key,
+        plan=plan,
+        dry_run=dry_run,
+        in_sync=in_sync,
+        requests=push.client.stats.http_requests - start,
+        rounds=rounds,
+        applied=dict(push.applied),
+        errors=list(push.errors),
         state_recovered=str(aside) if aside else None,
     )
 
 
-async def _apply(push: _Push, plan: RemotePlan) -> None:
+async def _apply(push: _Push, plan: RemotePlan, now: float) -> None:
     """Apply ``plan`` kind by kind; the state is saved after every confirmed batch."""
     for key in plan.forgotten:
         push.state.cards.pop(key, None)
@@ -304,7 +349,7 @@ async def _apply(push: _Push, plan: RemotePlan) -> None:
     await _apply_updates(push, plan.of_kind(OpKind.ADOPT) + plan.of_kind(OpKind.UPDATE))
     await _apply_archiving(push, plan.of_kind(OpKind.UNARCHIVE), archive=False)
     await _apply_archiving(push, plan.of_kind(OpKind.ARCHIVE), archive=True)
-    await _apply_creates(push, plan.of_kind(OpKind.CREATE))
+    await _apply_creates(push, plan.of_kind(OpKind.CREATE), now)
     await _apply_statuses(push, plan.of_kind(OpKind.STATUS))
     await _apply_moves(push, plan.of_kind(OpKind.MOVE))
 
@@ -312,7 +357,8 @@ async def _apply(push: _Push, plan: RemotePlan) -> None:
 async def _apply_updates(push: _Push, ops: Sequence[RemoteOp]) -> None:
     for chunk in _chunks([op for op in ops if op.draft_id], OTHER_CHUNK):
         results = await push.client.update_drafts(
-            [(op.draft_id or "", op.title or "", op.body or "") for op in chunk])
+            [(op.draft_id or "", op.title or "", op.body or "") for op in chunk]
+        )
         for op, result in zip(chunk, results, strict=True):
             if push.note(op, result):
                 card = push.card(op.key, op.item_id)
@@ -326,8 +372,11 @@ async def _apply_archiving(push: _Push, ops: Sequence[RemoteOp], *, archive: boo
     for chunk in _chunks([op for op in ops if op.item_id], OTHER_CHUNK):
         ids = [op.item_id or "" for op in chunk]
         project_id = push.project.project_id
-        results = await (push.client.archive_items(project_id, ids) if archive
-                         else push.client.unarchive_items(project_id, ids))
+        results = await (
+            push.client.archive_items(project_id, ids)
+            if archive
+            else push.client.unarchive_items(project_id, ids)
+        )
         for op, result in zip(chunk, results, strict=True):
             known = push.state.cards.get(op.key)
             is_ours = known is not None and known.item_id == op.item_id
@@ -340,11 +389,11 @@ async def _apply_archiving(push: _Push, ops: Sequence[RemoteOp], *, archive: boo
         push.save()
 
 
-async def _apply_creates(push: _Push, ops: Sequence[RemoteOp]) -> None:
+async def _apply_creates(push: _Push, ops: Sequence[RemoteOp], now: float) -> None:
     for chunk in _chunks(ops, CREATE_CHUNK):
         # Recorded before sending: whatever happens next, the key is never created blindly again.
         for op in chunk:
-            push.state.pending[op.key] = PendingCreate(title=op.title or "")
+            push.state.pending[op.key] = PendingCreate(title=op.title or "", sent_at=now)
         push.save()
         drafts = [DraftSpec(key=op.key, title=op.title or "", body=op.body or "") for op in chunk]
         results = await push.client.create_drafts(push.project.project_id, drafts)
@@ -353,7 +402,8 @@ async def _apply_creates(push: _Push, ops: Sequence[RemoteOp]) -> None:
                 push.note(op, result)
                 push.state.pending.pop(op.key, None)
                 push.state.cards[op.key] = CardState(
-                    item_id=result.item_id, draft_id=result.content_id, title=op.title or "")
+                    item_id=result.item_id, draft_id=result.content_id, title=op.title or ""
+                )
             elif result.ambiguous:
                 push.clean = False
                 push.errors.append(f"create {op.title!r}: reply lost; will adopt by marker")
@@ -374,7 +424,8 @@ async def _apply_statuses(push: _Push, ops: Sequence[RemoteOp]) -> None:
     field_id = push.project.status_field.id
     for chunk in _chunks(ready, OTHER_CHUNK):
         results = await push.client.set_statuses(
-            push.project.project_id, field_id, [(i, op.option_id or "") for op, i in chunk])
+            push.project.project_id, field_id, [(i, op.option_id or "") for op, i in chunk]
+        )
         for (op, item_id), result in zip(chunk, results, strict=True):
             if push.note(op, result):
                 card = push.card(op.key, item_id)
@@ -393,7 +444,8 @@ async def _apply_moves(push: _Push, ops: Sequence[RemoteOp]) -> None:
         ready.append((op, item_id, after_id))
     for chunk in _chunks(ready, OTHER_CHUNK):
         results = await push.client.move_items(
-            push.project.project_id, [(i, a) for _op, i, a in chunk])
+            push.project.project_id, [(i, a) for _op, i, a in chunk]
+        )
         for (op, _i, _a), result in zip(chunk, results, strict=True):
             push.note(op, result)
 

@@ -121,6 +121,7 @@ class PendingCreate(BaseModel):
 
     title: str = ""
     unseen: int = 0  # listings since the create that did not show its marker
+    sent_at: float = 0.0  # clock reading when the create was sent (GitHub may apply it late)
 
 
 class KanbangerTask(BaseModel):
