@@ -144,3 +144,26 @@ def test_kanbanger_corpus_boards_round_trip_and_read_the_same(corpus_dir: Path, 
     assert render_board(parse_board(text)) == text
     assert our_read(text) == kanbanger_read(text)
     assert our_read(text), "the corpus board has cards"
+
+
+@pytest.mark.parametrize("name", ["_kanban.md", "example_kanban.md"])
+def test_planning_onto_a_real_kanbanger_board_only_adds_our_cards(
+    corpus_dir: Path, name: str
+) -> None:
+    path = corpus_dir / "kanbanger" / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent from the shared corpus")
+    text = path.read_bytes().decode("utf-8")
+    spec = Spec(file="spec_x.md", descriptor="x",
+                tasks=[Task(id="1", title="One"), Task(id="2", title="Two")])
+    progress = Progress(file="progress_x.json", tasks={"2": TaskProgress(
+        id="2", status=Status.COMPLETED, raw_status="completed")})
+    after = render_board(plan_board([SpecInput(spec=spec, progress=progress)], parse_board(text),
+                                    BoardOptions(), title="ignored"))
+    theirs_before, theirs_after = kanbanger_read(text), kanbanger_read(after)
+    assert [c for c in theirs_after if "(SPEC: spec_x.md)" not in c[1]] == theirs_before
+    assert ("Todo", "Task 1: One (SPEC: spec_x.md)", False) in theirs_after
+    # Both corpus boards have a REVIEW column: finished work waits there for approval.
+    assert ("Review", "Task 2: Two (SPEC: spec_x.md)", False) in theirs_after
+    remaining = iter(after.splitlines())
+    assert all(any(line == other for other in remaining) for line in text.splitlines())
