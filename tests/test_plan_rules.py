@@ -262,7 +262,23 @@ def test_card_identity_survives_renames_and_notes() -> None:
     assert card_identity("[analysis] Task 1: A (SPEC: spec_analysis.md)") == (
         "analysis/spec_analysis.md#1")
     assert card_identity("Buy milk") is None
-    assert card_identity("Task 1: A (SPEC: spec_analysis.md) and more words") is None
+    assert card_identity("Task 1: A (SPEC: spec_analysis.md) - words a person added") == (
+        "spec_analysis.md#1")
+    assert card_identity("Check Task 1: A (SPEC: spec_analysis.md)") is None
+
+
+def test_words_a_person_appends_to_a_generated_card_do_not_duplicate_it() -> None:
+    board = render_board(plan(spec("A")))
+    edited = board.replace("(SPEC: spec_analysis.md)\n", "(SPEC: spec_analysis.md) - see Bob\n")
+    assert columns(plan(spec("A"), None, edited)) == {
+        "TODO": ["Task 1: A (SPEC: spec_analysis.md)"]}
+
+
+def test_single_board_keeps_two_specs_with_the_same_name_apart() -> None:
+    twins = [SpecInput(spec=spec("A")), SpecInput(spec=spec("B"))]
+    board = plan_board(twins, None, BoardOptions(layout=Layout.SINGLE), title="All")
+    assert columns(board) == {"TODO": ["[analysis] Task 1: A (SPEC: spec_analysis.md)",
+                                       "[analysis~2] Task 1: B (SPEC: spec_analysis.md)"]}
 
 
 def test_execution_state_mapping_mirrors_the_log_even_for_pending() -> None:

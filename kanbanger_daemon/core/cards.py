@@ -8,8 +8,9 @@ A generated card reads (prefix only on the single root board, notes only when pr
 
 Its identity is ``spec_analysis.md#1`` (``#1.2`` for a step, ``#speclet:2`` for a SPECLet),
 with ``analysis/`` in front when prefixed. The identity ignores the title and the notes, so a
-renamed or blocked task keeps its card (and its GitHub item). A card without the
-``Kind id: … (SPEC: file)`` shape is hand-written: its identity is None.
+renamed or blocked task keeps its card (and its GitHub item); text a person appends after the
+SPEC reference does not make it a second card either (the next plan rewrites the text). A card
+that does not start ``[prefix] Kind id: … (SPEC: file)`` is hand-written: its identity is None.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ _PREFIX_UNSAFE = re.compile(r"[\s\[\]/#]+")
 _IDENTITY_RE = re.compile(
     r"^(?:\[(?P<prefix>[^\[\]\s/#]+)\]\s+)?"
     r"(?P<kind>Task|Step|SPECLet)\s+(?P<id>[^\s:()\[\]#/]+):\s"
+    # The last SPEC reference counts; whatever follows it (our notes, or words a person added)
+    # does not change whose card it is, so that editing a card never duplicates it.
     r".*\(SPEC:\s(?P<file>[^\s()\[\]#/]+)\)"
-    # only notes may follow the SPEC reference
-    r"(?:\s+(?:\[[^\[\]]*\]|\((?:used Backup #\d+|backups exhausted)\)))*$"
 )
 
 BLOCKED_NOTE = "[BLOCKED]"
@@ -274,6 +275,14 @@ def wanted_cards(
     speclet_status = _speclet_statuses(inputs)
     for item in inputs:
         prefix, namespace = namespace_of(item, options)
+        if prefix is not None and namespace in namespaces:
+            # Two SPECs with the same name on one board (same file name in two folders): number
+            # the later ones so that neither loses its cards. Stable for a stable input order.
+            base, n = prefix, 2
+            while namespace in namespaces:
+                prefix, namespace = namespace_of(
+                    item.model_copy(update={"name": f"{base}~{n}"}), options)
+                n += 1
         namespaces.add(namespace)
         spec = item.spec
         progress = item.progress.tasks if item.progress else {}
