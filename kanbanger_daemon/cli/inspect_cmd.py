@@ -1,0 +1,91 @@
+"""`inspect PATH [--json]`: what the daemon understood of a spec, progress or board file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from kanbanger_daemon.core.board import board_cards, parse_board
+from kanbanger_daemon.core.board import board_title as title_of_board
+from kanbanger_daemon.core.files import classify, pairs_with
+from kanbanger_daemon.core.inspect import progress_report, spec_report
+from kanbanger_daemon.core.progress import parse_progress
+from kanbanger_daemon.core.spec import decode_text, parse_spec
+from kanbanger_daemon.daemon.local import read_guarded
+from kanbanger_daemon.errors import InputError
+
+
+def _root_for(path: Path, root: Path) -> Path:
+    return root if path.is_relative_to(root) else path.parent
+
+
+def _read(path: Path, root: Path) -> str:
+    return decode_text(read_guarded(path, root), file=str(path))
+
+
+def _spec(path: Path, root: Path) -> dict[str, Any]:
+    _, descriptor = classify(path.name)
+    params = path.parent / f"parameters_{descriptor}.toml"
+    params_text = _read(params, root) if params.is_file() else None
+    spec = parse_spec(_read(path, root), file=path.name, parameters=params_text,
+                      parameters_file=params.name if params_text is not None else None)
+    return spec_report(spec)
+
+
+def _progress(path: Path, root: Path) -> dict[str, Any]:
+    progress = parse_progress(_read(path, root), file=path.name)
+    names = [p.name for p in path.parent.iterdir()]
+    return progress_report(progress, pairs_with(path.name, names))
+
+
+def _board(path: Path, root: Path) -> dict[str, Any]:
+    board = parse_board(_read(path, root))
+    columns: dict[str, list[dict[str, Any]]] = {}
+    for card in board_cards(board):
+        columns.setdefault(card.column, []).append(
+            {"text": card.text, "checked": card.checked, "kind": card.column_kind.value}
+        )
+    return {"kind": "board", "title": title_of_board(board), "columns": columns, "errors": []}
+
+
+def _human(report: dict[str, Any]) -> str:
+    lines = [f"{report['kind']}: {report.get('file', '')}".rstrip(": ")]
+    if report["kind"] == "spec":
+        lines.append(f"goal: {report.get('goal') or '-'}")
+        for task in report.get("tasks", []):
+            lines.append(f"  Task {task['id']}: {task['title']} ({len(task['steps'])} steps)")
+    elif report["kind"] == "progress":
+        lines.append(f"pairs with: {report.get('pairs_with') or '-'}")
+        for task_id, info in report.get("tasks", {}).items():
+            lines.append(f"  task {task_id}: {info['status']} (raw: {info['raw']})")
+    else:
+        for column, cards in report.get("columns", {}).items():
+            lines.append(f"  {column}: {len(cards)} cards")
+    lines.extend(f"error: {e}" for e in report.get("errors", []))
+    lines.extend(f"warning: {w}" for w in report.get("warnings", []))
+    return "\n".join(lines) + "\n"
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    path: Path = args.target.absolute()
+    root = _root_for(path, args.root)
+    kind, _ = classify(path.name)
+    try:
+        if kind in ("spec", "speclet"):
+            report = _spec(path, root)
+        elif kind == "progress":
+            report = _progress(path, root)
+        elif kind == "board" or path.suffix == ".md":
+            report = _board(path, root)
+        else:
+            raise InputError("not a spec, speclet, progress log or board file", file=str(path))
+    except InputError as exc:
+        report = {"kind": kind, "file": str(path), "errors": [str(exc)]}
+    if args.json:
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(_human(report))
+    return 1 if report.get("errors") else 0

@@ -1,0 +1,80 @@
+"""The guide's one-shot local commands: spec-to-kanban, sync-spec-progress, spec-retrospective.
+
+Each works on one SPEC folder and writes the board beside the SPEC (the guide's behaviour),
+whatever the daemon's layout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kanbanger_daemon.core.retrospective import render_retrospective
+from kanbanger_daemon.daemon.local import LocalResult, load_folder, reconcile_local, write_atomic
+from kanbanger_daemon.daemon.workspace import RETROSPECTIVE_FILE, key_for_folder
+from kanbanger_daemon.errors import InputError
+from kanbanger_daemon.models import Layout
+from kanbanger_daemon.settings import load_settings
+
+
+def spec_folder_of(target: Path) -> Path:
+    """A SPEC file's folder, or the folder itself."""
+    target = target.absolute()
+    if not target.exists():
+        raise InputError("no such file or folder", file=str(target))
+    return target if target.is_dir() else target.parent
+
+
+def _folder_board(args: argparse.Namespace) -> LocalResult:
+    folder = spec_folder_of(args.target)
+    root: Path = args.root
+    key = key_for_folder(root, folder)
+    if key is None:  # a SPEC outside the workspace: its parent stands in as the root
+        root = folder.parent
+        key = key_for_folder(root, folder) or "."
+    settings = load_settings(root, spec_dir=folder, config=args.config)
+    settings = settings.model_copy(update={"layout": Layout.PER_SPEC,
+                                           "kanban_location": "spec_folder"})
+    result = reconcile_local(root, key, settings, dry_run=args.dry_run)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not result.inputs:
+        raise InputError("no spec_*.md or speclet_*.md in this folder", file=str(folder))
+    return result
+
+
+def _report(result: LocalResult, *, dry_run: bool, verb: str) -> int:
+    if dry_run:
+        sys.stdout.write(result.text)
+    else:
+        state = "written" if result.written else "unchanged"
+        print(f"{verb} {result.path} ({state})")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    return _report(_folder_board(args), dry_run=args.dry_run, verb="board")
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    return _report(_folder_board(args), dry_run=args.dry_run, verb="progress applied to")
+
+
+def cmd_retrospective(args: argparse.Namespace) -> int:
+    folder = spec_folder_of(args.target)
+    root: Path = args.root if key_for_folder(args.root, folder) is not None else folder.parent
+    inputs, warnings = load_folder(root, folder)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not inputs:
+        raise InputError("no spec_*.md or speclet_*.md in this folder", file=str(folder))
+    title = f"Retrospective: {inputs[0].spec.title or inputs[0].spec.descriptor}"
+    text = render_retrospective(inputs, title=title)
+    if args.dry_run:
+        sys.stdout.write(text)
+        return 0
+    path = folder / RETROSPECTIVE_FILE
+    write_atomic(path, text.encode("utf-8"))
+    print(f"retrospective {path} (written)")
+    return 0

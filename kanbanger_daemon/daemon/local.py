@@ -1,0 +1,205 @@
+"""The local half of a reconcile: read a board's inputs, plan, write ``_kanban.md`` safely.
+
+Level-triggered: everything is read afresh from disk; no event content is trusted. Reads are
+guarded (size cap, symlinks that leave the workspace, files changing while read) and the write
+is a compare-and-swap: temp file + fsync + ``os.replace``, only if the board still holds the
+bytes the plan was made from. Used by the daemon and by the one-shot commands alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kanbanger_daemon.core.board import parse_board, render_board
+from kanbanger_daemon.core.files import classify, pairs_with
+from kanbanger_daemon.core.plan import plan_board
+from kanbanger_daemon.core.progress import parse_progress
+from kanbanger_daemon.core.spec import MAX_INPUT_BYTES, decode_text, parse_spec
+from kanbanger_daemon.daemon import own_writes
+from kanbanger_daemon.daemon.workspace import (
+    ROOT_KEY,
+    BoardKey,
+    board_path,
+    folders_of_board,
+)
+from kanbanger_daemon.errors import FileChangedError, InputError
+from kanbanger_daemon.models import Board, Diagnostic, Layout, Progress, Spec
+from kanbanger_daemon.models.board import SpecInput
+from kanbanger_daemon.settings import Settings
+
+_CAS_ATTEMPTS = 3
+
+
+@dataclass
+class LocalResult:
+    """What a local reconcile did. ``text`` is the board as it now stands (or would)."""
+
+    key: BoardKey
+    path: Path
+    board: Board
+    text: str
+    written: bool
+    warnings: list[Diagnostic] = field(default_factory=list)
+    inputs: list[SpecInput] = field(default_factory=list)
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_guarded(path: Path, root: Path) -> bytes:
+    """Read a workspace file, refusing what could hurt: escapes, loops, huge or moving files."""
+    shown = _display(path, root)
+    try:
+        real = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise InputError("file not found (removed while being read?)", file=shown) from None
+    except (RuntimeError, OSError) as exc:  # symlink loop
+        raise InputError(f"cannot resolve path: {exc.__class__.__name__}", file=shown) from None
+    if not real.is_relative_to(root.resolve()):
+        raise InputError("symlink points outside the workspace; not followed", file=shown)
+    try:
+        before = real.stat()
+        if before.st_size > MAX_INPUT_BYTES:
+            raise InputError(
+                f"file is {before.st_size} bytes, over the {MAX_INPUT_BYTES}-byte limit",
+                file=shown,
+            )
+        with real.open("rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)
+        after = real.stat()
+    except FileNotFoundError:
+        raise InputError("file removed while being read", file=shown) from None
+    except IsADirectoryError:
+        raise InputError("expected a file, found a folder", file=shown) from None
+    except PermissionError:
+        raise InputError("permission denied", file=shown) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"file grew over the {MAX_INPUT_BYTES}-byte limit", file=shown)
+    if (before.st_mtime_ns, before.st_size) != (after.st_mtime_ns, after.st_size):
+        raise FileChangedError("file changed while being read; will read again", file=shown)
+    return data
+
+
+def _read_text(path: Path, root: Path) -> str:
+    return decode_text(read_guarded(path, root), file=_display(path, root))
+
+
+def _first_error(diagnostics: Sequence[Diagnostic]) -> Diagnostic | None:
+    return next((d for d in diagnostics if d.severity == "error"), None)
+
+
+def _raise_if_error(diagnostics: Sequence[Diagnostic]) -> None:
+    error = _first_error(diagnostics)
+    if error is not None:
+        raise InputError(error.message, file=error.file, line=error.line)
+
+
+def load_folder(root: Path, folder: Path) -> tuple[list[SpecInput], list[Diagnostic]]:
+    """Parse every SPEC of ``folder`` with its parameters and progress log.
+
+    An error in any input raises InputError (the caller keeps the last good board);
+    warnings are returned.
+    """
+    names = sorted(p.name for p in folder.iterdir() if p.is_file() or p.is_symlink())
+    warnings: list[Diagnostic] = []
+    progress_by_spec: dict[str, Progress] = {}
+    for name in names:
+        if classify(name)[0] != "progress":
+            continue
+        owner = pairs_with(name, names)
+        shown = _display(folder / name, root)
+        progress = parse_progress(_read_text(folder / name, root), file=shown)
+        _raise_if_error(progress.diagnostics)
+        warnings.extend(progress.diagnostics)
+        if owner is not None and progress.is_spec_progress:
+            progress_by_spec[owner] = progress
+    inputs: list[SpecInput] = []
+    for name in names:
+        kind, descriptor = classify(name)
+        if kind not in ("spec", "speclet"):
+            continue
+        params_name = f"parameters_{descriptor}.toml"
+        params_path = folder / params_name
+        params = _read_text(params_path, root) if params_name in names else None
+        spec: Spec = parse_spec(
+            _read_text(folder / name, root),
+            file=name,
+            parameters=params,
+            parameters_file=_display(params_path, root) if params is not None else None,
+        )
+        spec_shown = _display(folder / name, root)
+        fixed = [d.model_copy(update={"file": spec_shown}) if d.file == name else d
+                 for d in spec.diagnostics]
+        _raise_if_error(fixed)
+        warnings.extend(fixed)
+        inputs.append(SpecInput(spec=spec, progress=progress_by_spec.get(name)))
+    return inputs, warnings
+
+
+def board_title(key: BoardKey, inputs: Sequence[SpecInput], layout: Layout) -> str:
+    if (key == ROOT_KEY and layout is Layout.SINGLE) or not inputs:
+        return "SPECs Kanban"
+    first = inputs[0].spec
+    return first.title or first.descriptor
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".~kanban-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _current_board(path: Path, root: Path) -> tuple[bytes | None, Board | None]:
+    if not path.exists() and not path.is_symlink():
+        return None, None
+    data = read_guarded(path, root)
+    return data, parse_board(decode_text(data, file=_display(path, root)))
+
+
+def reconcile_local(
+    root: Path, key: BoardKey, settings: Settings, *, dry_run: bool = False
+) -> LocalResult:
+    """Bring ``_kanban.md`` of board ``key`` in line with its SPECs and progress logs."""
+    inputs: list[SpecInput] = []
+    warnings: list[Diagnostic] = []
+    options = settings.board_options()
+    for folder in folders_of_board(root, key, settings.specs_dir, options.layout):
+        found, notes = load_folder(root, folder)
+        inputs.extend(found)
+        warnings.extend(notes)
+    path = board_path(root, key)
+    for _ in range(_CAS_ATTEMPTS):
+        before, current = _current_board(path, root)
+        title = board_title(key, inputs, options.layout)
+        desired = plan_board(inputs, current, options, title=title)
+        text = render_board(desired)
+        data = text.encode("utf-8")
+        if data == before or dry_run:
+            return LocalResult(key, path, desired, text, False, warnings, inputs)
+        # Compare-and-swap: a person may have saved the board while we planned.
+        now = path.read_bytes() if path.exists() else None
+        if now != before:
+            continue
+        own_writes.record(path, data)
+        write_atomic(path, data)
+        return LocalResult(key, path, desired, text, True, warnings, inputs)
+    raise FileChangedError("board kept changing while being rewritten", file=str(path))
