@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
+import mmap
 import os
 import signal
 import socket
 import stat
 import subprocess
+import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -470,3 +473,64 @@ async def test_the_systemd_watchdog_is_withheld_while_a_reconcile_is_stuck(
         await daemon.wait_until(lambda: not daemon.healthy())
         gate.set()
         await daemon.wait_until(lambda: daemon.healthy() and daemon.idle.is_set())
+
+
+FLOOD_SCRIPT = """
+import mmap, os, sys
+from pathlib import Path
+folder, flag_file, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+# Alternate between two files: the kernel only merges an event identical to the last one
+# queued, so every write here is one more IN_MODIFY in the queue.
+fds = [os.open(folder / name, os.O_WRONLY | os.O_CREAT) for name in ("a.txt", "b.txt")]
+for i in range(count):
+    os.write(fds[i % 2], b"x")
+with open(flag_file, "r+b") as fh:
+    mmap.mmap(fh.fileno(), 1)[0] = 1
+"""
+
+
+def _flood_while_holding_the_gil(folder: Path, flag_file: Path, count: int) -> None:
+    """Freeze every Python thread (the observer's reader too) while a child makes events.
+
+    A huge switch interval plus a loop that makes no system call keeps the GIL here; the
+    child says it is done through a shared memory map, which reads without a system call.
+    """
+    flag_file.write_bytes(b"\0")
+    with flag_file.open("r+b") as fh:
+        done = mmap.mmap(fh.fileno(), 1)
+        previous = sys.getswitchinterval()
+        proc = subprocess.Popen([sys.executable, "-c", FLOOD_SCRIPT, str(folder),
+                                 str(flag_file), str(count)])
+        sys.setswitchinterval(60)
+        try:
+            deadline = time.monotonic() + 30
+            while done[0] == 0 and time.monotonic() < deadline:
+                pass
+        finally:
+            sys.setswitchinterval(previous)
+            done.close()
+        assert proc.wait(30) == 0
+
+
+def _files_to_overflow() -> int:
+    limit = Path("/proc/sys/fs/inotify/max_queued_events")
+    if not limit.is_file():
+        pytest.skip("needs Linux inotify")
+    queued = int(limit.read_text())
+    if queued > 100_000:
+        pytest.skip(f"max_queued_events is {queued}: too big to overflow in a test")
+    return queued + 4000
+
+
+async def test_a_real_inotify_queue_overflow_triggers_a_full_rescan(
+    ws: FakeWorkspace, tmp_path: Path
+) -> None:
+    count = _files_to_overflow()
+    async with running(make_daemon(ws)) as daemon:
+        rescans = daemon.rescans
+        _flood_while_holding_the_gil(ws.specs / "alpha", tmp_path / "flag", count)
+        await daemon.wait_until(
+            lambda: daemon.overflows >= 1 and daemon.rescans > rescans and daemon.idle.is_set(),
+            20,
+        )
+        assert ws.calls["SPECs/beta"] >= 2  # beta had no event at all: only a rescan runs it

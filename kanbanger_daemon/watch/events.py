@@ -93,8 +93,10 @@ class LoopBridge(FileSystemEventHandler):
             logging.getLogger(__name__).debug("dropped a filesystem event", exc_info=True)
 
 
-# watchdog reports a kernel queue overflow (IN_Q_OVERFLOW) only through its logger.
-_OVERFLOW_LOGGERS = ("watchdog.observers.inotify_c", "watchdog.observers.inotify")
+# watchdog reports a kernel queue overflow (IN_Q_OVERFLOW) only through its logger: once from
+# the inotify reader ("events were lost"), and once per recursive watch it then rebuilds from
+# ``watchdog.observers.inotify``, which we leave out so one overflow counts once.
+_OVERFLOW_LOGGERS = ("watchdog.observers.inotify_c",)
 
 
 class OverflowDetector(logging.Handler):
