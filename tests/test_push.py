@@ -42,8 +42,15 @@ def cards(spec: list[tuple[str, str]]) -> list[DesiredCard]:
     out = []
     for position, (title, column) in enumerate(spec):
         number = title.split()[1].rstrip(":")
-        out.append(DesiredCard(key=f"{BOARD}/spec.md#{number}", title=title, column=column,
-                               column_kind=KINDS[column], position=position))
+        out.append(
+            DesiredCard(
+                key=f"{BOARD}/spec.md#{number}",
+                title=title,
+                column=column,
+                column_kind=KINDS[column],
+                position=position,
+            )
+        )
     return out
 
 
@@ -85,8 +92,14 @@ def fake(clock: FakeClock) -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 async def client(fake: FakeGitHub, clock: FakeClock) -> AsyncIterator[GitHubClient]:
-    async with GitHubClient(token=fake.token, url=fake.url, clock=clock.time,
-                            wall_clock=clock.time, sleep=clock.sleep, timeout=5.0) as gh:
+    async with GitHubClient(
+        token=fake.token,
+        url=fake.url,
+        clock=clock.time,
+        wall_clock=clock.time,
+        sleep=clock.sleep,
+        timeout=5.0,
+    ) as gh:
         yield gh
 
 
@@ -119,8 +132,9 @@ async def test_changes_rename_move_remove_readd_reorder(
     await push_board(client, project, BOARD, cards(FIRST), state)
     ids = {i.title: i.id for i in live(fake)}
 
-    renamed = cards([("Task 1: Collect data", "TODO"), ("Task 2: Clean", "DONE"),
-                     ("Task 3: Model", "DONE")])
+    renamed = cards(
+        [("Task 1: Collect data", "TODO"), ("Task 2: Clean", "DONE"), ("Task 3: Model", "DONE")]
+    )
     result = await push_board(client, project, BOARD, renamed, state)
     assert result.in_sync and board_of(fake) == expected(renamed)
     assert {i.title: i.id for i in live(fake)}["Task 1: Collect data"] == ids["Task 1: Collect"]
@@ -132,8 +146,9 @@ async def test_changes_rename_move_remove_readd_reorder(
     assert board_of(fake) == expected(removed)
     assert fake.item(ids["Task 2: Clean"]).archived  # archived, not deleted
 
-    readded = cards([("Task 2: Clean", "DOING"), ("Task 1: Collect data", "TODO"),
-                     ("Task 3: Model", "DONE")])
+    readded = cards(
+        [("Task 2: Clean", "DOING"), ("Task 1: Collect data", "TODO"), ("Task 3: Model", "DONE")]
+    )
     result = await push_board(client, project, BOARD, readded, state)
     assert result.in_sync and board_of(fake) == expected(readded)
     assert not fake.item(ids["Task 2: Clean"]).archived
@@ -144,12 +159,15 @@ async def test_a_persons_items_are_never_touched(
     client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     mine = fake.person_add_draft("Buy milk", "Todo", body="remember")
-    await push_board(client, project, BOARD, cards(FIRST), tmp_path / ".kanban.json",
-                     force=True)
+    await push_board(client, project, BOARD, cards(FIRST), tmp_path / ".kanban.json", force=True)
     await push_board(client, project, BOARD, [], tmp_path / ".kanban.json", force=True)
     item = fake.item(mine)
     assert (item.title, item.body, item.status, item.archived) == (
-        "Buy milk", "remember", "Todo", False)
+        "Buy milk",
+        "remember",
+        "Todo",
+        False,
+    )
     assert live(fake) == []
 
 
@@ -184,8 +202,11 @@ async def test_dry_run_lists_but_sends_no_mutation(
 
 
 async def test_lost_reply_after_a_create_ends_in_adoption(
-    client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch
+    client: GitHubClient,
+    project: ProjectInfo,
+    fake: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     real_create = client.create_drafts
 
@@ -205,8 +226,11 @@ async def test_lost_reply_after_a_create_ends_in_adoption(
 
 
 async def test_crash_between_create_and_state_save_ends_in_adoption(
-    client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch
+    client: GitHubClient,
+    project: ProjectInfo,
+    fake: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     real_create = client.create_drafts
 
@@ -239,8 +263,14 @@ async def test_lost_or_corrupt_state_file_never_duplicates(
         state.write_text('{"cards": {"x": ')
     else:
         state.write_text("{}")
-    changed = cards([("Task 1: Collect", "DONE"), ("Task 2: Clean", "DOING"),
-                     ("Task 3: Model", "DONE"), ("Task 4: Report", "TODO")])
+    changed = cards(
+        [
+            ("Task 1: Collect", "DONE"),
+            ("Task 2: Clean", "DOING"),
+            ("Task 3: Model", "DONE"),
+            ("Task 4: Report", "TODO"),
+        ]
+    )
     result = await push_board(client, project, BOARD, changed, state)
     assert result.in_sync, result.errors
     assert board_of(fake) == expected(changed)
@@ -256,11 +286,19 @@ async def test_kanbanger_written_state_is_adopted_without_duplicates(
     # What kanbanger's kanban-sync leaves: drafts without our marker, tasks keyed by title.
     made = {title: fake.person_add_draft(title, "Todo") for title, _ in FIRST}
     state = tmp_path / ".kanban.json"
-    state.write_text(json.dumps({
-        "schema_version": 1, "repo_node_id": "R_x", "project_id": project.project_id,
-        "board_key": "0123456789abcdef0123456789abcdef",
-        "tasks": {title: {"item_id": item_id, "status": "Todo"} for title, item_id in made.items()},
-    }))
+    state.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "repo_node_id": "R_x",
+                "project_id": project.project_id,
+                "board_key": "0123456789abcdef0123456789abcdef",
+                "tasks": {
+                    title: {"item_id": item_id, "status": "Todo"} for title, item_id in made.items()
+                },
+            }
+        )
+    )
     desired = cards(FIRST)
     result = await push_board(client, project, BOARD, desired, state)
     assert result.in_sync, result.errors
@@ -293,8 +331,11 @@ def files_text(folder: Path) -> list[str]:
 
 
 async def test_token_never_in_state_result_or_errors(
-    client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str]
+    client: GitHubClient,
+    project: ProjectInfo,
+    fake: FakeGitHub,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     state = tmp_path / ".kanban.json"
     result = await push_board(client, project, BOARD, cards(FIRST), state)

@@ -34,17 +34,32 @@ OPTIONS = {
 def card(
     n: int, column: str = "TODO", title: str | None = None, pos: int | None = None
 ) -> DesiredCard:
-    return DesiredCard(key=f"{BOARD}/spec.md#{n}", title=title or f"Task {n}", column=column,
-                       position=n if pos is None else pos)
+    return DesiredCard(
+        key=f"{BOARD}/spec.md#{n}",
+        title=title or f"Task {n}",
+        column=column,
+        position=n if pos is None else pos,
+    )
 
 
-def item(n: int, column: str = "TODO", title: str | None = None, *, archived: bool = False,
-         body: str | None = None, item_id: str | None = None) -> RemoteItem:
+def item(
+    n: int,
+    column: str = "TODO",
+    title: str | None = None,
+    *,
+    archived: bool = False,
+    body: str | None = None,
+    item_id: str | None = None,
+) -> RemoteItem:
     choice = OPTIONS[column]
     return RemoteItem(
-        item_id=item_id or f"PVTI_{n}", content_id=f"DI_{n}", title=title or f"Task {n}",
+        item_id=item_id or f"PVTI_{n}",
+        content_id=f"DI_{n}",
+        title=title or f"Task {n}",
         body=body if body is not None else marker_for_key(f"{BOARD}/spec.md#{n}"),
-        is_archived=archived, status_option_id=choice.option_id, status_name=choice.name,
+        is_archived=archived,
+        status_option_id=choice.option_id,
+        status_name=choice.name,
     )
 
 
@@ -80,8 +95,9 @@ def test_empty_project_gets_creates_then_statuses_in_board_order_without_moves()
     assert kinds(result.ops) == ["create"] * 3 + ["status"] * 3
     creates = result.of_kind(OpKind.CREATE)
     assert [op.title for op in creates] == ["Task 1", "Task 2", "Task 3"]
-    assert all(parse_marker(op.body) == (BOARD, f"spec.md#{i}") for i, op in
-               enumerate(creates, start=1))
+    assert all(
+        parse_marker(op.body) == (BOARD, f"spec.md#{i}") for i, op in enumerate(creates, start=1)
+    )
     statuses = result.of_kind(OpKind.STATUS)
     assert [op.option_name for op in statuses] == ["Todo", "In Progress", "Done"]
 
@@ -105,7 +121,8 @@ def test_renamed_card_is_updated_in_place_keeping_the_persons_body_text() -> Non
 def test_card_moved_to_another_column_changes_only_its_status() -> None:
     result = plan([card(1, "DOING"), card(2)], [item(1), item(2)])
     assert [(op.kind, op.item_id, op.option_name) for op in result.ops] == [
-        (OpKind.STATUS, "PVTI_1", "In Progress")]
+        (OpKind.STATUS, "PVTI_1", "In Progress")
+    ]
 
 
 def test_removed_card_is_archived_and_readded_card_unarchived() -> None:
@@ -117,8 +134,12 @@ def test_removed_card_is_archived_and_readded_card_unarchived() -> None:
 
 def test_a_persons_items_and_other_boards_items_are_never_touched() -> None:
     person = RemoteItem(item_id="PVTI_p", content_id="DI_p", title="Buy milk", body="x")
-    other = RemoteItem(item_id="PVTI_o", content_id="DI_o", title="Other",
-                       body=marker_for_key("other/_kanban.md/spec.md#1"))
+    other = RemoteItem(
+        item_id="PVTI_o",
+        content_id="DI_o",
+        title="Other",
+        body=marker_for_key("other/_kanban.md/spec.md#1"),
+    )
     result = plan([card(1)], [person, item(1), other])
     assert result.ops == []
     result = plan([], [person, other])
@@ -126,8 +147,14 @@ def test_a_persons_items_and_other_boards_items_are_never_touched() -> None:
 
 
 def test_several_items_with_one_marker_keep_the_first_and_archive_the_rest() -> None:
-    result = plan([card(1)], [item(1, item_id="PVTI_a"), item(1, item_id="PVTI_b"),
-                              item(1, item_id="PVTI_c", archived=True)])
+    result = plan(
+        [card(1)],
+        [
+            item(1, item_id="PVTI_a"),
+            item(1, item_id="PVTI_b"),
+            item(1, item_id="PVTI_c", archived=True),
+        ],
+    )
     assert [(op.kind, op.item_id) for op in result.ops] == [(OpKind.ARCHIVE, "PVTI_b")]
     known = SyncState(cards={f"{BOARD}/spec.md#1": CardState(item_id="PVTI_b")})
     result = plan([card(1)], [item(1, item_id="PVTI_a"), item(1, item_id="PVTI_b")], known)
@@ -140,8 +167,10 @@ def test_item_found_by_marker_is_adopted_not_created_even_without_state() -> Non
     # The new card 1 is appended after card 2: one move puts them in board order again.
     assert kinds(result.ops) == ["create", "status", "move"]
     move = result.ops[2]
-    assert (move.key, move.after_key) in {(f"{BOARD}/spec.md#1", None),
-                                          (f"{BOARD}/spec.md#2", f"{BOARD}/spec.md#1")}
+    assert (move.key, move.after_key) in {
+        (f"{BOARD}/spec.md#1", None),
+        (f"{BOARD}/spec.md#2", f"{BOARD}/spec.md#1"),
+    }
 
 
 def test_kanbanger_state_entries_are_adopted_by_title_and_get_the_marker() -> None:
@@ -196,8 +225,10 @@ def test_new_card_in_the_middle_is_created_then_moved_after_its_predecessor() ->
     assert len(moves) == 1
     move = moves[0]
     # Either the new card goes after card 1 (resolved once created) or card 2 after it.
-    assert (move.key, move.after_id) in {(f"{BOARD}/spec.md#9", "PVTI_1"),
-                                         (f"{BOARD}/spec.md#2", None)}
+    assert (move.key, move.after_id) in {
+        (f"{BOARD}/spec.md#9", "PVTI_1"),
+        (f"{BOARD}/spec.md#2", None),
+    }
 
 
 def test_fingerprint_changes_with_any_visible_difference() -> None:
@@ -211,12 +242,26 @@ def test_fingerprint_changes_with_any_visible_difference() -> None:
 
 def test_trusted_snapshot_plans_like_the_listing_it_mirrors() -> None:
     key1, key2 = f"{BOARD}/spec.md#1", f"{BOARD}/spec.md#2"
-    state = SyncState(cards={
-        key2: CardState(item_id="PVTI_2", draft_id="DI_2", title="Task 2", status="Todo",
-                        option_id="aaaa0001", position=1),
-        key1: CardState(item_id="PVTI_1", draft_id="DI_1", title="Task 1", status="Todo",
-                        option_id="aaaa0001", position=0),
-    })
+    state = SyncState(
+        cards={
+            key2: CardState(
+                item_id="PVTI_2",
+                draft_id="DI_2",
+                title="Task 2",
+                status="Todo",
+                option_id="aaaa0001",
+                position=1,
+            ),
+            key1: CardState(
+                item_id="PVTI_1",
+                draft_id="DI_1",
+                title="Task 1",
+                status="Todo",
+                option_id="aaaa0001",
+                position=0,
+            ),
+        }
+    )
     snapshot = trusted_snapshot(state)
     assert [i.item_id for i in snapshot] == ["PVTI_1", "PVTI_2"]
     assert plan([card(1), card(2)], snapshot, state).ops == []

@@ -21,10 +21,20 @@ def test_state_round_trips_and_carries_kanbanger_fields(tmp_path: Path) -> None:
     path = state_path_for(tmp_path / "_kanban.md")
     assert path == tmp_path / ".kanban.json"
     state = SyncState(
-        repo_node_id="R_1", project_id="PVT_1", board_key="b",
-        cards={"b/spec.md#1": CardState(item_id="PVTI_1", draft_id="DI_1", title="Task 1",
-                                        status="Todo", option_id="aaaa0001")},
-        fingerprint="f", complete=True,
+        repo_node_id="R_1",
+        project_id="PVT_1",
+        board_key="b",
+        cards={
+            "b/spec.md#1": CardState(
+                item_id="PVTI_1",
+                draft_id="DI_1",
+                title="Task 1",
+                status="Todo",
+                option_id="aaaa0001",
+            )
+        },
+        fingerprint="f",
+        complete=True,
     )
     save_state(path, state)
     data = json.loads(path.read_text())
@@ -39,11 +49,18 @@ def test_state_round_trips_and_carries_kanbanger_fields(tmp_path: Path) -> None:
 
 def test_a_kanbanger_written_file_loads_with_its_tasks_and_unknown_keys(tmp_path: Path) -> None:
     path = tmp_path / ".kanban.json"
-    path.write_text(json.dumps({
-        "schema_version": 1, "repo_node_id": "R_1", "project_id": "PVT_1", "board_key": "abc",
-        "tasks": {"Task 1: X": {"item_id": "PVTI_9", "status": "Todo", "extra": 1}},
-        "kanbanger_only": {"keep": True},
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "repo_node_id": "R_1",
+                "project_id": "PVT_1",
+                "board_key": "abc",
+                "tasks": {"Task 1: X": {"item_id": "PVTI_9", "status": "Todo", "extra": 1}},
+                "kanbanger_only": {"keep": True},
+            }
+        )
+    )
     state, aside = load_state(path)
     assert aside is None
     assert state.tasks["Task 1: X"].item_id == "PVTI_9"

@@ -48,8 +48,15 @@ def desired_cards(board: Board, board_key: str) -> list[DesiredCard]:
             card_key = hand_card_key(card.text, n)
         seen.add(card_key)
         key = f"{board_key}/{card_key.replace('%', '%25').replace('/', '%2F')}"
-        out.append(DesiredCard(key=key, title=card.text, column=card.column,
-                               column_kind=card.column_kind, position=position))
+        out.append(
+            DesiredCard(
+                key=key,
+                title=card.text,
+                column=card.column,
+                column_kind=card.column_kind,
+                position=position,
+            )
+        )
     return out
 
 
@@ -65,8 +72,18 @@ def belongs_to(key: str | None, board_key: str) -> bool:
     return key is not None and split_key(key)[0] == board_key
 
 
-def observe_listing(state: SyncState, remote: Sequence[RemoteItem], board_key: str) -> SyncState:
-    """The state after a full listing: count, per card, how many listings in a row missed it."""
+def observe_listing(
+    state: SyncState,
+    remote: Sequence[RemoteItem],
+    board_key: str,
+    *,
+    settled_before: float | None = None,
+) -> SyncState:
+    """The state after a full listing: count, per card, how many listings in a row missed it.
+
+    A lost create counts only listings made once it settled (sent before ``settled_before``): a
+    listing made while GitHub may still be running the request proves nothing.
+    """
     seen_ids = {item.item_id for item in remote}
     seen_keys = {k for k in (parse_marker_key(i.body) for i in remote) if belongs_to(k, board_key)}
     cards = {
@@ -75,9 +92,10 @@ def observe_listing(state: SyncState, remote: Sequence[RemoteItem], board_key: s
         for _seen in [card.item_id in seen_ids or key in seen_keys]
     }
     pending = {
-        key: p.model_copy(update={"unseen": p.unseen + 1})
+        key: p.model_copy(update={"unseen": p.unseen + int(settled)})
         for key, p in state.pending.items()
         if key not in seen_keys
+        for settled in [settled_before is None or p.sent_at <= settled_before]
     }
     return state.model_copy(update={"cards": cards, "pending": pending})
 
@@ -178,9 +196,14 @@ def plan_remote(
                 continue
             choice = options.get(card.column)
             plan.ops.append(
-                RemoteOp(kind=OpKind.CREATE, key=key, title=card.title,
-                         body=marker_for_key(key), option_id=choice.option_id if choice else None,
-                         option_name=choice.name if choice else None)
+                RemoteOp(
+                    kind=OpKind.CREATE,
+                    key=key,
+                    title=card.title,
+                    body=marker_for_key(key),
+                    option_id=choice.option_id if choice else None,
+                    option_name=choice.name if choice else None,
+                )
             )
             created.append(key)
             continue
@@ -188,11 +211,27 @@ def plan_remote(
         if adopting:
             plan.adopted[key] = item.item_id
             if item.content_id is not None:
-                plan.ops.append(_op(OpKind.ADOPT, key, item, title=card.title,
-                                    body=with_marker(item.body, key), old_title=item.title))
+                plan.ops.append(
+                    _op(
+                        OpKind.ADOPT,
+                        key,
+                        item,
+                        title=card.title,
+                        body=with_marker(item.body, key),
+                        old_title=item.title,
+                    )
+                )
         elif item.title != card.title and item.content_id is not None:
-            plan.ops.append(_op(OpKind.UPDATE, key, item, title=card.title,
-                                body=item.body or marker_for_key(key), old_title=item.title))
+            plan.ops.append(
+                _op(
+                    OpKind.UPDATE,
+                    key,
+                    item,
+                    title=card.title,
+                    body=item.body or marker_for_key(key),
+                    old_title=item.title,
+                )
+            )
         elif key not in state.cards or state.cards[key].item_id != item.item_id:
             plan.adopted[key] = item.item_id
         if item.is_archived:
@@ -200,16 +239,31 @@ def plan_remote(
             unarchived.add(item.item_id)
         choice = options.get(card.column)
         if choice is not None and item.status_option_id != choice.option_id:
-            plan.ops.append(_op(OpKind.STATUS, key, item, title=card.title,
-                                option_id=choice.option_id, option_name=choice.name,
-                                old_title=item.status_name))
+            plan.ops.append(
+                _op(
+                    OpKind.STATUS,
+                    key,
+                    item,
+                    title=card.title,
+                    option_id=choice.option_id,
+                    option_name=choice.name,
+                    old_title=item.status_name,
+                )
+            )
 
     _plan_removals(plan, wanted, keepers, state, by_id, adopt_patience, now - settle_seconds)
     for key in created:
         choice = options.get(wanted[key].column)
         if choice is not None:
-            plan.ops.append(RemoteOp(kind=OpKind.STATUS, key=key, title=wanted[key].title,
-                                     option_id=choice.option_id, option_name=choice.name))
+            plan.ops.append(
+                RemoteOp(
+                    kind=OpKind.STATUS,
+                    key=key,
+                    title=wanted[key].title,
+                    option_id=choice.option_id,
+                    option_name=choice.name,
+                )
+            )
     _plan_moves(plan, wanted, keepers, remote, unarchived, created)
     return plan
 
@@ -264,9 +318,16 @@ def _plan_removals(
         if known.item_id in by_id:
             continue  # listed, but its marker is gone: a person's now; leave it alone
         # Not listed (not visible yet, or deleted by a person): archive by id; "not found" is fine.
-        plan.ops.append(RemoteOp(kind=OpKind.ARCHIVE, key=key, item_id=known.item_id,
-                                 draft_id=known.draft_id, title=known.title,
-                                 reason="removed from the board"))
+        plan.ops.append(
+            RemoteOp(
+                kind=OpKind.ARCHIVE,
+                key=key,
+                item_id=known.item_id,
+                draft_id=known.draft_id,
+                title=known.title,
+                reason="removed from the board",
+            )
+        )
     for key, pending in state.pending.items():
         if key in wanted or key in keepers:
             continue
@@ -312,11 +373,17 @@ def _plan_moves(
     previous: str | None = None
     for key in ordered:
         if key not in stay:
-            plan.ops.append(RemoteOp(
-                kind=OpKind.MOVE, key=key, item_id=ids.get(key), title=wanted[key].title,
-                after_key=previous, after_id=ids.get(previous) if previous else None,
-                after_title=wanted[previous].title if previous else None,
-            ))
+            plan.ops.append(
+                RemoteOp(
+                    kind=OpKind.MOVE,
+                    key=key,
+                    item_id=ids.get(key),
+                    title=wanted[key].title,
+                    after_key=previous,
+                    after_id=ids.get(previous) if previous else None,
+                    after_title=wanted[previous].title if previous else None,
+                )
+            )
         previous = key
 
 
@@ -341,8 +408,6 @@ def _longest_increasing(seq: Sequence[str], rank: Mapping[str, int]) -> set[str]
         out.add(seq[i])
         i = parent[i]
     return out
-
-
 
 
 _SYMBOLS = {

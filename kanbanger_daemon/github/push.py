@@ -165,9 +165,13 @@ class _Push:
         self.errors.append(f"{op.kind.value} {op.title!r}: {result.error}")
         return False
 
-    def absorb_listing(self, remote: Sequence[RemoteItem], patience: int) -> None:
+    def absorb_listing(
+        self, remote: Sequence[RemoteItem], patience: int, settled_before: float
+    ) -> None:
         """Bring the state's cards up to date with what the listing shows of our items."""
-        self.state = observe_listing(self.state, remote, self.board_key)
+        self.state = observe_listing(
+            self.state, remote, self.board_key, settled_before=settled_before
+        )
         groups: dict[str, list[RemoteItem]] = {}
         for item in remote:
             key = parse_marker_key(item.body)
@@ -259,9 +263,16 @@ async def push_board(
             except RetryableError as exc:
                 push.errors.append(f"listing failed: {exc}")
                 continue
-            push.absorb_listing(remote, adopt_patience)
+            push.absorb_listing(remote, adopt_patience, clock() - settle_seconds)
         plan = plan_remote(
-            desired, push.state, remote, options, board_key=board_key, adopt_patience=adopt_patience
+            desired,
+            push.state,
+            remote,
+            options,
+            board_key=board_key,
+            adopt_patience=adopt_patience,
+            now=clock(),
+            settle_seconds=settle_seconds,
         )
         if dry_run:
             break
