@@ -177,3 +177,12 @@ def test_steps_completed_and_tasks_completed_lists_of_real_logs() -> None:
     ]
     current = progress.tasks["3"]
     assert (current.status, current.name) == (Status.IN_PROGRESS, "Implement fixes")
+
+
+def test_statuses_written_as_bare_strings_or_symbols() -> None:
+    progress = _parse({"tasks": {"task_1": "completed", "task_2": "in progress", "task_3": "⏳",
+                                 "notes": "not a status at all"}})
+    assert {k: t.status for k, t in progress.tasks.items()} == {
+        "1": Status.COMPLETED, "2": Status.IN_PROGRESS, "3": Status.IN_PROGRESS,
+    }
+    assert normalise_status("✔️") is Status.COMPLETED and normalise_status("❌") is Status.FAILED

@@ -102,12 +102,24 @@ def _status_key(raw: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", raw[:200].lower()).strip("_")
 
 
+_SYMBOLS: dict[str, Status] = {
+    "✅": Status.COMPLETED, "✔": Status.COMPLETED, "☑": Status.COMPLETED, "[x]": Status.COMPLETED,
+    "❌": Status.FAILED, "✖": Status.FAILED, "✗": Status.FAILED, "⏳": Status.IN_PROGRESS,
+    "🔄": Status.IN_PROGRESS, "🚧": Status.IN_PROGRESS, "⛔": Status.BLOCKED,
+    "🚫": Status.BLOCKED, "⏸": Status.BLOCKED, "⏭": Status.SKIPPED, "⬜": Status.PENDING,
+    "[ ]": Status.PENDING,
+}
+
+
 def normalise_status(raw: str) -> Status | None:
     """Map a raw progress status to one of the six; None when it cannot be understood.
 
-    Case, spaces, hyphens and decoration are ignored. None tells the caller to keep the raw text,
-    report a warning and treat the item as pending.
+    Case, spaces, hyphens and decoration are ignored; a lone symbol (✅, ❌, ⏳) counts. None tells
+    the caller to keep the raw text, report a warning and treat the item as pending.
     """
+    symbol = _SYMBOLS.get(raw.strip().replace("\ufe0f", ""))
+    if symbol is not None:
+        return symbol
     key = _status_key(raw)
     if not key:
         return None
@@ -314,11 +326,18 @@ class _Reader:
 
 
 def _entries(value: object) -> list[tuple[str | None, dict[str, Any]]]:
-    """Dict entries of a JSON list or object, each with its key (None in a list)."""
+    """Dict entries of a JSON list or object, each with its key (None in a list).
+
+    In an object a bare string is a status: ``{"task_1": "completed"}``.
+    """
     if isinstance(value, list):
         return [(None, v) for v in value if isinstance(v, dict)]
     if isinstance(value, dict):
-        return [(str(k), v) for k, v in value.items() if isinstance(v, dict)]
+        return [
+            (str(k), v if isinstance(v, dict) else {"status": v})
+            for k, v in value.items()
+            if isinstance(v, dict) or (isinstance(v, str) and normalise_status(v) is not None)
+        ]
     return []
 
 
