@@ -69,7 +69,7 @@ def cmd_retrospective(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if not inputs:
         raise InputError("no spec_*.md or speclet_*.md in this folder", file=str(folder))
-    title = f"Retrospective: {inputs[0].spec.title or inputs[0].spec.descriptor}"
+    title = inputs[0].spec.title or inputs[0].spec.descriptor
     text = render_retrospective(inputs, title=title)
     if args.dry_run:
         sys.stdout.write(text)

@@ -1,0 +1,89 @@
+"""`sync`: reconcile every board once (regenerate, then push). Like `terraform apply`/`plan`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from kanbanger_daemon.core.remote_plan import format_plan
+from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.daemon.remote import BoardPusher, client_from
+from kanbanger_daemon.daemon.workspace import BoardKey, board_for_path, find_boards
+from kanbanger_daemon.errors import KanbangerError
+from kanbanger_daemon.settings import Settings, load_settings
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    return {"github_repo": args.repo, "github_project_number": args.project}
+
+
+def _boards(args: argparse.Namespace, settings: Settings) -> list[BoardKey]:
+    layout = settings.effective_layout
+    if not args.paths:
+        return find_boards(args.root, settings.specs_dir, layout)
+    keys = {board_for_path(args.root, p.absolute(), settings.specs_dir, layout)
+            for p in args.paths}
+    return sorted(k for k in keys if k is not None)
+
+
+async def _sync(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[list[dict[str, Any]], int, int]:
+    reports: list[dict[str, Any]] = []
+    pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config)
+    failed = 0
+    try:
+        for key in _boards(args, settings):
+            report: dict[str, Any] = {"board": key}
+            reports.append(report)
+            try:
+                local = await asyncio.to_thread(
+                    reconcile_local, args.root, key, settings, dry_run=args.dry_run
+                )
+                report["board_written"] = local.written
+                result = await pusher.push(key, local, dry_run=args.dry_run)
+            except KanbangerError as exc:
+                report["error"] = str(exc)
+                failed += 1
+                continue
+            report["plan"] = [op.model_dump(mode="json", exclude_none=True)
+                              for op in result.plan.ops]
+            report["plan_text"] = format_plan(result.plan)
+            report["in_sync"] = result.in_sync
+            report["skipped"] = result.skipped
+            report["errors"] = result.errors
+            if not args.dry_run and not result.in_sync:
+                failed += 1
+    finally:
+        requests = pusher.client.stats.http_requests
+        await pusher.client.aclose()
+    return reports, failed, requests
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    root: Path = args.root
+    settings = load_settings(root, config=args.config, flags=_flags(args))
+    if not settings.github_enabled:
+        print("kanbanger-daemon: error: sync needs GITHUB_TOKEN, GITHUB_REPO and "
+              "GITHUB_PROJECT_NUMBER (in the environment, .env or the config file)",
+              file=sys.stderr)
+        return 1
+    reports, failed, requests = asyncio.run(_sync(args, settings))
+    if args.json:
+        doc = {"dry_run": args.dry_run, "http_requests": requests, "failed": failed,
+               "boards": reports}
+        print(json.dumps(doc, indent=2))
+    else:
+        for report in reports:
+            print(f"{report['board']}:")
+            if "error" in report:
+                print(f"  error: {report['error']}")
+                continue
+            text = report["plan_text"].rstrip("\n")
+            print("  " + (text.replace("\n", "\n  ") if text else "no changes"))
+        print(f"{requests} HTTP requests")
+    return 1 if failed else 0

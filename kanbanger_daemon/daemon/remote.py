@@ -1,0 +1,183 @@
+"""The remote half of a reconcile: push a planned board to its GitHub project.
+
+One ``BoardPusher`` per process holds one ``GitHubClient`` (so pacing and rate-limit pauses
+cover every board) and caches project discovery per (repository, project number). Each board's
+target comes from the settings of its SPEC folder, so a SPEC's own ``.env`` or a ``[[boards]]``
+entry can send it to another project. The sync state lives in ``.kanban.json`` beside the board.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kanbanger_daemon.core.remote_plan import desired_cards, fingerprint
+from kanbanger_daemon.daemon.local import LocalResult, write_atomic
+from kanbanger_daemon.daemon.workspace import ROOT_KEY, STATE_DIR, BoardKey
+from kanbanger_daemon.errors import ConfigError, TransientError
+from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
+from kanbanger_daemon.github.push import push_board
+from kanbanger_daemon.github.state import load_state
+from kanbanger_daemon.models.status import GitHubStatus
+from kanbanger_daemon.models.sync import DesiredCard, PushResult, RemotePlan
+from kanbanger_daemon.settings import Settings, load_settings
+
+STATE_FILE = ".kanban.json"
+PROJECTS_CACHE = "projects.json"
+
+
+def pacing_from(settings: Settings) -> PacingConfig:
+    return PacingConfig(
+        min_mutation_interval=settings.mutation_interval_s,
+        creates_per_minute=settings.creates_per_minute,
+        creates_per_hour=settings.creates_per_hour,
+        create_batch_size=settings.batch_creates,
+        other_batch_size=settings.batch_mutations,
+    )
+
+
+def client_from(settings: Settings) -> GitHubClient:
+    if settings.github_token is None:
+        raise ConfigError("GITHUB_TOKEN is not set", key="github_token")
+    return GitHubClient(
+        token=settings.github_token.get_secret_value(),
+        url=settings.github_graphql_url,
+        timeout=settings.request_timeout_s,
+        pacing=pacing_from(settings),
+    )
+
+
+@dataclass
+class Target:
+    repo: str
+    project_number: int
+    status_field: str
+
+
+@dataclass
+class BoardPusher:
+    """Pushes boards of the workspace ``root``; safe to share between concurrent reconciles."""
+
+    root: Path
+    settings: Settings
+    client: GitHubClient
+    config: Path | None = None
+    last_push_at: float | None = None
+    last_error: str | None = None
+    _projects: dict[tuple[str, int], ProjectInfo] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def target_of(self, key: BoardKey) -> Target:
+        settings = self.settings
+        if key != ROOT_KEY:
+            settings = load_settings(self.root, spec_dir=self.root / key, config=self.config)
+        if not settings.github_repo or not settings.github_project_number:
+            raise ConfigError(
+                "no GitHub target: set GITHUB_REPO and GITHUB_PROJECT_NUMBER",
+                key="github_repo",
+                source=str(self.root / key / ".env"),
+            )
+        return Target(settings.github_repo, settings.github_project_number,
+                      settings.status_field)
+
+    def _cached_project_id(self, target: Target) -> str | None:
+        try:
+            data = json.loads((self.root / STATE_DIR / PROJECTS_CACHE).read_text("utf-8"))
+            value = data.get(f"{target.repo}#{target.project_number}")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return value if isinstance(value, str) else None
+
+    def _remember_project(self, target: Target, project: ProjectInfo) -> None:
+        path = self.root / STATE_DIR / PROJECTS_CACHE
+        try:
+            data = json.loads(path.read_text("utf-8")) if path.exists() else {}
+            if not isinstance(data, dict):
+                data = {}
+        except (OSError, ValueError):
+            data = {}
+        name = f"{target.repo}#{target.project_number}"
+        if data.get(name) == project.project_id:
+            return
+        data[name] = project.project_id
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(data, indent=2, sort_keys=True).encode("utf-8"))
+
+    def unchanged_since_last_push(
+        self, target: Target, key: BoardKey, desired: list[DesiredCard], state_path: Path
+    ) -> bool:
+        """True when the last confirmed push already sent exactly this board: no request due.
+
+        Needs the project id without asking GitHub, so discovery results are cached per
+        workspace; the periodic rescan (``force``) refreshes them.
+        """
+        project_id = self._cached_project_id(target)
+        if project_id is None or not state_path.is_file():
+            return False
+        state, aside = load_state(state_path)
+        return (
+            aside is None
+            and state.complete
+            and state.project_id == project_id
+            and state.board_key == key
+            and state.fingerprint == fingerprint(project_id, key, desired)
+        )
+
+    async def project(self, target: Target, *, refresh: bool = False) -> ProjectInfo:
+        cache_key = (target.repo, target.project_number)
+        if refresh or cache_key not in self._projects:
+            self._projects[cache_key] = await self.client.discover(
+                target.repo, target.project_number, status_field=target.status_field,
+                refresh=refresh,
+            )
+        self._remember_project(target, self._projects[cache_key])
+        return self._projects[cache_key]
+
+    async def push(
+        self, key: BoardKey, local: LocalResult, *, dry_run: bool = False, force: bool = False
+    ) -> PushResult:
+        target = self.target_of(key)
+        desired = desired_cards(local.board, key)
+        state_path = local.path.parent / STATE_FILE
+        # Boards share one client; one push at a time keeps GitHub's one-request rule simple.
+        async with self._lock:
+            if not force and self.unchanged_since_last_push(target, key, desired, state_path):
+                return PushResult(board_key=key, plan=RemotePlan(board_key=key), dry_run=dry_run,
+                                  in_sync=True, skipped=True)
+            project = await self.project(target, refresh=force)
+            try:
+                result = await push_board(self.client, project, key, desired, state_path,
+                                          dry_run=dry_run, force=force)
+            except Exception as exc:
+                self.last_error = f"{key}: {exc}"
+                raise
+        if result.errors:
+            self.last_error = f"{key}: {result.errors[-1]}"
+        elif not dry_run and not result.skipped:
+            self.last_push_at = time.time()
+            self.last_error = None
+        return result
+
+    async def push_ops(self, key: BoardKey, local: object) -> int:
+        """The daemon's hook: push and return the number of remote operations planned."""
+        if not isinstance(local, LocalResult):
+            raise TypeError("push_ops expects the LocalResult of reconcile_local")
+        result = await self.push(key, local)
+        if not result.in_sync:
+            # Requeued with backoff by the work queue; the next run re-lists and adopts.
+            detail = result.errors[-1] if result.errors else "the project did not converge"
+            raise TransientError(f"push of {key} incomplete: {detail}")
+        return len(result.plan.ops)
+
+    def status(self) -> GitHubStatus:
+        stats = self.client.stats
+        return GitHubStatus(
+            enabled=True,
+            last_push_at=self.last_push_at,
+            rate_limit_remaining=stats.rate_limit_remaining,
+            paused_until=stats.paused_until,
+            last_error=self.last_error,
+        )
