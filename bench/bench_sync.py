@@ -1,4 +1,4 @@
-"""GitHub sync cost: HTTP requests and time against the fake GitHub. Prints figures; asserts nothing.
+"""GitHub sync cost: HTTP requests and time against the fake GitHub. Prints figures only.
 
     python bench/bench_sync.py
 
@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kanbanger_daemon.core.board import parse_board  # noqa: E402
-from kanbanger_daemon.core.remote_plan import desired_cards  # noqa: E402
-from kanbanger_daemon.github.client import GitHubClient  # noqa: E402
-from kanbanger_daemon.github.push import push_board  # noqa: E402
-from kanbanger_daemon.testing import FakeGitHub  # noqa: E402
+from kanbanger_daemon.core.board import parse_board
+from kanbanger_daemon.core.remote_plan import desired_cards
+from kanbanger_daemon.github.client import GitHubClient
+from kanbanger_daemon.github.push import push_board
+from kanbanger_daemon.testing import FakeGitHub
 
 BOARD_KEY = "SPECs/bench/_kanban.md"
 
@@ -53,6 +53,7 @@ class FakeClock:
 
 def board_text(tasks: int, *, moved: int | None = None) -> str:
     """A kanbanger board of generated task cards: thirds in TODO, DOING, DONE."""
+
     def card(n: int) -> str:
         return f"*   [ ] Task {n}: Bench task number {n} (SPEC: spec_bench.md)"
 
@@ -79,10 +80,19 @@ class Figure:
 async def run(tasks: int, latency: float, extra: bool) -> list[Figure]:
     clock = FakeClock()
     figures: list[Figure] = []
-    with FakeGitHub(clock=clock.time, enforce_creation_limits=True, latency=latency,
-                    status_options=("Backlog", "Todo", "In Progress", "Done")) as fake:
-        async with GitHubClient(token=fake.token, url=fake.url, clock=clock.time,
-                                wall_clock=clock.time, sleep=clock.sleep) as client:
+    with FakeGitHub(
+        clock=clock.time,
+        enforce_creation_limits=True,
+        latency=latency,
+        status_options=("Backlog", "Todo", "In Progress", "Done"),
+    ) as fake:
+        async with GitHubClient(
+            token=fake.token,
+            url=fake.url,
+            clock=clock.time,
+            wall_clock=clock.time,
+            sleep=clock.sleep,
+        ) as client:
             state = Path(tempfile.mkdtemp()) / ".kanban.json"
 
             async def measure(name: str, text: str, target: str, discover: bool) -> None:
@@ -95,16 +105,28 @@ async def run(tasks: int, latency: float, extra: bool) -> list[Figure]:
                 after = fake.counters
                 if not result.in_sync:
                     print(f"  !! {name}: not in sync: {result.errors}")
-                figures.append(Figure(
-                    name, after.requests - before.requests, wall, clock.slept - slept,
-                    after.rate_limit_refusals - before.rate_limit_refusals, target))
+                figures.append(
+                    Figure(
+                        name,
+                        after.requests - before.requests,
+                        wall,
+                        clock.slept - slept,
+                        after.rate_limit_refusals - before.rate_limit_refusals,
+                        target,
+                    )
+                )
 
             suffix = f" ({latency * 1000:.0f} ms latency)" if latency else ""
-            await measure(f"first sync, {tasks} tasks{suffix}", board_text(tasks),
-                          "<= 8" if tasks == 100 else "<= 17", True)
+            await measure(
+                f"first sync, {tasks} tasks{suffix}",
+                board_text(tasks),
+                "<= 8" if tasks == 100 else "<= 17",
+                True,
+            )
             if extra:
-                await measure("re-sync after moving 1 card", board_text(tasks, moved=2),
-                              "<= 2", False)
+                await measure(
+                    "re-sync after moving 1 card", board_text(tasks, moved=2), "<= 2", False
+                )
                 await measure("re-sync, no change", board_text(tasks, moved=2), "0", False)
             live = [i for i in fake.items() if not i.archived]
             if len(live) != tasks:
@@ -117,11 +139,14 @@ def main() -> None:
     figures += asyncio.run(run(100, 0.0, extra=True))
     figures += asyncio.run(run(250, 0.0, extra=False))
     figures += asyncio.run(run(100, 0.1, extra=False))
-    print(f"{'scenario':44} {'requests':>8} {'target':>7} {'wall s':>8} "
-          f"{'paced s':>8} {'refused':>7}")
+    print(
+        f"{'scenario':44} {'requests':>8} {'target':>7} {'wall s':>8} {'paced s':>8} {'refused':>7}"
+    )
     for f in figures:
-        print(f"{f.name:44} {f.requests:8d} {f.target:>7} {f.wall:8.2f} {f.paced:8.1f} "
-              f"{f.refusals:7d}")
+        print(
+            f"{f.name:44} {f.requests:8d} {f.target:>7} {f.wall:8.2f} {f.paced:8.1f} "
+            f"{f.refusals:7d}"
+        )
     print("requests: HTTP requests the fake received (discovery counted in first syncs);")
     print("paced s: time the client's pacing would have waited against GitHub (fake clock);")
     print("refused: rate-limit refusals by the fake (enforcing 80 creates/min, 500/h).")
