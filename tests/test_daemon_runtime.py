@@ -534,3 +534,23 @@ async def test_a_real_inotify_queue_overflow_triggers_a_full_rescan(
             20,
         )
         assert ws.calls["SPECs/beta"] >= 2  # beta had no event at all: only a rescan runs it
+
+
+async def test_the_reconcile_knows_why_it_runs(ws: FakeWorkspace) -> None:
+    from kanbanger_daemon.daemon.runtime import reconcile_trigger
+
+    seen: list[tuple[str, str]] = []
+    plain = ws.reconcile
+
+    async def reconcile(key: str) -> ReconcileResult:
+        seen.append((key, reconcile_trigger.get()))
+        return await plain(key)
+
+    ws.reconcile = reconcile  # type: ignore[method-assign]
+    # A short interval: the periodic rescan comes 0.15–0.25 s after the start.
+    daemon = make_daemon(ws, make_settings(ws.root, rescan_interval_s=0.2))
+    async with running(daemon):
+        assert ("SPECs/alpha", "rescan") in seen
+        (ws.specs / "alpha" / "progress_alpha.json").write_text('{"status": "x"}')
+        await daemon.wait_until(lambda: ("SPECs/alpha", "change") in seen)
+        await daemon.wait_until(lambda: ("SPECs/beta", "periodic") in seen)

@@ -15,6 +15,7 @@ import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,13 @@ ReconcileFn = Callable[[BoardKey], Awaitable[ReconcileResult]]
 DiscoverFn = Callable[[], list[BoardKey]]
 RouteFn = Callable[[Path], BoardKey | None]
 BOARD_FILE = "_kanban.md"
+
+# Why a board is being reconciled, readable by the reconcile function (e.g. to force a full
+# re-listing of the GitHub project on periodic rescans only):
+#   "change"   files of the board changed        "rescan"  start, SIGHUP, overflow, restart
+#   "periodic" the ~10-minute safety rescan       "retry"   a failed run comes back
+reconcile_trigger: ContextVar[str] = ContextVar("reconcile_trigger", default="change")
+_TRIGGER_RANK = {"retry": 0, "change": 1, "rescan": 2, "periodic": 3}
 log = get_logger("kanbanger_daemon.daemon")
 
 
@@ -128,6 +136,8 @@ class Daemon:
         self._events: asyncio.Queue[FsEvent] = asyncio.Queue()
         self._stop = asyncio.Event()
         self._rescan_wanted = asyncio.Event()
+        self._rescan_periodic = False
+        self._triggers: dict[BoardKey, str] = {}
         self._status_dirty = asyncio.Event()
         self._debouncer_wakeup = asyncio.Event()
         self._wq = AsyncWorkQueue(self._keys, clock=self._clock_override, on_change=self._poke)
@@ -143,7 +153,8 @@ class Daemon:
         self._exit_code = self._exit_code or exit_code
         self._stop.set()
 
-    def request_rescan(self) -> None:
+    def request_rescan(self, *, periodic: bool = False) -> None:
+        self._rescan_periodic = self._rescan_periodic or periodic
         self._rescan_wanted.set()
         self._poke()
 
@@ -289,7 +300,14 @@ class Daemon:
             self._debouncer.note(key, self._now())
             self._debouncer_wakeup.set()
 
+    def _mark(self, key: BoardKey, trigger: str) -> None:
+        """Remember the strongest reason a pending board has to run."""
+        current = self._triggers.get(key)
+        if current is None or _TRIGGER_RANK[trigger] > _TRIGGER_RANK[current]:
+            self._triggers[key] = trigger
+
     def _fire(self, key: BoardKey) -> None:
+        self._mark(key, "change")
         self._wq.add(key)
         self._poke()
 
@@ -298,9 +316,11 @@ class Daemon:
             key = await self._wq.get()
             if key is None:
                 return
+            token = reconcile_trigger.set(self._triggers.pop(key, "change"))
             try:
                 await self._reconcile_one(key)
             finally:
+                reconcile_trigger.reset(token)
                 self._wq.done(key)
                 self._poke()
 
@@ -352,6 +372,7 @@ class Daemon:
     def _retry_later(
         self, key: BoardKey, board: BoardStatus, message: str, at_least_s: float = 0.0
     ) -> None:
+        self._mark(key, "retry")
         delay = self._wq.add_rate_limited(key, at_least_s)
         self.reconciles_total += 1
         board.reconciles += 1
@@ -368,9 +389,12 @@ class Daemon:
             await self._rescan_wanted.wait()
             self._rescanning += 1
             self._rescan_wanted.clear()
+            trigger = "periodic" if self._rescan_periodic else "rescan"
+            self._rescan_periodic = False
             try:
                 keys = await asyncio.to_thread(self._discover)
                 for key in keys:
+                    self._mark(key, trigger)
                     self._wq.add(key)
                 for gone in set(self._boards) - set(keys):
                     if not self._keys.is_pending(gone) and not self._keys.is_processing(gone):
@@ -386,7 +410,7 @@ class Daemon:
         interval = self.settings.rescan_interval_s
         while True:
             await asyncio.sleep(interval * self._rng.uniform(0.75, 1.25))
-            self.request_rescan()
+            self.request_rescan(periodic=True)
 
     async def _supervise(self) -> None:
         assert self.supervisor is not None
