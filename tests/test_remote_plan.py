@@ -282,3 +282,32 @@ def test_columns_without_an_option_are_reported_and_leave_status_alone() -> None
     result = plan([card(1), DesiredCard(key=f"{BOARD}/h", title="x", column="IDEAS")], [])
     assert result.unmapped_columns == ["IDEAS"]
     assert [op.key for op in result.of_kind(OpKind.STATUS)] == [f"{BOARD}/spec.md#1"]
+
+
+def test_desired_cards_key_generated_cards_by_identity_and_hand_cards_by_text() -> None:
+    from kanbanger_daemon.core.board import parse_board
+    from kanbanger_daemon.core.remote_plan import desired_cards
+
+    text = (
+        "# Analysis\n\n## TODO\n\n"
+        "*   [ ] Task 1: Collect (SPEC: spec_analysis.md)\n"
+        "*   [ ] buy milk\n\n"
+        "## DOING\n\n"
+        "*   [ ] Task 2: Clean (SPEC: spec_analysis.md) [BLOCKED]\n"
+        "*   [ ] buy milk\n"
+    )
+    desired = desired_cards(parse_board(text), BOARD)
+    assert [(c.title, c.column, c.position) for c in desired] == [
+        ("Task 1: Collect (SPEC: spec_analysis.md)", "TODO", 0),
+        ("buy milk", "TODO", 1),
+        ("Task 2: Clean (SPEC: spec_analysis.md) [BLOCKED]", "DOING", 2),
+        ("buy milk", "DOING", 3),
+    ]
+    keys = [c.key for c in desired]
+    assert len(set(keys)) == 4 and all(k.startswith(BOARD + "/") for k in keys)
+    renamed = text.replace("Task 1: Collect", "Task 1: Collect data")
+    assert desired_cards(parse_board(renamed), BOARD)[0].key == keys[0]
+    for key in keys:  # every key survives the trip through a marker
+        assert parse_marker(marker_for_key(key)) is not None
+        board, card_key = parse_marker(marker_for_key(key)) or ("", "")
+        assert f"{board}/{card_key}" == key
