@@ -3,9 +3,10 @@
 Precedence, highest first (a key set higher wins; unset keys fall through):
 
 1. command-line flags
-2. environment variables (``KANBANGER_<SETTING>``; also ``GITHUB_TOKEN``, ``GITHUB_REPO``,
+2. a SPEC folder's own ``.env`` (for that SPEC's board only: the most specific place wins, so
+   a SPEC can point at its own project even when the service sets ``GITHUB_PROJECT_NUMBER``)
+3. environment variables (``KANBANGER_<SETTING>``; also ``GITHUB_TOKEN``, ``GITHUB_REPO``,
    ``GITHUB_PROJECT_NUMBER``, ``GITHUB_GRAPHQL_URL`` as kanbanger and GitHub Actions name them)
-3. a SPEC folder's own ``.env`` (for that SPEC's board only)
 4. the workspace's ``.env``
 5. the TOML config file: ``--config``, else ``$KANBANGER_CONFIG``, else
    ``$XDG_CONFIG_HOME/kanbanger-daemon/config.toml`` (``~/.config/...``) when it exists
@@ -270,9 +271,9 @@ def load_settings(
     if toml_path is not None:
         layers.append((str(toml_path), _read_toml(toml_path)))
     layers.append((str(root / ".env"), _read_dotenv(root / ".env")))
-    if spec_dir is not None:
-        layers.append((str(spec_dir / ".env"), _read_dotenv(spec_dir / ".env")))
     layers.append(("the environment", _from_env_mapping(env)))
+    if spec_dir is not None and spec_dir.resolve() != root.resolve():
+        layers.append((str(spec_dir / ".env"), _read_dotenv(spec_dir / ".env")))
     layers.append(("command-line flags", {k: v for k, v in (flags or {}).items() if v is not None}))
 
     merged: dict[str, Any] = {}

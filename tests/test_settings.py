@@ -19,7 +19,7 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
     assert not s.github_enabled
 
 
-def test_precedence_flags_env_specenv_dotenv_toml_json(tmp_path: Path) -> None:
+def test_precedence_flags_specenv_env_dotenv_toml_json(tmp_path: Path) -> None:
     (tmp_path / ".spec-kanban.config.json").write_text(
         json.dumps({"include_steps": True, "column_mapping": "hierarchical", "unrelated": 1})
     )
@@ -38,7 +38,7 @@ def test_precedence_flags_env_specenv_dotenv_toml_json(tmp_path: Path) -> None:
     assert s.max_wait_ms == 500  # flags beat everything
     assert s.github_project_number == 3  # environment beats files
 
-    s2 = load_settings(tmp_path, spec_dir=spec_dir, config=cfg, environ={})
+    s2 = load_settings(tmp_path, spec_dir=spec_dir, config=cfg, environ=env)
     assert s2.github_project_number == 7 and s2.max_wait_ms == 700  # the SPEC's own .env
 
 

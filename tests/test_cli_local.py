@@ -1,0 +1,189 @@
+"""The one-shot local commands as a user runs them: generate, progress, retrospective, inspect."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kanbanger_daemon.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLES, tmp_path / "ws")
+    return tmp_path / "ws"
+
+
+def run(ws: Path, *argv: str) -> int:
+    return main([*argv, "--root", str(ws)])
+
+
+def test_generate_writes_the_board_then_leaves_it_alone(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = ws / "SPECs" / "website"
+    assert run(ws, "generate", str(folder)) == 0
+    board = (folder / "_kanban.md").read_text()
+    assert "## DONE\n\n*   [x] Task 1: Design (SPEC: spec_website.md)" in board
+    assert "## DOING\n\n*   [ ] Task 2: Build (SPEC: spec_website.md)" in board
+    assert "## TODO\n\n*   [ ] Task 3: Launch (SPEC: spec_website.md)" in board
+    assert "(written)" in capsys.readouterr().out
+    mtime = (folder / "_kanban.md").stat().st_mtime_ns
+    assert run(ws, "generate", str(folder / "spec_website.md")) == 0
+    assert "(unchanged)" in capsys.readouterr().out
+    assert (folder / "_kanban.md").stat().st_mtime_ns == mtime
+
+
+def test_dry_run_prints_and_writes_nothing(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = ws / "SPECs" / "ACGTACGT" / "spec_data_pipeline"
+    assert run(ws, "progress", str(folder), "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Data Pipeline\n")
+    assert "*   [ ] Task 4: Publish (SPEC: spec_data_pipeline.md)" in out
+    assert not (folder / "_kanban.md").exists()
+
+
+def test_progress_moves_cards_and_keeps_hand_cards(ws: Path) -> None:
+    folder = ws / "SPECs" / "website"
+    assert run(ws, "generate", str(folder)) == 0
+    board = folder / "_kanban.md"
+    board.write_text(board.read_text().replace("## TODO\n", "## TODO\n\n*   [ ] Buy a domain\n"))
+    log = json.loads((folder / "progress_website.json").read_text())
+    log["tasks"][1]["status"] = "completed"
+    log["tasks"].append({"id": 3, "name": "Launch", "status": "in_progress"})
+    (folder / "progress_website.json").write_text(json.dumps(log))
+    assert run(ws, "progress", str(folder)) == 0
+    text = board.read_text()
+    assert "*   [ ] Buy a domain" in text
+    done = text.split("## DONE")[1]
+    assert "Task 2: Build" in done and "Task 1: Design" in done
+    assert "Task 3: Launch" in text.split("## DOING")[1].split("## DONE")[0]
+
+
+def test_truncated_progress_is_a_clear_error_and_the_board_survives(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = ws / "SPECs" / "website"
+    assert run(ws, "generate", str(folder)) == 0
+    before = (folder / "_kanban.md").read_bytes()
+    (folder / "progress_website.json").write_text('{"tasks": [\n  {"id": 1, "status": "comp')
+    assert run(ws, "progress", str(folder)) == 1
+    err = capsys.readouterr().err
+    assert "progress_website.json:2" in err and "Traceback" not in err
+    assert (folder / "_kanban.md").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\x00\x01\x02binary\x00", "binary"),
+        (b"# Goal\n\xff\xfe not utf-8\n## Task 1: X\n", "UTF-8"),
+    ],
+)
+def test_unusable_spec_bytes_exit_1_naming_the_file(
+    ws: Path, capsys: pytest.CaptureFixture[str], content: bytes, expected: str
+) -> None:
+    folder = ws / "SPECs" / "website"
+    (folder / "spec_website.md").write_bytes(content)
+    assert run(ws, "generate", str(folder)) == 1
+    err = capsys.readouterr().err
+    assert "spec_website.md" in err and expected.lower() in err.lower()
+    assert "Traceback" not in err
+    assert not (folder / "_kanban.md").exists()
+
+
+def test_a_50_mb_spec_is_refused_quickly(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = ws / "SPECs" / "website"
+    with (folder / "spec_website.md").open("wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    assert run(ws, "generate", str(folder)) == 1
+    assert "limit" in capsys.readouterr().err
+
+
+def test_symlinks_out_of_the_workspace_or_in_a_loop_are_not_followed(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = ws / "SPECs" / "website"
+    outside = tmp_path / "secret.md"
+    outside.write_text("# Goal\nsteal\n## Task 1: Exfiltrate\n")
+    (folder / "spec_website.md").unlink()
+    os.symlink(outside, folder / "spec_website.md")
+    assert run(ws, "generate", str(folder)) == 1
+    assert "outside the workspace" in capsys.readouterr().err
+    (folder / "spec_website.md").unlink()
+    os.symlink(folder / "spec_loop.md", folder / "spec_website.md")
+    os.symlink(folder / "spec_website.md", folder / "spec_loop.md")
+    assert run(ws, "generate", str(folder)) == 1
+    err = capsys.readouterr().err
+    assert "spec_" in err and "Traceback" not in err
+
+
+def test_empty_folder_is_an_error(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = ws / "SPECs" / "nothing"
+    empty.mkdir()
+    assert run(ws, "generate", str(empty)) == 1
+    assert "no spec_" in capsys.readouterr().err
+
+
+def test_retrospective_is_a_kanban_board(ws: Path) -> None:
+    folder = ws / "SPECs" / "website"
+    assert run(ws, "retrospective", str(folder)) == 0
+    text = (folder / "_retrospective.md").read_text()
+    assert text.startswith("# ")
+    assert "*   [x] Task 1: Design" in text
+
+
+def test_inspect_json_for_spec_progress_and_board(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = ws / "SPECs" / "ACGTACGT" / "spec_data_pipeline"
+    assert run(ws, "inspect", str(folder / "spec_data_pipeline.md"), "--json") == 0
+    spec = json.loads(capsys.readouterr().out)
+    assert spec["kind"] == "spec"
+    assert [t["id"] for t in spec["tasks"]] == ["1", "2", "3", "4"]
+    assert spec["tasks"][0]["steps"][0] == {
+        "id": "1", "title": "Download the daily exports", "critical": True, "backups": 1
+    }
+    web = ws / "SPECs" / "website"
+    assert run(ws, "inspect", str(web / "progress_website.json"), "--json") == 0
+    progress = json.loads(capsys.readouterr().out)
+    assert progress["pairs_with"] == "spec_website.md"
+    assert progress["tasks"]["2"]["status"] == "in_progress"
+    assert run(ws, "generate", str(web)) == 0
+    capsys.readouterr()
+    assert run(ws, "inspect", str(web / "_kanban.md"), "--json") == 0
+    board = json.loads(capsys.readouterr().out)
+    assert board["kind"] == "board"
+    assert [c["text"] for c in board["columns"]["DONE"]] == [
+        "Task 1: Design (SPEC: spec_website.md)"
+    ]
+
+
+def test_inspect_broken_json_exits_1(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = ws / "SPECs" / "website" / "progress_website.json"
+    path.write_text("{not json")
+    assert run(ws, "inspect", str(path), "--json") == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["errors"] and "progress_website.json" in report["errors"][0]
+
+
+def test_console_script_alias_and_bad_usage(ws: Path) -> None:
+    exe = Path(sys.executable).parent / "spec-to-kanban"
+    if not exe.exists():
+        pytest.skip("console scripts not installed (run pip install -e .)")
+    folder = ws / "SPECs" / "website"
+    done = subprocess.run([str(exe), str(folder), "--root", str(ws)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (folder / "_kanban.md").exists()
+    bad = subprocess.run([sys.executable, "-m", "kanbanger_daemon", "generate"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2

@@ -1,0 +1,126 @@
+"""`sync` against the fake GitHub: plan, apply, zero-cost no-op, per-SPEC target."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kanbanger_daemon.cli import main
+from kanbanger_daemon.testing import FakeGitHub
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as gh:
+        gh.add_project(2, "Other", ("Todo", "In Progress", "Done"))
+        gh.link_project(2)
+        yield gh
+
+
+@pytest.fixture
+def ws(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLES, root)
+    for name in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.url)
+    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+    monkeypatch.setenv("GITHUB_REPO", "octo/specs")
+    monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
+    monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
+    return root
+
+
+def sync(ws: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict[str, Any]]:
+    code = main(["sync", "--json", "--root", str(ws), *extra])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, json.loads(out.out)
+
+
+def titles_by_status(fake: FakeGitHub, number: int = 1) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in fake.items(number, include_archived=False):
+        out.setdefault(item.status or "-", []).append(item.title)
+    return out
+
+
+def test_first_sync_creates_the_boards_then_no_change_costs_nothing(
+    ws: Path, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = sync(ws, capsys)
+    assert code == 0 and doc["failed"] == 0
+    board = titles_by_status(fake)
+    assert board["Done"] == ["Task 1: Design (SPEC: spec_website.md)"]
+    assert board["In Progress"] == ["Task 2: Build (SPEC: spec_website.md)"]
+    assert len(board["Todo"]) == 5
+    fake.reset_counters()
+    code, doc = sync(ws, capsys)
+    assert code == 0 and doc["http_requests"] == 0
+    assert fake.counters.requests == 0
+
+
+def test_dry_run_prints_the_plan_and_sends_no_mutation(
+    ws: Path, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["sync", "--dry-run", "--root", str(ws)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert '+ create    "Task 1: Design (SPEC: spec_website.md)" in Done' in out
+    assert fake.counters.mutation_documents == 0 and fake.items() == []
+    assert not (ws / "SPECs" / "website" / "_kanban.md").exists()
+
+
+def test_a_progress_change_moves_one_card(
+    ws: Path, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sync(ws, capsys)
+    log_path = ws / "SPECs" / "website" / "progress_website.json"
+    log = json.loads(log_path.read_text())
+    log["tasks"][1]["status"] = "completed"
+    log_path.write_text(json.dumps(log))
+    code, doc = sync(ws, capsys)
+    assert code == 0
+    assert "Task 2: Build (SPEC: spec_website.md)" in titles_by_status(fake)["Done"]
+    assert doc["http_requests"] <= 4
+    assert len(fake.items()) == 7  # nothing duplicated
+
+
+def test_a_spec_folder_env_sends_its_board_to_another_project(
+    ws: Path, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ws / "SPECs" / "website" / ".env").write_text("GITHUB_PROJECT_NUMBER=2\n")
+    code, _ = sync(ws, capsys)
+    assert code == 0
+    assert all("spec_website" not in i.title for i in fake.items(1))
+    assert {i.title for i in fake.items(2)} >= {"Task 1: Design (SPEC: spec_website.md)"}
+
+
+def test_token_is_never_printed_and_missing_settings_exit_1(
+    ws: Path, fake: FakeGitHub, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    main(["sync", "--root", str(ws)])
+    out = capsys.readouterr()
+    assert fake.token not in out.out + out.err
+    monkeypatch.delenv("GITHUB_TOKEN")
+    assert main(["sync", "--root", str(ws)]) == 1
+    assert "GITHUB_TOKEN" in capsys.readouterr().err
+
+
+def test_bad_token_is_one_clear_line(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrongwrongwrongwrongwrongwrong1234")
+    assert main(["sync", "--root", str(ws)]) == 1
+    out = capsys.readouterr()
+    assert "ghp_wrongwrong" not in out.out + out.err
+    assert "Traceback" not in out.err
