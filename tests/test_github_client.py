@@ -11,6 +11,7 @@ from test_github_client_mock import TOKEN, FakeClock, MiniGitHub
 
 from kanbanger_daemon.errors import (
     AuthError,
+    ConfigError,
     GraphQLValidationError,
     NotFoundError,
     PermanentError,
@@ -383,3 +384,9 @@ def test_an_unusable_token_is_refused_before_any_request(token: str) -> None:
     with pytest.raises(AuthError, match="GITHUB_TOKEN is empty or has spaces") as info:
         GitHubClient(token=token)
     assert token.strip() == "" or token.strip() not in info.value.message
+
+
+@pytest.mark.parametrize("url", ["api.github.com/graphql", "ftp://x/graphql", "https://", ""])
+def test_a_bad_endpoint_is_a_config_error_naming_the_setting(url: str) -> None:
+    with pytest.raises(ConfigError, match="GITHUB_GRAPHQL_URL"):
+        GitHubClient(token=TOKEN, url=url)

@@ -20,6 +20,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_
 
 from kanbanger_daemon.errors import (
     AuthError,
+    ConfigError,
     NotFoundError,
     PermanentError,
     RateLimitError,
@@ -95,6 +96,13 @@ class GitHubClient:
                 "paste the token again without them."
             )
         self._token_kind = token_kind(token)
+        scheme = url.partition("://")[0].lower() if "://" in url else ""
+        if scheme not in ("http", "https") or not url.partition("://")[2].strip("/"):
+            raise ConfigError(
+                f"the GraphQL endpoint {url!r} is not an http(s) URL "
+                "(e.g. https://api.github.com/graphql)",
+                key="GITHUB_GRAPHQL_URL",
+            )
         self._url = url
         self._timeout = timeout
         self._wall_clock = wall_clock
