@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kanbanger_daemon.core.board import board_cards, parse_board, render_board
-from kanbanger_daemon.core.cards import card_identity
+from kanbanger_daemon.core.cards import card_identity, wanted_cards
 from kanbanger_daemon.core.plan import plan_board
 from kanbanger_daemon.models.board import BoardOptions, ColumnMapping, Layout, SpecInput
 from kanbanger_daemon.models.spec import (
@@ -121,3 +121,19 @@ def test_every_wanted_card_is_on_the_board_once(
     identities = [card_identity(c.text) for c in board_cards(board)]
     assert None not in identities
     assert len(identities) == len(set(identities))
+
+
+@given(inputs(), _options)
+@settings(max_examples=200, deadline=None)
+def test_cards_of_a_column_are_in_spec_order_on_a_fresh_board(
+    specs: list[SpecInput], options: BoardOptions
+) -> None:
+    board = plan_board(specs, None, options, title="T")
+    order = {w.identity: n for n, w in enumerate(wanted_cards(specs, options)[0])}
+    by_column: dict[str, list[int]] = {}
+    for card in board_cards(board):
+        identity = card_identity(card.text)
+        assert identity is not None
+        by_column.setdefault(card.column, []).append(order[identity])
+    for orders in by_column.values():
+        assert orders == sorted(orders)

@@ -101,8 +101,11 @@ def _rewrite_card(raw: str, text: str, checked: bool | None) -> str:
 class _Editor:
     """Lines being edited, with the identity of every generated card line kept alongside.
 
-    Column and identity look-ups are cached until the next edit, so that a board where nothing
-    moves is planned in linear time.
+    Look-ups are cached so that planning stays about linear: columns are shifted on a card
+    insert and recomputed after anything else; the identity index is rebuilt after an edit (only
+    cards already on the board are looked up); and ``_tail`` remembers, for the column that was
+    filled last, its generated card with the highest SPEC order, so that a run of new cards
+    arriving in SPEC order is appended without rescanning the column.
     """
 
     lines: list[BoardLine]
@@ -110,10 +113,25 @@ class _Editor:
     eol: str
     _columns: list[tuple[ColumnKind, int, int]] | None = None
     _where: dict[str, int] | None = None
+    _edits: int = 0
+    _tail: tuple[int, int, int, int] | None = None  # (edits, column head, max order, its row)
 
-    def _edited(self) -> None:
-        self._columns = None
+    def _moved(self, index: int, delta: int, heading: bool) -> None:
+        """Keep the caches right after a line was inserted (+1) at or removed (-1) from index."""
         self._where = None
+        self._edits += 1
+        columns, tail = self._columns, self._tail
+        self._columns = self._tail = None
+        if heading:
+            return
+
+        def shift(row: int) -> int:
+            return row + (row >= index) if delta > 0 else row - (row > index)
+
+        if columns is not None:
+            self._columns = [(kind, shift(head), shift(end)) for kind, head, end in columns]
+        if tail is not None and tail[0] == self._edits - 1 and not (delta < 0 and tail[3] == index):
+            self._tail = (self._edits, shift(tail[1]), tail[2], shift(tail[3]))
 
     def columns(self) -> list[tuple[ColumnKind, int, int]]:
         """``(kind, heading index, end index)`` of every column."""
@@ -144,18 +162,20 @@ class _Editor:
     def insert(self, index: int, line: BoardLine, identity: str | None = None) -> None:
         self.lines.insert(index, line)
         self.idents.insert(index, identity)
-        self._edited()
+        self._moved(index, +1, line.kind == "heading")
+
+    def _delete(self, index: int) -> None:
+        line = self.lines.pop(index)
+        del self.idents[index]
+        self._moved(index, -1, line.kind == "heading")
 
     def remove(self, index: int) -> None:
-        del self.lines[index]
-        del self.idents[index]
-        self._edited()
+        self._delete(index)
         # Removing the only card between two blank lines would leave a double blank line.
         if 0 < index < len(self.lines) and _is_blank(self.lines[index - 1]) and _is_blank(
             self.lines[index]
         ):
-            del self.lines[index]
-            del self.idents[index]
+            self._delete(index)
 
     def ensure_column(self, kind: ColumnKind) -> tuple[int, int]:
         """The first column of ``kind``, created (``## KIND``) where it belongs if missing."""
@@ -183,16 +203,31 @@ class _Editor:
         """Insert a generated card into the first column of ``kind`` at its SPEC-order place."""
         head, end = self.ensure_column(kind)
         mine = order[identity]
-        card_rows = [i for i in range(head + 1, end) if self.lines[i].kind == "card"]
-        before = [i for i in card_rows if order.get(self.idents[i] or "", mine) < mine]
-        after = [i for i in card_rows if order.get(self.idents[i] or "", mine) > mine]
         line = BoardLine(text=card_line(text, checked=checked), eol=self.eol, kind="card")
-        if before:
-            at = max(before, key=lambda i: order[self.idents[i] or ""]) + 1
-        elif after:
-            at = after[0]
-        elif card_rows:
-            at = card_rows[-1] + 1
+        tail = self._tail
+        if tail is not None and tail[:2] == (self._edits, head) and mine > tail[2]:
+            # Every generated card of this column comes before us: go after the last of them.
+            self._insert_card(tail[3] + 1, line, identity, head, mine)
+            return
+        last_card = best_before = first_after = top_row = -1
+        best_order = top_order = -1
+        for i in range(head + 1, end):
+            if self.lines[i].kind != "card":
+                continue
+            last_card = i
+            theirs = order.get(self.idents[i] or "", -1)  # hand cards: -1, they do not count
+            if best_order < theirs < mine:
+                best_before, best_order = i, theirs
+            elif theirs > mine and first_after < 0:
+                first_after = i
+            if theirs > top_order:
+                top_row, top_order = i, theirs
+        if best_before >= 0:
+            at = best_before + 1
+        elif first_after >= 0:
+            at = first_after
+        elif last_card >= 0:
+            at = last_card + 1
         else:
             at = head + 1
             if at < end and _is_blank(self.lines[at]):
@@ -204,8 +239,18 @@ class _Editor:
             nxt = at + 1
             if nxt < len(self.lines) and self.lines[nxt].kind == "heading":
                 self.insert(nxt, BoardLine(text="", eol=self.eol))
+            self._tail = (self._edits, head, mine, at)
             return
+        if top_order > mine:
+            self.insert(at, line, identity)
+            self._tail = (self._edits, head, top_order, top_row + (at <= top_row))
+        else:
+            self._insert_card(at, line, identity, head, mine)
+
+    def _insert_card(self, at: int, line: BoardLine, identity: str, head: int, mine: int) -> None:
+        """Insert a card that now has the highest SPEC order of its column."""
         self.insert(at, line, identity)
+        self._tail = (self._edits, head, mine, at)
 
 
 def _fresh_board(current: Board | None, title: str) -> Board:
@@ -265,8 +310,9 @@ def plan_board(
     blocked_column = (
         options.column_mapping is ColumnMapping.EXECUTION_STATE or ColumnKind.BLOCKED in kinds
     )
+    present = {identity for identity in editor.idents if identity is not None}
     for want in wanted:
-        index = editor.find(want.identity)
+        index = editor.find(want.identity) if want.identity in present else None
         current_kind = editor.column_of(index) if index is not None else None
         target = _target(
             want, current_kind, has_review=has_review, blocked_column=blocked_column
