@@ -259,7 +259,7 @@ def _fresh_board(current: Board | None, title: str) -> Board:
         if current is not None and current.bom:
             board.bom = True
         return board
-    return current.model_copy(deep=True)
+    return reclassify(current)  # a copy, with line kinds right even if built by hand
 
 
 def _target(
