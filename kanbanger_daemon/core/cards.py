@@ -254,7 +254,10 @@ def _waiting_on(speclet: Speclet, statuses: dict[str, Status | None]) -> list[st
     A dependency no input describes (another file's SPECLet on a per-SPEC board) is not known,
     so it does not hold the SPECLet back: only the master board sees every SPECLet.
     """
-    return [d for d in speclet.depends_on if d in statuses and statuses[d] is not Status.COMPLETED]
+    return [
+        d for d in speclet.depends_on
+        if d != speclet.id and d in statuses and statuses[d] is not Status.COMPLETED
+    ]
 
 
 def namespace_of(item: SpecInput, options: BoardOptions) -> tuple[str | None, str]:
