@@ -28,7 +28,7 @@ _notes = st.lists(st.sampled_from(
     prefix=st.one_of(st.none(), st.text(min_size=1, max_size=8)),
     notes=_notes,
 )
-@settings(max_examples=500)
+@settings(derandomize=True, max_examples=500)
 def test_generated_text_reads_back_its_identity_through_a_board(
     kind: str, item_id: str, title: str, file: str, prefix: str | None, notes: list[str]
 ) -> None:

@@ -80,7 +80,8 @@ _options = st.builds(BoardOptions, column_mapping=st.sampled_from(list(ColumnMap
 
 
 @given(inputs(), boards(), _options)
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(derandomize=True, max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 def test_planning_twice_changes_nothing(
     specs: list[SpecInput], start: str, options: BoardOptions
 ) -> None:
@@ -91,7 +92,8 @@ def test_planning_twice_changes_nothing(
 
 
 @given(inputs(), boards(), _options)
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(derandomize=True, max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 def test_hand_cards_and_other_lines_are_kept_in_order(
     specs: list[SpecInput], start: str, options: BoardOptions
 ) -> None:
@@ -113,7 +115,7 @@ def test_hand_cards_and_other_lines_are_kept_in_order(
 
 
 @given(inputs(), _options)
-@settings(max_examples=200, deadline=None)
+@settings(derandomize=True, max_examples=200, deadline=None)
 def test_every_wanted_card_is_on_the_board_once(
     specs: list[SpecInput], options: BoardOptions
 ) -> None:
@@ -124,7 +126,7 @@ def test_every_wanted_card_is_on_the_board_once(
 
 
 @given(inputs(), _options)
-@settings(max_examples=200, deadline=None)
+@settings(derandomize=True, max_examples=200, deadline=None)
 def test_cards_of_a_column_are_in_spec_order_on_a_fresh_board(
     specs: list[SpecInput], options: BoardOptions
 ) -> None:
