@@ -10,7 +10,7 @@ from typing import Any
 
 from kanbanger_daemon.core.board import board_cards, parse_board
 from kanbanger_daemon.core.board import board_title as title_of_board
-from kanbanger_daemon.core.files import classify, pairs_with
+from kanbanger_daemon.core.files import classify, companion_names, pairs_with
 from kanbanger_daemon.core.inspect import progress_report, spec_report
 from kanbanger_daemon.core.progress import parse_progress
 from kanbanger_daemon.core.spec import decode_text, parse_spec
@@ -27,8 +27,7 @@ def _read(path: Path, root: Path) -> str:
 
 
 def _spec(path: Path, root: Path) -> dict[str, Any]:
-    _, descriptor = classify(path.name)
-    params = path.parent / f"parameters_{descriptor}.toml"
+    params = path.parent / (companion_names(path.name) or ('',))[0]
     params_text = _read(params, root) if params.is_file() else None
     spec = parse_spec(_read(path, root), file=path.name, parameters=params_text,
                       parameters_file=params.name if params_text is not None else None)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kanbanger_daemon.core.board import parse_board, render_board
-from kanbanger_daemon.core.files import classify, pairs_with
+from kanbanger_daemon.core.files import classify, companion_names, pairs_with
 from kanbanger_daemon.core.plan import plan_board
 from kanbanger_daemon.core.progress import parse_progress
 from kanbanger_daemon.core.spec import MAX_INPUT_BYTES, decode_text, parse_spec
@@ -124,10 +124,9 @@ def load_folder(root: Path, folder: Path) -> tuple[list[SpecInput], list[Diagnos
             progress_by_spec[owner] = progress
     inputs: list[SpecInput] = []
     for name in names:
-        kind, descriptor = classify(name)
-        if kind not in ("spec", "speclet"):
+        if classify(name)[0] not in ("spec", "speclet"):
             continue
-        params_name = f"parameters_{descriptor}.toml"
+        params_name = (companion_names(name) or ('',))[0]
         params_path = folder / params_name
         params = _read_text(params_path, root) if params_name in names else None
         spec: Spec = parse_spec(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,7 @@ class BoardPusher:
     settings: Settings
     client: GitHubClient
     config: Path | None = None
+    environ: Mapping[str, str] | None = None  # None: the process environment
     last_push_at: float | None = None
     last_error: str | None = None
     _projects: dict[tuple[str, int], ProjectInfo] = field(default_factory=dict)
@@ -73,7 +75,8 @@ class BoardPusher:
     def target_of(self, key: BoardKey) -> Target:
         settings = self.settings
         if key != ROOT_KEY:
-            settings = load_settings(self.root, spec_dir=self.root / key, config=self.config)
+            settings = load_settings(self.root, spec_dir=self.root / key, config=self.config,
+                                     environ=self.environ)
         if not settings.github_repo or not settings.github_project_number:
             raise ConfigError(
                 "no GitHub target: set GITHUB_REPO and GITHUB_PROJECT_NUMBER",
