@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from kanbanger_daemon import __version__
 from kanbanger_daemon.errors import ConfigError, KanbangerError, redact
@@ -31,6 +32,9 @@ _COMMANDS: dict[str, str] = {
     "status": "run_cmd:cmd_status",
     "service": "run_cmd:cmd_service",
     "demo": "demo_cmd:cmd_demo",
+    "setup": "setup_cmd:cmd_setup",
+    "doctor": "doctor_cmd:cmd_doctor",
+    "hooks": "hooks_cmd:cmd_hooks",
 }
 
 
@@ -93,7 +97,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--keep", action="store_true", help="keep the temporary workspace")
     _common(p)
+    _team_commands(sub)
     return parser
+
+
+def _team_commands(sub: Any) -> None:
+    p = sub.add_parser("setup", help="set up a workspace: token, repo, project, layout, service")
+    p.add_argument("--non-interactive", action="store_true", help="take every answer from flags")
+    p.add_argument("--repo", default=None, help="OWNER/NAME")
+    p.add_argument("--project", type=int, default=None, help="project number")
+    p.add_argument("--layout", choices=["per-spec", "single"], default=None)
+    p.add_argument("--add-status-options", action="store_true",
+                   help="add missing Status options (keeping existing ones and their ids)")
+    p.add_argument("--install-service", action="store_true", help="install the user service")
+    _common(p)
+
+    p = sub.add_parser("doctor", help="check everything that can go wrong, with fixes")
+    p.add_argument("--no-network", action="store_true", help="skip the GitHub checks")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _common(p)
+
+    p = sub.add_parser("hooks", help="install or remove the git post-commit hook")
+    p.add_argument("action", choices=["install", "uninstall"])
+    _common(p)
 
 
 def _load(command: str) -> Callable[[argparse.Namespace], int]:
