@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from test_github_client_mock import TOKEN, FakeClock, MiniGitHub
 
 from kanbanger_daemon.errors import (
     AuthError,
@@ -19,6 +18,13 @@ from kanbanger_daemon.errors import (
     TransientError,
 )
 from kanbanger_daemon.github import DraftSpec, GitHubClient
+
+# The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
+# if it ever becomes one.
+try:
+    from test_github_client_mock import TOKEN, FakeClock, MiniGitHub
+except ImportError:  # pragma: no cover
+    from tests.test_github_client_mock import TOKEN, FakeClock, MiniGitHub
 
 
 @pytest.fixture

@@ -8,10 +8,16 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from test_github_client_mock import FakeClock
 
 from kanbanger_daemon.errors import AuthError, NotFoundError, RetryableError, ScopeError
 from kanbanger_daemon.github import DraftSpec, GitHubClient, PacingConfig, match_status_option
+
+# The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
+# if it ever becomes one.
+try:
+    from test_github_client_mock import FakeClock
+except ImportError:  # pragma: no cover
+    from tests.test_github_client_mock import FakeClock
 
 testing = pytest.importorskip(
     "kanbanger_daemon.testing", reason="the fake GitHub needs graphql-core"

@@ -7,10 +7,16 @@ import random
 
 import httpx
 import pytest
-from test_github_client_mock import TOKEN, FakeClock, MiniGitHub
 
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.github import DraftSpec, GitHubClient
+
+# The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
+# if it ever becomes one.
+try:
+    from test_github_client_mock import TOKEN, FakeClock, MiniGitHub
+except ImportError:  # pragma: no cover
+    from tests.test_github_client_mock import TOKEN, FakeClock, MiniGitHub
 
 
 async def test_token_never_appears_outside_the_authorization_header(

@@ -8,10 +8,16 @@ import random
 
 import httpx
 import pytest
-from test_github_client_mock import RESET_AT, TOKEN, FakeClock, MiniGitHub
 
 from kanbanger_daemon.github import DraftSpec, GitHubClient, PacingConfig
 from kanbanger_daemon.github.pacing import Pacer
+
+# The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
+# if it ever becomes one.
+try:
+    from test_github_client_mock import RESET_AT, TOKEN, FakeClock, MiniGitHub
+except ImportError:  # pragma: no cover
+    from tests.test_github_client_mock import RESET_AT, TOKEN, FakeClock, MiniGitHub
 
 
 def make_pacer(clock: FakeClock, **config: int | float) -> Pacer:
