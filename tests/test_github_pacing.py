@@ -186,3 +186,20 @@ async def test_only_one_request_is_in_flight_at_a_time() -> None:
             client.list_items("PVT_kwProject1"),
         )
     assert peak == 1 and len(github.sent) == 4
+
+
+async def test_a_pause_holds_every_request_of_the_client() -> None:
+    """A secondary limit seen by one task also holds the requests other tasks queue meanwhile."""
+    clock = FakeClock()
+    github = MiniGitHub(clock)
+    refusal = httpx.Response(
+        403, json={"message": "secondary rate limit"}, headers={"retry-after": "30"}
+    )
+    github.script.append(refusal)
+    async with client_for(github, clock) as client:
+        await asyncio.gather(
+            client.discover("octo/repo", 1),
+            client.list_items("PVT_kwProject1"),
+            client.preflight(),
+        )
+    assert [s.at for s in github.sent] == [0, 30, 30, 30]
