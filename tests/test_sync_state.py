@@ -96,3 +96,11 @@ def test_a_registered_secret_is_never_written(tmp_path: Path) -> None:
         save_state(path, SyncState(board_key=token))
     assert token not in str(info.value)
     assert not path.exists()
+
+
+def test_a_dry_run_leaves_a_corrupt_file_where_it_is(tmp_path: Path) -> None:
+    path = tmp_path / ".kanban.json"
+    path.write_bytes(b"{broken")
+    state, where = load_state(path, set_aside=False)
+    assert state == SyncState() and where == path
+    assert path.read_bytes() == b"{broken"

@@ -225,7 +225,7 @@ async def push_board(
     the round and the next round starts from a fresh listing; permanent ones are raised after the
     state is saved.
     """
-    state, aside = load_state(state_path)
+    state, aside = load_state(state_path, set_aside=not dry_run)
     if aside is not None:
         log.warning("sync.state.corrupt", path=str(state_path), kept_as=str(aside))
     state = _for_this_board(state, project, board_key)

@@ -27,8 +27,11 @@ def state_path_for(board_path: Path) -> Path:
     return board_path.parent / STATE_FILE_NAME
 
 
-def load_state(path: Path) -> tuple[SyncState, Path | None]:
-    """The state at ``path`` and, when it was corrupt, where the bad file was moved."""
+def load_state(path: Path, *, set_aside: bool = True) -> tuple[SyncState, Path | None]:
+    """The state at ``path`` and, when it was corrupt, where the bad file was moved.
+
+    With ``set_aside=False`` (a dry run) a corrupt file is left in place and ``path`` returned.
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -41,7 +44,7 @@ def load_state(path: Path) -> tuple[SyncState, Path | None]:
             raise ValueError("not a JSON object")
         return SyncState.model_validate(data), None
     except (UnicodeDecodeError, ValueError, ValidationError):
-        return SyncState(), _set_aside(path)
+        return SyncState(), _set_aside(path) if set_aside else path
 
 
 def _set_aside(path: Path) -> Path:
