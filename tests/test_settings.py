@@ -107,3 +107,15 @@ def test_boards_table_points_a_spec_elsewhere(tmp_path: Path) -> None:
     env = {"GITHUB_PROJECT_NUMBER": "1"}
     s = load_settings(tmp_path, spec_dir=spec_dir, config=cfg, environ=env)
     assert s.github_project_number == 9
+
+
+def test_config_example_is_valid_and_lists_every_setting(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+    s = load_settings(tmp_path, config=example, environ={})
+    assert s == load_settings(tmp_path, environ={})  # the example shows the defaults
+    text = example.read_text()
+    from kanbanger_daemon.settings import Settings
+
+    missing = [name for name in Settings.model_fields
+               if name not in ("github_token", "boards") and name not in text]
+    assert missing == []
