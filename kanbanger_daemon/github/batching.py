@@ -20,9 +20,8 @@ from kanbanger_daemon.errors import (
     AmbiguousMutationError,
     RateLimitError,
     SecondaryRateLimitError,
-    TransientError,
 )
-from kanbanger_daemon.github.failures import Failure, Reply
+from kanbanger_daemon.github.failures import Failure, Reply, missing_result
 from kanbanger_daemon.github.queries import MutationKind, alias, batched_mutation, variable
 from kanbanger_daemon.models.remote import MutationResult
 
@@ -103,11 +102,7 @@ def resolve_batch(kind: MutationKind, calls: list[Call], reply: Reply) -> list[C
         elif reply.failure is not None:
             outcomes.append(_from_failure(kind, call, reply.failure))
         else:
-            # null without an error: GitHub did something unexpected; assume it may have run.
-            unexplained = Failure(
-                TransientError(f"GitHub returned no result for {kind.field} ({name})"),
-                maybe_applied=True,
-            )
+            unexplained = missing_result(kind.field, name)
             outcomes.append(_from_failure(kind, call, unexplained))
     return outcomes
 

@@ -271,6 +271,14 @@ def classify_response(
     return Reply(data, field_errors=field_errors, rate_limit=rate_limit, scopes=scopes)
 
 
+def missing_result(field: str, alias: str) -> Failure:
+    """An alias that came back null with no error naming it: GitHub did something unexpected,
+    so assume the mutation may have run."""
+    return Failure(
+        TransientError(f"GitHub returned no result for {field} ({alias})"), maybe_applied=True
+    )
+
+
 def classify_transport_error(exc: Exception, *, timeout: float) -> Failure:
     """A failure to get any HTTP reply. Connect errors happened before GitHub saw anything."""
     name = type(exc).__name__
