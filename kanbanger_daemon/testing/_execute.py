@@ -55,10 +55,15 @@ def field_resolver(source: Any, info: Info, **args: Any) -> Any:
         return explicit(source, info, **args)
     if isinstance(source, dict):
         return source.get(info.field_name)
-    value = getattr(source, _CAMEL.sub("_", info.field_name).lower(), None)
+    value = getattr(source, _snake(info.field_name), None)
     if info.field_name.endswith("At") and isinstance(value, float | int):
         return iso(value)
     return value
+
+
+@cache
+def _snake(name: str) -> str:
+    return _CAMEL.sub("_", name).lower()
 
 
 def run(document: DocumentNode, variables: dict[str, Any] | None, operation_name: str | None,

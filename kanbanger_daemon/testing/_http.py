@@ -22,6 +22,7 @@ Handle = Callable[[str, str, dict[str, str], bytes], Reply | None]
 class _Server(ThreadingHTTPServer):
     daemon_threads = False  # request threads are joined by server_close()
     block_on_close = True
+    request_queue_size = 128  # chaos tests open many connections at once (default: 5)
 
     def __init__(self, address: tuple[str, int], handle: Handle) -> None:
         super().__init__(address, _Handler)
