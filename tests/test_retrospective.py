@@ -24,6 +24,7 @@ def _spec() -> Spec:
             Step(id="2", title="Record episode", critical=True)]),
         Task(id="3", title="Publish", steps=[Step(id="1", title="Upload", critical=True)]),
         Task(id="4", title="Promote"),
+        Task(id="5", title="Transcribe"),
     ])
 
 
@@ -37,6 +38,7 @@ def _progress() -> Progress:
         "2": tp("2", Status.COMPLETED, [StepProgress(
             id="1", status=Status.COMPLETED, raw_status="completed", backup_used=2)]),
         "3": tp("3", Status.FAILED, exhausted=True),
+        "5": tp("5", Status.BLOCKED),
     })
 
 
@@ -51,7 +53,8 @@ def test_retrospective_sorts_tasks_and_draws_lessons() -> None:
     assert by_column["Done with backups"] == [
         "Task 2: Record — Step 2.1 used Backup #2: Use a phone"]
     assert by_column["Failed after all backups"] == ["Task 3: Publish [failed] (backups exhausted)"]
-    assert by_column["Still open"] == ["Task 4: Promote [no progress]"]
+    assert by_column["Still open"] == ["Task 4: Promote [no progress]",
+                                       "Task 5: Transcribe [blocked]"]
     lessons = by_column["Lessons"]
     assert any("Step 2.1 (Set up mic)" in x and "Backup #2" in x for x in lessons)
     assert any("Task 3: Publish failed with critical steps (Step 3.1)" in x for x in lessons)

@@ -5,9 +5,10 @@ Columns (kanbanger reads the first two as its Done column, the others under thei
 - ``## Done with primary methods`` — completed tasks where no step needed a backup;
 - ``## Done with backups`` — completed tasks that needed one, saying which step used which
   backup (with the backup's text from the SPEC when it has one);
-- ``## Failed after all backups`` — failed or blocked tasks (``(backups exhausted)`` when the
-  log says every backup was tried);
-- ``## Still open`` — tasks not finished (pending, in progress, skipped, or no progress at all);
+- ``## Failed after all backups`` — failed tasks, and blocked ones whose backups are exhausted
+  (``(backups exhausted)`` when the log says every backup was tried);
+- ``## Still open`` — every other task (pending, in progress, blocked with backups left,
+  skipped, or no progress at all), with its status;
 - ``## Lessons`` — what to change next time, from the log and the SPEC: primary methods that a
   backup replaced, critical steps that failed, failing tasks with no backups defined, and the
   overall backup rate.
@@ -70,7 +71,9 @@ def _cards_for(item: SpecInput, lead: str) -> dict[str, list[tuple[str, bool]]]:
                 cards["Done with backups"].append((f"{name} — {detail}", True))
             else:
                 cards["Done with primary methods"].append((name, True))
-        elif status in (Status.FAILED, Status.BLOCKED):
+        elif status is Status.FAILED or (
+            status is Status.BLOCKED and progress is not None and progress.backups_exhausted
+        ):
             exhausted = " (backups exhausted)" if progress and progress.backups_exhausted else ""
             cards["Failed after all backups"].append((f"{name} [{status.value}]{exhausted}", False))
             critical = [s for s in task.steps if s.critical]
@@ -83,7 +86,7 @@ def _cards_for(item: SpecInput, lead: str) -> dict[str, list[tuple[str, bool]]]:
                 cards["Lessons"].append((
                     f"{name} failed and its steps define no backups: add backup methods", False))
         else:
-            state = status.value if status else "no progress"
+            state = status.value.replace("_", " ") if status else "no progress"
             cards["Still open"].append((f"{name} [{state}]", False))
         for sid, step, number in used:
             title = f" ({one_line(step.title)})" if step is not None and step.title else ""
