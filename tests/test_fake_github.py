@@ -357,3 +357,51 @@ def test_stop_joins_every_thread_even_with_idle_keep_alive_connections() -> None
     assert set(threading.enumerate()) - before == set()
     with pytest.raises(RuntimeError):
         _ = fake.url
+
+
+def test_unknown_node_is_not_found(fake: FakeGitHub) -> None:
+    reply = fake.graphql(ITEMS, {"projectId": "PVT_kwHOnope", "first": 10,
+                                 "statusField": "Status"}).json()
+    assert reply["data"]["node"] is None
+    assert reply["errors"][0]["type"] == "NOT_FOUND" and reply["errors"][0]["path"] == ["node"]
+
+
+def test_paging_continues_after_the_cursor_even_if_an_earlier_item_is_deleted(
+        fake: FakeGitHub) -> None:
+    ids = [fake.person_add_draft(f"T{n}") for n in range(5)]
+    variables = {"projectId": fake.project_id(), "first": 2, "statusField": "Status"}
+    first = fake.graphql(ITEMS, variables).json()["data"]["node"]["items"]
+    fake.person_delete(ids[0])
+    second = fake.graphql(ITEMS, {**variables, "after": first["pageInfo"]["endCursor"]}
+                          ).json()["data"]["node"]["items"]
+    assert [n["content"]["title"] for n in second["nodes"]] == ["T2", "T3"]
+    missing = fake.graphql("query($p: ID!) { node(id: $p) { ... on ProjectV2 { items { "
+                           "nodes { id } } } } }", {"p": fake.project_id()}).json()
+    assert missing["errors"][0]["type"] == "MISSING_PAGINATION_BOUNDARIES"
+
+
+def test_person_drags_items_and_projects_live_in_several_repositories(
+        fake: FakeGitHub) -> None:
+    fake.person_add_draft("A")
+    b = fake.person_add_draft("B")
+    fake.person_move_after(b, None)
+    assert [i.title for i in fake.items()] == ["B", "A"]
+    fake.add_repository("other")
+    fake.add_project(3, "Elsewhere")
+    fake.link_project(3, "other")
+    reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "other", "number": 3}).json()
+    assert reply["data"]["repository"]["projectV2"]["title"] == "Elsewhere"
+    reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "specs", "number": 3}).json()
+    assert reply["errors"][0]["type"] == "NOT_FOUND"  # not linked to specs
+    fake.person_add_draft("Far", "Done", project_number=3)
+    assert [(i.title, i.status) for i in fake.items(3)] == [("Far", "Done")]
+    assert [i.title for i in fake.items()] == ["B", "A"]
+
+
+def test_scopes_can_change_at_runtime(fake: FakeGitHub) -> None:
+    fake.scopes = ("repo", "read:project")
+    reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "specs", "number": 1}).json()
+    assert "errors" not in reply  # reading needs read:project only
+    created = send(fake, ("addProjectV2DraftIssue", {"projectId": fake.project_id(),
+                                                     "title": "A"}))
+    assert created["errors"][0]["type"] == "INSUFFICIENT_SCOPES" and fake.items() == []
