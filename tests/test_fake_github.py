@@ -39,6 +39,9 @@ PAYLOADS = {
     "updateProjectV2Field":
         "projectV2Field { ... on ProjectV2SingleSelectField { id options { id name } } }",
     "createProjectV2StatusUpdate": "statusUpdate { id status body }",
+    "createProjectV2Field": "projectV2Field { ... on ProjectV2Field { id name dataType } "
+                            "... on ProjectV2SingleSelectField { id name options { id name } } }",
+    "clearProjectV2ItemFieldValue": "projectV2Item { id }",
 }
 INPUT_TYPES = {
     "addProjectV2DraftIssue": "AddProjectV2DraftIssueInput",
@@ -49,6 +52,8 @@ INPUT_TYPES = {
     "updateProjectV2ItemPosition": "UpdateProjectV2ItemPositionInput",
     "updateProjectV2Field": "UpdateProjectV2FieldInput",
     "createProjectV2StatusUpdate": "CreateProjectV2StatusUpdateInput",
+    "createProjectV2Field": "CreateProjectV2FieldInput",
+    "clearProjectV2ItemFieldValue": "ClearProjectV2ItemFieldValueInput",
 }
 
 
@@ -405,3 +410,64 @@ def test_scopes_can_change_at_runtime(fake: FakeGitHub) -> None:
     created = send(fake, ("addProjectV2DraftIssue", {"projectId": fake.project_id(),
                                                      "title": "A"}))
     assert created["errors"][0]["type"] == "INSUFFICIENT_SCOPES" and fake.items() == []
+
+
+VALUES = """query($p: ID!) { node(id: $p) { ... on ProjectV2 { items(first: 10) { nodes {
+  backups: fieldValueByName(name: "Backups used") {
+    ... on ProjectV2ItemFieldNumberValue { number } }
+  spec: fieldValueByName(name: "SPEC") { ... on ProjectV2ItemFieldTextValue { text } }
+  risk: fieldValueByName(name: "Risk") {
+    ... on ProjectV2ItemFieldSingleSelectValue { name optionId } } } } } } }"""
+
+
+def test_custom_text_number_and_single_select_fields(fake: FakeGitHub) -> None:
+    item = fake.person_add_draft("A", "Todo")
+    project = fake.project_id()
+    reply = send(fake,
+                 ("createProjectV2Field", {"projectId": project, "name": "Backups used",
+                                           "dataType": "NUMBER"}),
+                 ("createProjectV2Field", {"projectId": project, "name": "SPEC",
+                                           "dataType": "TEXT"}),
+                 ("createProjectV2Field", {"projectId": project, "name": "Risk",
+                                           "dataType": "SINGLE_SELECT", "singleSelectOptions": [
+                                               {"name": "Low", "color": "GREEN",
+                                                "description": ""}]}),
+                 ("createProjectV2Field", {"projectId": project, "name": "status",
+                                           "dataType": "TEXT"}))
+    assert reply["errors"] == [{"type": "UNPROCESSABLE", "path": ["m3"],
+                                "locations": reply["errors"][0]["locations"],
+                                "message": "Name has already been taken"}]
+    number, text, risk = (reply["data"][f"m{n}"]["projectV2Field"] for n in range(3))
+    assert number["dataType"] == "NUMBER" and number["id"].startswith("PVTF_")
+    assert fake.fields()["Risk"] == "SINGLE_SELECT"
+    low = risk["options"][0]["id"]
+
+    def set_value(fld: str, value: dict[str, Any]) -> dict[str, Any]:
+        return send(fake, ("updateProjectV2ItemFieldValue", {
+            "projectId": project, "itemId": item, "fieldId": fld, "value": value}))
+
+    assert "errors" not in set_value(number["id"], {"number": 2})
+    assert "errors" not in set_value(text["id"], {"text": "specs/a"})
+    assert "errors" not in set_value(risk["id"], {"singleSelectOptionId": low})
+    assert set_value(text["id"], {"number": 3})["errors"][0]["type"] == "UNPROCESSABLE"
+    assert set_value(text["id"], {"text": "x", "number": 1})["errors"][0]["message"] == (
+        "Only 1 value can be updated at a time.")
+    assert fake.item(item).values == {"Backups used": 2.0, "SPEC": "specs/a", "Risk": "Low"}
+    assert fake.item(item).status == "Todo"
+    [node] = fake.graphql(VALUES, {"p": project}).json()["data"]["node"]["items"]["nodes"]
+    assert node == {"backups": {"number": 2.0}, "spec": {"text": "specs/a"},
+                    "risk": {"name": "Low", "optionId": low}}
+    send(fake, ("clearProjectV2ItemFieldValue", {"projectId": project, "itemId": item,
+                                                 "fieldId": text["id"]}),
+         ("clearProjectV2ItemFieldValue", {"projectId": project, "itemId": item,
+                                           "fieldId": fake.status_field_id()}))
+    assert fake.item(item).values == {"Backups used": 2.0, "Risk": "Low"}
+    assert fake.item(item).status is None
+
+
+def test_a_repository_without_linked_projects(fake: FakeGitHub) -> None:
+    fake.unlink_project(1)
+    reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "specs", "number": 1}).json()
+    assert reply["data"]["repository"]["projectsV2"]["nodes"] == []
+    assert reply["data"]["repository"]["projectV2"] is None
+    assert reply["errors"][0]["path"] == ["repository", "projectV2"]

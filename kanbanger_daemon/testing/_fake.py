@@ -32,6 +32,8 @@ class FakeItem:
     archived: bool
     position: int  # 0-based place in the project's order (archived items included)
     project_number: int
+    # Other fields' values by field name: text, number, or the option's name.
+    values: dict[str, str | float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,13 @@ class FakeGitHub:
             if number not in target.project_numbers:
                 target.project_numbers.append(number)
 
+    def unlink_project(self, number: int, repo: str | None = None) -> None:
+        """The repository no longer lists the project (e.g. to show "no linked project")."""
+        with self._gateway.lock:
+            target = self._world.repositories[f"{self.owner}/{repo or self.repo}".lower()]
+            if number in target.project_numbers:
+                target.project_numbers.remove(number)
+
     # ---- inspection --------------------------------------------------------------------------
 
     def project_id(self, number: int | None = None) -> str:
@@ -231,6 +240,11 @@ class FakeGitHub:
         with self._gateway.lock:
             return [FakeOption(o.id, o.name, o.color, o.description)
                     for o in self._project(number).status_field.options or ()]
+
+    def fields(self, number: int | None = None) -> dict[str, str]:
+        """Every field of the project: name -> dataType (TITLE, SINGLE_SELECT, TEXT, …)."""
+        with self._gateway.lock:
+            return {f.name: f.data_type for f in self._project(number).fields}
 
     def status_updates(self, number: int | None = None) -> list[tuple[str | None, str | None]]:
         """(status, body) of each createProjectV2StatusUpdate, oldest first."""
@@ -332,9 +346,14 @@ class FakeGitHub:
 
 def _snapshot(project: Project, item: Item, position: int) -> FakeItem:
     option = project.status_field.option(item.status_option_id)
+    values: dict[str, str | float] = {}
+    for fld in project.other_fields:
+        if fld.id in item.values:
+            chosen = fld.option(str(item.values[fld.id])) if fld.options is not None else None
+            values[fld.name] = chosen.name if chosen else item.values[fld.id]
     return FakeItem(
         id=item.id, content_id=item.content.id, title=item.content.title,
         body=item.content.body, status=option.name if option else None,
         status_option_id=item.status_option_id, archived=item.archived, position=position,
-        project_number=project.number,
+        project_number=project.number, values=values,
     )

@@ -39,22 +39,47 @@ def add_draft(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
     return {"clientMutationId": input.get("clientMutationId"), "projectItem": item}
 
 
+# Which key of ProjectV2FieldValue each kind of field accepts.
+_VALUE_KEYS = {"SINGLE_SELECT": "singleSelectOptionId", "TEXT": "text", "NUMBER": "number"}
+
+
+def _field_of(project: Project, field_id: str) -> Field:
+    found = next((f for f in project.fields if f.id == field_id), None)
+    if found is None:
+        raise FakeError(f"Could not resolve to a node with the global id of '{field_id}'.",
+                        "NOT_FOUND")
+    return found
+
+
 def set_field_value(_: None, info: Info, input: dict[str, Any]
                     ) -> dict[str, Any]:
     world = _begin(info)
     project, item = _project_and_item(world, input)
-    if input["fieldId"] != project.status_field.id:
-        if any(f.id == input["fieldId"] for f in project.fields):
-            raise FakeError("The fake GitHub only sets single select (Status) values.",
-                            "UNPROCESSABLE")
-        raise FakeError(f"Could not resolve to a node with the global id of "
-                        f"'{input['fieldId']}'.", "NOT_FOUND")
-    option_id = input["value"].get("singleSelectOptionId")
-    if option_id is None:
-        raise FakeError("A value is required (use clearProjectV2ItemFieldValue to clear).",
-                        "UNPROCESSABLE")
-    world.set_status(project, item, option_id)
+    fld = _field_of(project, input["fieldId"])
+    given = {k: v for k, v in input["value"].items() if v is not None}
+    if len(given) != 1:
+        raise FakeError("Only 1 value can be updated at a time.", "UNPROCESSABLE")
+    [(key, value)] = given.items()
+    if _VALUE_KEYS.get(fld.data_type) != key:
+        raise FakeError(f"The field '{fld.name}' ({fld.data_type}) does not take a `{key}` "
+                        "value.", "UNPROCESSABLE")
+    world.set_value(project, item, fld, value)
     return {"clientMutationId": input.get("clientMutationId"), "projectV2Item": item}
+
+
+def clear_field_value(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    world = _begin(info)
+    project, item = _project_and_item(world, input)
+    world.set_value(project, item, _field_of(project, input["fieldId"]), None)
+    return {"clientMutationId": input.get("clientMutationId"), "projectV2Item": item}
+
+
+def create_field(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    world = _begin(info)
+    project = world.project_by_id(input["projectId"])
+    created = world.add_field(project, input["name"], input["dataType"],
+                              input.get("singleSelectOptions"))
+    return {"clientMutationId": input.get("clientMutationId"), "projectV2Field": created}
 
 
 def update_draft(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +148,8 @@ def status_update(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
 MUTATIONS: dict[str, Callable[..., Any]] = {
     "addProjectV2DraftIssue": add_draft,
     "updateProjectV2ItemFieldValue": set_field_value,
+    "clearProjectV2ItemFieldValue": clear_field_value,
+    "createProjectV2Field": create_field,
     "updateProjectV2DraftIssue": update_draft,
     "archiveProjectV2Item": archive,
     "unarchiveProjectV2Item": unarchive,

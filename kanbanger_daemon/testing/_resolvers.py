@@ -20,7 +20,6 @@ from ._state import (
     StatusUpdate,
     Viewer,
     World,
-    iso,
 )
 
 MAX_PAGE = 100
@@ -33,7 +32,7 @@ SOMETHING_WENT_WRONG = (
 
 @dataclass
 class SingleSelectValue:
-    """An item's Status value (`ProjectV2ItemFieldSingleSelectValue`)."""
+    """An item's value of a single select field (`ProjectV2ItemFieldSingleSelectValue`)."""
 
     item: Item
     field: Field
@@ -41,7 +40,62 @@ class SingleSelectValue:
 
     @property
     def id(self) -> str:
-        return "PVTFSV_" + self.item.id.removeprefix("PVTI_")
+        return f"PVTFSV_{self.item.id.removeprefix('PVTI_')}{self.field.id[-4:]}"
+
+    option_id = property(lambda self: self.option.id)
+    name = property(lambda self: self.option.name)
+    color = property(lambda self: self.option.color)
+    description = property(lambda self: self.option.description)
+    updated_at = property(lambda self: self.item.updated_at)
+
+
+@dataclass
+class TextValue:
+    """`ProjectV2ItemFieldTextValue`."""
+
+    item: Item
+    field: Field
+    text: str
+
+    @property
+    def id(self) -> str:
+        return f"PVTFTV_{self.item.id.removeprefix('PVTI_')}{self.field.id[-4:]}"
+
+    updated_at = property(lambda self: self.item.updated_at)
+
+
+@dataclass
+class NumberValue:
+    """`ProjectV2ItemFieldNumberValue`."""
+
+    item: Item
+    field: Field
+    number: float
+
+    @property
+    def id(self) -> str:
+        return f"PVTFNV_{self.item.id.removeprefix('PVTI_')}{self.field.id[-4:]}"
+
+    updated_at = property(lambda self: self.item.updated_at)
+
+
+FieldValue = SingleSelectValue | TextValue | NumberValue
+
+
+def field_value(project: Project, item: Item, fld: Field) -> FieldValue | None:
+    """The item's value of one field, as GitHub presents it (None when unset)."""
+    if fld is project.status_field:
+        option = fld.option(item.status_option_id)
+        return SingleSelectValue(item, fld, option) if option else None
+    value = item.values.get(fld.id)
+    if value is None:
+        return None
+    if fld.options is not None:
+        option = fld.option(str(value))
+        return SingleSelectValue(item, fld, option) if option else None
+    if fld.data_type == "NUMBER":
+        return NumberValue(item, fld, float(value))
+    return TextValue(item, fld, str(value))
 
 
 @dataclass
@@ -66,6 +120,7 @@ def type_name(value: Any, info: Info, abstract: GraphQLAbstractType) -> str:
         Project: "ProjectV2", Item: "ProjectV2Item", DraftIssue: "DraftIssue",
         Repository: "Repository", Viewer: "User", StatusUpdate: "ProjectV2StatusUpdate",
         SingleSelectValue: "ProjectV2ItemFieldSingleSelectValue",
+        TextValue: "ProjectV2ItemFieldTextValue", NumberValue: "ProjectV2ItemFieldNumberValue",
     }
     return names[type(value)]
 
@@ -204,12 +259,10 @@ def _options(fld: Field, info: Info, names: list[str] | None = None
     return [o for o in options if o.name.lower() in wanted]
 
 
-def _field_value(item: Item, info: Info, name: str) -> SingleSelectValue | None:
-    status = _ctx(info).world.projects[item.project_number].status_field
-    option = status.option(item.status_option_id)
-    if name.lower() != status.name.lower() or option is None:
-        return None
-    return SingleSelectValue(item, status, option)
+def _field_value(item: Item, info: Info, name: str) -> FieldValue | None:
+    project = _ctx(info).world.projects[item.project_number]
+    fld = next((f for f in project.fields if f.name.lower() == name.lower()), None)
+    return field_value(project, item, fld) if fld is not None else None
 
 
 def _rate_limit(_: None, info: Info, **__: Any) -> dict[str, Any]:
@@ -239,12 +292,5 @@ RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("ProjectV2Item", "project"): _project_of,
     ("ProjectV2Item", "fieldValueByName"): _field_value,
     ("ProjectV2StatusUpdate", "project"): _project_of,
-    ("ProjectV2ItemFieldSingleSelectValue", "optionId"): lambda value, info: value.option.id,
-    ("ProjectV2ItemFieldSingleSelectValue", "name"): lambda value, info: value.option.name,
-    ("ProjectV2ItemFieldSingleSelectValue", "color"): lambda value, info: value.option.color,
-    ("ProjectV2ItemFieldSingleSelectValue", "description"):
-        lambda value, info: value.option.description,
-    ("ProjectV2ItemFieldSingleSelectValue", "updatedAt"):
-        lambda value, info: iso(value.item.updated_at),
 }
 

@@ -71,6 +71,8 @@ class Item:
     created_at: float
     updated_at: float
     status_option_id: str | None = None
+    # Values of the other (custom) fields by field id: text, number, or an option id.
+    values: dict[str, str | float] = field(default_factory=dict)
     archived: bool = False
     # An eventual-consistency fault: hidden from `items` for this many more query documents.
     invisible_for: int = 0
@@ -263,6 +265,46 @@ class World:
         item.status_option_id = option_id
         self._touch(item)
 
+    def add_field(self, project: Project, name: str, data_type: str,
+                  options: list[dict[str, str | None]] | None) -> Field:
+        """`createProjectV2Field` for TEXT, NUMBER and SINGLE_SELECT (what the fake models)."""
+        if not name.strip():
+            raise FakeError("Name can't be blank", "UNPROCESSABLE")
+        if any(f.name.lower() == name.strip().lower() for f in project.fields):
+            raise FakeError("Name has already been taken", "UNPROCESSABLE")
+        if data_type not in ("TEXT", "NUMBER", "SINGLE_SELECT"):
+            raise FakeError(f"The fake GitHub does not model {data_type} fields.",
+                            "UNPROCESSABLE")
+        if data_type == "SINGLE_SELECT":
+            new = Field(self._node_id("PVTSSF_lAHO"), name.strip(), data_type, project.number, [])
+            if options:
+                self.replace_options(new, options, project=project)
+        else:
+            new = Field(self._node_id("PVTF_lAHO"), name.strip(), data_type, project.number)
+        project.other_fields.append(new)
+        project.updated_at = self.clock()
+        return new
+
+    def set_value(self, project: Project, item: Item, field_: Field,
+                  value: str | float | None) -> None:
+        """Set (or clear, with None) one field of an item: an option id, a text or a number."""
+        if field_ is project.status_field:
+            self.set_status(project, item, None if value is None else str(value))
+            return
+        if field_.data_type not in ("TEXT", "NUMBER", "SINGLE_SELECT"):
+            raise FakeError(f"The field '{field_.name}' cannot be set by this mutation.",
+                            "UNPROCESSABLE")
+        if value is None:
+            item.values.pop(field_.id, None)
+        elif field_.options is not None and field_.option(str(value)) is None:
+            raise FakeError(
+                f"The single select option Id '{value}' does not belong to the field.",
+                "UNPROCESSABLE",
+            )
+        else:
+            item.values[field_.id] = value
+        self._touch(item)
+
     def set_archived(self, item: Item, archived: bool) -> None:
         item.archived = archived
         self._touch(item)
@@ -281,7 +323,8 @@ class World:
         project.items.insert(index, item)
         self._touch(item)
 
-    def replace_options(self, field_: Field, wanted: list[dict[str, str | None]]) -> None:
+    def replace_options(self, field_: Field, wanted: list[dict[str, str | None]], *,
+                        project: Project | None = None) -> None:
         """GitHub's singleSelectOptions semantics: the list REPLACES the options.
 
         An option sent with its `id` keeps that id (items keep their value); an option sent
@@ -310,10 +353,14 @@ class World:
             ))
         field_.options = new_options
         kept = {o.id for o in new_options}
-        project = self.projects[field_.project_number]
+        project = project or self.projects[field_.project_number]
         for item in project.items:
-            if item.status_option_id is not None and item.status_option_id not in kept:
-                item.status_option_id = None
+            if field_ is project.status_field:
+                if item.status_option_id is not None and item.status_option_id not in kept:
+                    item.status_option_id = None
+                    self._touch(item)
+            elif field_.id in item.values and item.values[field_.id] not in kept:
+                del item.values[field_.id]
                 self._touch(item)
         project.updated_at = self.clock()
 
