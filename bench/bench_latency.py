@@ -1,9 +1,11 @@
 """Latency: 200 progress edits → p50/p95/p99 from the file write to the board written.
 
-    python bench/bench_latency.py [--boards 20] [--edits 200] [--quiet-ms 300]
+    python bench/bench_latency.py [--boards 20] [--edits 200] [--quiet-ms 300] [--github]
 
 Runs the real daemon runtime in-process on real files with the real local reconciler
-(read, plan, compare-and-swap write), local-only (no GitHub). Prints figures; asserts nothing.
+(read, plan, compare-and-swap write). With ``--github`` every board is also pushed through the
+real client to the fake GitHub of ``kanbanger_daemon.testing`` (0 ms latency), and the time to
+the push confirmed is reported too. Prints figures; asserts nothing.
 Reference: the guide's `watch -n 60 sync-spec-progress` averages 30 s.
 """
 
@@ -11,14 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from kanbanger_daemon.daemon.local import reconcile_local
@@ -47,7 +51,17 @@ def progress_doc(path: Path, flip: int) -> str:
     return json.dumps(doc, indent=2)
 
 
-def build_daemon(root: Path, settings: Settings, written: Times, calls: Times) -> Daemon:
+PushFn = Callable[[str, object], Awaitable[int]]
+
+
+def build_daemon(
+    root: Path,
+    settings: Settings,
+    written: Times,
+    calls: Times,
+    push: PushFn | None = None,
+    pushed: Times | None = None,
+) -> Daemon:
     layout = settings.effective_layout
 
     async def reconcile(key: str) -> ReconcileResult:
@@ -55,7 +69,10 @@ def build_daemon(root: Path, settings: Settings, written: Times, calls: Times) -
         result = await asyncio.to_thread(reconcile_local, root, key, settings)
         if result.written:
             written[key].append(time.monotonic())
-        return ReconcileResult(wrote_board=result.written)
+        ops = await push(key, result) if push is not None else 0
+        if ops and pushed is not None:
+            pushed[key].append(time.monotonic())
+        return ReconcileResult(wrote_board=result.written, remote_ops=ops)
 
     return Daemon(
         root,
@@ -67,8 +84,10 @@ def build_daemon(root: Path, settings: Settings, written: Times, calls: Times) -
     )
 
 
-def settings_for(root: Path, quiet_ms: int, max_wait_ms: int = 3000) -> Settings:
-    return load_settings(root, environ={"HOME": str(root)},
+def settings_for(
+    root: Path, quiet_ms: int, max_wait_ms: int = 3000, github: dict[str, str] | None = None
+) -> Settings:
+    return load_settings(root, environ={"HOME": str(root), **(github or {})},
                          flags={"quiet_ms": quiet_ms, "max_wait_ms": max_wait_ms})
 
 
@@ -84,15 +103,25 @@ def key_of(root: Path, progress: Path) -> str:
     return progress.parent.relative_to(root).as_posix()
 
 
-async def measure(root: Path, boards: int, edits: int, quiet_ms: int) -> list[float]:
+async def measure(
+    root: Path, boards: int, edits: int, quiet_ms: int, github: dict[str, str] | None
+) -> tuple[list[float], list[float]]:
     files = make_workspace(root, boards)
     written: Times = defaultdict(list)
+    pushed: Times = defaultdict(list)
     calls: Times = defaultdict(list)
-    daemon = build_daemon(root, settings_for(root, quiet_ms), written, calls)
+    settings = settings_for(root, quiet_ms, github=github)
+    push: PushFn | None = None
+    if github:
+        from kanbanger_daemon.daemon.remote import BoardPusher, client_from
+
+        push = BoardPusher(root, settings, client_from(settings)).push_ops
+    daemon = build_daemon(root, settings, written, calls, push, pushed)
     task = asyncio.create_task(daemon.run())
-    latencies: list[float] = []
+    to_board: list[float] = []
+    to_github: list[float] = []
     try:
-        await until(daemon, lambda: daemon.rescans >= 1 and daemon.idle.is_set())
+        await until(daemon, lambda: daemon.rescans >= 1 and daemon.idle.is_set(), 600)
         for i in range(edits):
             progress = files[i % boards]
             key = key_of(root, progress)
@@ -100,11 +129,21 @@ async def measure(root: Path, boards: int, edits: int, quiet_ms: int) -> list[fl
             start = time.monotonic()
             progress.write_text(text)
             await until(daemon, board_written_after(written, key, start))
-            latencies.append(written[key][-1] - start)
+            to_board.append(written[key][-1] - start)
+            if github:
+                await until(daemon, board_written_after(pushed, key, start))
+                to_github.append(pushed[key][-1] - start)
     finally:
         daemon.request_stop()
         await task
-    return latencies
+    return to_board, to_github
+
+
+def _print_quantiles(what: str, seconds: list[float]) -> float:
+    q = statistics.quantiles([x * 1000 for x in seconds], n=100, method="inclusive")
+    print(f"  {what}: p50 {q[49]:.0f} ms   p95 {q[94]:.0f} ms   p99 {q[98]:.0f} ms   "
+          f"max {max(seconds) * 1000:.0f} ms")
+    return q[98]
 
 
 def main() -> int:
@@ -112,20 +151,36 @@ def main() -> int:
     parser.add_argument("--boards", type=int, default=20)
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--quiet-ms", type=int, default=300)
+    parser.add_argument("--github", action="store_true", help="push to the fake GitHub too")
+    parser.add_argument("--mutation-interval-s", type=float, default=1.0)
     args = parser.parse_args()
     if not TEMPLATE.is_dir():
         print(f"needs {TEMPLATE}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="kd-bench-") as tmp:
-        lat = asyncio.run(measure(Path(tmp), args.boards, args.edits, args.quiet_ms))
-    q = statistics.quantiles([x * 1000 for x in lat], n=100, method="inclusive")
-    print(f"latency, progress write → _kanban.md written ({len(lat)} edits, "
-          f"{args.boards} boards, quiet_ms={args.quiet_ms}):")
-    print(f"  p50 {q[49]:.0f} ms   p95 {q[94]:.0f} ms   p99 {q[98]:.0f} ms   "
-          f"max {max(lat) * 1000:.0f} ms")
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kd-bench-"))
+        github = None
+        if args.github:
+            from kanbanger_daemon.testing import FakeGitHub
+
+            fake = stack.enter_context(FakeGitHub())
+            github = {"GITHUB_TOKEN": fake.token, "GITHUB_REPO": f"{fake.owner}/{fake.repo}",
+                      "GITHUB_PROJECT_NUMBER": "1", "GITHUB_GRAPHQL_URL": fake.url,
+                      "KANBANGER_MUTATION_INTERVAL_S": str(args.mutation_interval_s)}
+            # The pusher re-reads each SPEC folder's settings, environment included.
+            os.environ.update(github)
+        to_board, to_github = asyncio.run(
+            measure(Path(tmp), args.boards, args.edits, args.quiet_ms, github)
+        )
+    print(f"latency ({len(to_board)} edits, {args.boards} boards, quiet_ms={args.quiet_ms}):")
+    p99 = _print_quantiles("progress write → _kanban.md written", to_board)
     print(f"  target p99 ≤ quiet_ms + 200 = {args.quiet_ms + 200} ms: "
-          f"{'met' if q[98] <= args.quiet_ms + 200 else 'MISSED'}")
-    print("  GitHub mutation latency: not measured here (local-only run)")
+          f"{'met' if p99 <= args.quiet_ms + 200 else 'MISSED'}")
+    if to_github:
+        _print_quantiles("progress write → GitHub push confirmed (fake, 0 ms)", to_github)
+        print(f"  (mutation pacing: {args.mutation_interval_s} s between mutations)")
+    else:
+        print("  GitHub: not measured (run with --github for the fake GitHub)")
     return 0
 
 
