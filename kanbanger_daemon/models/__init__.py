@@ -13,6 +13,7 @@ from kanbanger_daemon.models.board import (
     ColumnKind,
     ColumnMapping,
     Layout,
+    SpecInput,
 )
 from kanbanger_daemon.models.spec import (
     Diagnostic,
@@ -37,6 +38,7 @@ __all__ = [
     "Layout",
     "Progress",
     "Spec",
+    "SpecInput",
     "Speclet",
     "Status",
     "Step",
