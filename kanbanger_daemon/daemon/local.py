@@ -145,8 +145,12 @@ def load_folder(root: Path, folder: Path) -> tuple[list[SpecInput], list[Diagnos
 
 
 def board_title(key: BoardKey, inputs: Sequence[SpecInput], layout: Layout) -> str:
+    """The ``# Title`` of a new board (an existing board keeps whatever title it has)."""
     if (key == ROOT_KEY and layout is Layout.SINGLE) or not inputs:
         return "SPECs Kanban"
+    if len(inputs) > 1:  # a SPEC split into SPECLets: name the board after its folder
+        folder = key.rsplit("/", 1)[-1]
+        return folder.removeprefix("spec_").replace("_", " ").strip() or folder
     first = inputs[0].spec
     return first.title or first.descriptor
 
