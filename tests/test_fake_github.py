@@ -471,3 +471,21 @@ def test_a_repository_without_linked_projects(fake: FakeGitHub) -> None:
     assert reply["data"]["repository"]["projectsV2"]["nodes"] == []
     assert reply["data"]["repository"]["projectV2"] is None
     assert reply["errors"][0]["path"] == ["repository", "projectV2"]
+
+
+def test_malformed_requests_get_github_like_answers(fake: FakeGitHub) -> None:
+    auth = {"Authorization": f"bearer {fake.token}"}
+    not_json = httpx.post(fake.url, content=b"{nope", headers=auth)
+    assert not_json.status_code == 400 and not_json.json()["message"] == "Problems parsing JSON"
+    no_query = httpx.post(fake.url, json={"variables": {}}, headers=auth)
+    assert no_query.status_code == 200 and "query attribute" in no_query.json()["errors"][0][
+        "message"]
+    syntax = httpx.post(fake.url, json={"query": "query {"}, headers=auth).json()
+    assert "data" not in syntax and syntax["errors"][0]["locations"]
+    elsewhere = httpx.post(fake.url.replace("/graphql", "/user"), json={}, headers=auth)
+    assert elsewhere.status_code == 404
+    named = httpx.post(fake.url, headers=auth, json={
+        "query": "query A { viewer { login } } query B { viewer { id } }",
+        "operationName": "B"}).json()
+    assert named["data"]["viewer"]["id"].startswith("U_")
+    assert fake.counters.documents == 1
