@@ -30,9 +30,20 @@ from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import Settings, load_settings
+from kanbanger_daemon.testing import FakeGitHub
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "examples" / "SPECs" / "website"
 Times = dict[str, list[float]]
+
+
+def github_env(fake: FakeGitHub, mutation_interval_s: float = 1.0) -> dict[str, str]:
+    """Settings that point at ``fake``; also put in os.environ, because the pusher re-reads
+    each SPEC folder's settings, environment included."""
+    env = {"GITHUB_TOKEN": fake.token, "GITHUB_REPO": f"{fake.owner}/{fake.repo}",
+           "GITHUB_PROJECT_NUMBER": "1", "GITHUB_GRAPHQL_URL": fake.url,
+           "KANBANGER_MUTATION_INTERVAL_S": str(mutation_interval_s)}
+    os.environ.update(env)
+    return env
 
 
 def make_workspace(root: Path, boards: int) -> list[Path]:
@@ -164,11 +175,7 @@ def main() -> int:
             from kanbanger_daemon.testing import FakeGitHub
 
             fake = stack.enter_context(FakeGitHub())
-            github = {"GITHUB_TOKEN": fake.token, "GITHUB_REPO": f"{fake.owner}/{fake.repo}",
-                      "GITHUB_PROJECT_NUMBER": "1", "GITHUB_GRAPHQL_URL": fake.url,
-                      "KANBANGER_MUTATION_INTERVAL_S": str(args.mutation_interval_s)}
-            # The pusher re-reads each SPEC folder's settings, environment included.
-            os.environ.update(github)
+            github = github_env(fake, args.mutation_interval_s)
         to_board, to_github = asyncio.run(
             measure(Path(tmp), args.boards, args.edits, args.quiet_ms, github)
         )

@@ -1,15 +1,17 @@
 """Storm: one progress file rewritten 1,000 times in 2 s → how many reconciles, board correct?
 
-    python bench/bench_storm.py [--writes 1000] [--seconds 2] [--quiet-ms 300]
+    python bench/bench_storm.py [--writes 1000] [--seconds 2] [--quiet-ms 300] [--github]
 
-Real runtime, real observer, real local reconciler, local-only. Target: ≤ 3 reconciles of the
-stormed board and the final board equal to what a fresh reconcile would write.
+Real runtime, real observer, real local reconciler; with ``--github`` also the real client
+pushing to the fake GitHub (counting HTTP requests). Targets: ≤ 3 reconciles and ≤ 3 requests
+for the stormed board, and the final board equal to what a fresh reconcile would write.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import tempfile
@@ -18,16 +20,26 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench_latency import TEMPLATE, Times, build_daemon, key_of, make_workspace, settings_for
+from bench_latency import (
+    TEMPLATE,
+    Times,
+    build_daemon,
+    github_env,
+    key_of,
+    make_workspace,
+    settings_for,
+)
 
 from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.testing import FakeGitHub
 
 
 def storm(progress: Path, writes: int, seconds: float) -> None:
     doc = json.loads(progress.read_text())
     start = time.monotonic()
     for i in range(writes):
-        doc["tasks"][-1]["status"] = "in_progress" if i % 2 else "completed"
+        # The last write (odd i) differs from the start, so the board must change once.
+        doc["tasks"][-1]["status"] = "completed" if i % 2 else "in_progress"
         doc["tasks"][-1]["note"] = f"write {i}"
         progress.write_text(json.dumps(doc, indent=2))
         # Pace the writes evenly over the storm (a busy executor, not a benchmark sleep).
@@ -36,18 +48,27 @@ def storm(progress: Path, writes: int, seconds: float) -> None:
             time.sleep(ahead)
 
 
-async def measure(root: Path, writes: int, seconds: float, quiet_ms: int) -> None:
+async def measure(
+    root: Path, writes: int, seconds: float, quiet_ms: int, fake: FakeGitHub | None
+) -> None:
     files = make_workspace(root, 3)
     progress = files[0]
     key = key_of(root, progress)
     written: Times = defaultdict(list)
     calls: Times = defaultdict(list)
-    settings = settings_for(root, quiet_ms)
-    daemon = build_daemon(root, settings, written, calls)
+    github = github_env(fake) if fake else None
+    settings = settings_for(root, quiet_ms, github=github)
+    push = None
+    if fake is not None:
+        from kanbanger_daemon.daemon.remote import BoardPusher, client_from
+
+        push = BoardPusher(root, settings, client_from(settings)).push_ops
+    daemon = build_daemon(root, settings, written, calls, push)
     task = asyncio.create_task(daemon.run())
     try:
         await daemon.wait_until(lambda: daemon.rescans >= 1 and daemon.idle.is_set(), 60)
         before = len(calls[key])
+        requests_before = fake.counters.requests if fake else 0
         idle_before = daemon.idle_count
         started = time.monotonic()
         writer = threading.Thread(target=storm, args=(progress, writes, seconds))
@@ -57,6 +78,7 @@ async def measure(root: Path, writes: int, seconds: float, quiet_ms: int) -> Non
         await daemon.wait_idle_after(idle_before, 60)
         settled_s = time.monotonic() - started
         runs = len(calls[key]) - before
+        requests = (fake.counters.requests - requests_before) if fake else None
     finally:
         daemon.request_stop()
         await task
@@ -69,7 +91,11 @@ async def measure(root: Path, writes: int, seconds: float, quiet_ms: int) -> Non
           f"{sum(len(v) for k, v in calls.items() if k != key) - 2}")
     print(f"  settled {settled_s - storm_s:.2f} s after the last write")
     print(f"  final board correct: {'yes' if board == fresh else 'NO'}")
-    print("  HTTP requests: not measured here (local-only run)")
+    if requests is None:
+        print("  HTTP requests: not measured (run with --github for the fake GitHub)")
+    else:
+        print(f"  HTTP requests to GitHub: {requests}   "
+              f"(target ≤ 3: {'met' if requests <= 3 else 'MISSED'})")
 
 
 def main() -> int:
@@ -77,12 +103,15 @@ def main() -> int:
     parser.add_argument("--writes", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--quiet-ms", type=int, default=300)
+    parser.add_argument("--github", action="store_true", help="push to the fake GitHub too")
     args = parser.parse_args()
     if not TEMPLATE.is_dir():
         print(f"needs {TEMPLATE}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="kd-bench-") as tmp:
-        asyncio.run(measure(Path(tmp), args.writes, args.seconds, args.quiet_ms))
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kd-bench-"))
+        fake = stack.enter_context(FakeGitHub()) if args.github else None
+        asyncio.run(measure(Path(tmp), args.writes, args.seconds, args.quiet_ms, fake))
     return 0
 
 
