@@ -56,6 +56,14 @@ INPUT_TYPES = {
     "clearProjectV2ItemFieldValue": "ClearProjectV2ItemFieldValueInput",
 }
 
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Every server a test starts is stopped, and stopping joins all of its threads."""
+    before = set(threading.enumerate())
+    yield
+    assert set(threading.enumerate()) - before == set()
+
+
 
 def batch(*calls: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     """A batched mutation document as the client sends it: aliases m0..mN, one variable each."""

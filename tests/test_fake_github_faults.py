@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,6 +23,14 @@ ARCHIVE_THREE = """mutation($i0: ArchiveProjectV2ItemInput!, $i1: ArchiveProject
   m0: archiveProjectV2Item(input: $i0) { item { id } }
   m1: archiveProjectV2Item(input: $i1) { item { id } }
   m2: archiveProjectV2Item(input: $i2) { item { id } } }"""
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Every server a test starts is stopped, and stopping joins all of its threads."""
+    before = set(threading.enumerate())
+    yield
+    assert set(threading.enumerate()) - before == set()
+
 
 
 @pytest.fixture

@@ -7,13 +7,24 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 
 from kanbanger_daemon.testing import FakeGitHub
 
 VIEWER = "query { viewer { login } }"
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Every server a test starts is stopped, and stopping joins all of its threads."""
+    before = set(threading.enumerate())
+    yield
+    assert set(threading.enumerate()) - before == set()
+
 
 
 class Clock:
