@@ -1,0 +1,316 @@
+"""``doctor``: small checks, each saying what it found and the one line that fixes it.
+
+Local checks never touch the network; GitHub checks run only when asked (``network=True``) and
+only when the local configuration gives them something to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from kanbanger_daemon.daemon.local import load_folder
+from kanbanger_daemon.daemon.status import (
+    EXIT_DEGRADED,
+    EXIT_HEALTHY,
+    EXIT_NOT_RUNNING,
+    read_status,
+)
+from kanbanger_daemon.daemon.workspace import ROOT_KEY, find_boards, folders_of_board
+from kanbanger_daemon.errors import AuthError, ConfigError, InputError, KanbangerError, ScopeError
+from kanbanger_daemon.settings import Settings, load_settings
+from kanbanger_daemon.team import gitignore
+from kanbanger_daemon.team.dotenv_file import ENV_FILE, is_private
+from kanbanger_daemon.team.github_probe import GitHubProbe, missing_columns
+from kanbanger_daemon.team.inotify import (
+    InotifyLimits,
+    folders_to_watch,
+    raise_command,
+    read_limits,
+    watches_problem,
+)
+from kanbanger_daemon.team.service_state import ServiceControl
+from kanbanger_daemon.team.tokens import TOKEN_HELP
+
+Severity = Literal["error", "warning"]
+SETUP = "kanbanger-daemon setup"
+_SHOWN_ERRORS = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    severity: Severity = "error"  # a failed "warning" is worth knowing but breaks nothing
+
+    @property
+    def is_problem(self) -> bool:
+        return not self.ok and self.severity == "error"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+ProbeFactory = Callable[[str, str], GitHubProbe]
+
+
+@dataclass
+class DoctorContext:
+    root: Path
+    environ: Mapping[str, str]
+    config: Path | None = None
+    network: bool = True
+    probe: ProbeFactory = GitHubProbe
+    service: ServiceControl | None = None
+    inotify_dir: Path | None = None  # None: /proc/sys/fs/inotify
+
+
+# -- local checks ------------------------------------------------------------------------------
+
+def check_config(ctx: DoctorContext) -> tuple[Check, Settings | None]:
+    try:
+        settings = load_settings(ctx.root, config=ctx.config, environ=ctx.environ)
+    except ConfigError as exc:
+        return Check("config", False, str(exc), "correct the value named above"), None
+    where = "the environment, .env and config files"
+    return Check("config", True, f"settings load from {where}"), settings
+
+
+def check_gitignore(root: Path) -> Check:
+    missing = gitignore.missing_entries(root)
+    if gitignore.ignores_board(root):
+        return Check("gitignore", False, ".gitignore ignores _kanban.md, the shared board",
+                     "remove the _kanban.md line from .gitignore", "warning")
+    if missing:
+        return Check("gitignore", False, f".gitignore lacks {', '.join(missing)}",
+                     f"{SETUP} (or add {' '.join(missing)} to .gitignore)", "warning")
+    return Check("gitignore", True, "machine-local files are ignored, boards tracked")
+
+
+def check_env_permissions(root: Path) -> Check:
+    path = root / ENV_FILE
+    if not path.is_file():
+        return Check("env-permissions", True, f"no {ENV_FILE} in the workspace")
+    if not is_private(path):
+        mode = oct(path.stat().st_mode & 0o777)
+        return Check("env-permissions", False,
+                     f"{ENV_FILE} (holds the token) is readable by group/others (mode {mode})",
+                     f"chmod 600 {path}")
+    return Check("env-permissions", True, f"{ENV_FILE} is private (0600)")
+
+
+def check_github_settings(settings: Settings) -> list[Check]:
+    if not settings.sync_to_github:
+        return [Check("github-settings", True, "sync_to_github is off: boards stay local")]
+    checks = [
+        Check("token", bool(settings.github_token),
+              "GITHUB_TOKEN is set" if settings.github_token else "GITHUB_TOKEN is not set",
+              "" if settings.github_token else f"{SETUP} (or set GITHUB_TOKEN)"),
+    ]
+    missing = [name for name, value in (("GITHUB_REPO", settings.github_repo),
+                                        ("GITHUB_PROJECT_NUMBER",
+                                         settings.github_project_number)) if not value]
+    checks.append(Check("target", not missing,
+                        f"{', '.join(missing)} not set" if missing else
+                        f"{settings.github_repo} project #{settings.github_project_number}",
+                        f"{SETUP} (or set {' and '.join(missing)})" if missing else ""))
+    return checks
+
+
+def check_layout(root: Path, settings: Settings) -> tuple[Check, list[str]]:
+    specs = root / settings.specs_dir
+    if not specs.is_dir():
+        return Check("layout", False, f"no {settings.specs_dir}/ folder in {root}",
+                     f"run from the workspace root (--root) or set specs_dir; "
+                     f"SPECs live in {settings.specs_dir}/<name>/spec_<name>.md"), []
+    boards = find_boards(root, settings.specs_dir, settings.effective_layout)
+    if not boards:
+        return Check("layout", False, f"{settings.specs_dir}/ holds no spec_*.md or speclet_*.md",
+                     f"add a SPEC: {settings.specs_dir}/<name>/spec_<name>.md"), []
+    return Check("layout", True, f"{settings.effective_layout.value} layout, "
+                 f"{len(boards)} board(s)"), boards
+
+
+def check_inputs(root: Path, settings: Settings, boards: list[str]) -> Check:
+    errors: list[str] = []
+    for key in boards:
+        for folder in folders_of_board(root, key, settings.specs_dir, settings.effective_layout):
+            try:
+                load_folder(root, folder)
+            except InputError as exc:
+                errors.append(str(exc))
+            except OSError as exc:
+                errors.append(f"{folder}: {exc.strerror}")
+    if errors:
+        shown = "; ".join(errors[:_SHOWN_ERRORS])
+        more = f" (+{len(errors) - _SHOWN_ERRORS} more)" if len(errors) > _SHOWN_ERRORS else ""
+        return Check("inputs", False, f"{len(errors)} folder(s) fail to parse: {shown}{more}",
+                     "fix the file named (`kanbanger-daemon inspect FILE` shows what is read)")
+    return Check("inputs", True, f"every SPEC, parameters and progress file of "
+                 f"{len(boards)} board(s) parses")
+
+
+def check_inotify(root: Path, settings: Settings, proc_dir: Path | None) -> Check:
+    limits: InotifyLimits | None = read_limits(proc_dir) if proc_dir else read_limits()
+    if limits is None:
+        return Check("inotify", True, "no inotify here (not Linux): nothing to check")
+    needed = folders_to_watch(root / settings.specs_dir) + 1
+    problem = watches_problem(limits, needed)
+    if problem:
+        return Check("inotify", False, f"{problem}: the daemon would fall back to polling",
+                     raise_command(needed))
+    return Check("inotify", True, f"{needed} folder(s) to watch, max_user_watches "
+                 f"{limits.max_user_watches}")
+
+
+def check_service(ctx: DoctorContext) -> list[Check]:
+    control = ctx.service
+    installed: Check
+    if control is None:
+        installed = Check("service", True, "no service manager to check")
+    else:
+        state = control.state(ctx.root)
+        if state == "same":
+            installed = Check("service", True, f"installed: {control.path()}")
+        elif state == "different" and control.serves(ctx.root):
+            installed = Check("service", False, f"{control.path()} is from another version",
+                              "kanbanger-daemon service install", "warning")
+        elif state == "different":
+            installed = Check("service", False,
+                              f"{control.path()} runs the daemon for another workspace",
+                              "kanbanger-daemon service install --root THIS_WORKSPACE",
+                              "warning")
+        else:
+            installed = Check("service", False, "the user service is not installed",
+                              "kanbanger-daemon service install (or use the git hook / CI)",
+                              "warning")
+    report = read_status(ctx.root)
+    reasons = "; ".join(report.reasons)
+    if report.code == EXIT_HEALTHY:
+        running = Check("daemon", True, "running and healthy")
+    elif report.code == EXIT_DEGRADED:
+        running = Check("daemon", False, f"running but degraded: {reasons}",
+                        "kanbanger-daemon status shows each board's last error")
+    elif report.code == EXIT_NOT_RUNNING:
+        fix = ("systemctl --user restart kanbanger-daemon.service" if installed.ok
+               else "kanbanger-daemon service install, or kanbanger-daemon run")
+        # Not running is only a problem when a service is meant to run it.
+        running = Check("daemon", False, f"not running ({reasons})", fix,
+                        "error" if installed.ok and control is not None else "warning")
+    else:
+        running = Check("daemon", False, f"state unknown: {reasons}",
+                        "kanbanger-daemon status --json", "warning")
+    return [installed, running]
+
+
+# -- GitHub checks -----------------------------------------------------------------------------
+
+def _targets(root: Path, settings: Settings, boards: list[str], ctx: DoctorContext
+             ) -> list[tuple[str, int, Settings]]:
+    """Every distinct (repo, project) the boards go to (a SPEC's own .env may differ)."""
+    seen: dict[tuple[str, int], Settings] = {}
+    for key in boards or [ROOT_KEY]:
+        board_settings = settings
+        if key != ROOT_KEY:
+            try:
+                board_settings = load_settings(root, spec_dir=root / key, config=ctx.config,
+                                               environ=ctx.environ)
+            except ConfigError:
+                continue  # reported by the config check of that board's own run
+        repo, number = board_settings.github_repo, board_settings.github_project_number
+        if repo and number:
+            seen.setdefault((repo, number), board_settings)
+    return [(repo, number, s) for (repo, number), s in seen.items()]
+
+
+def _fix_for(exc: KanbangerError) -> str:
+    if isinstance(exc, AuthError):
+        return f"{SETUP} with a valid token"
+    if isinstance(exc, ScopeError):
+        return "gh auth refresh -s project (or a classic token with project and repo scopes)"
+    return "see the message; kanbanger-daemon setup walks through it"
+
+
+def check_github(ctx: DoctorContext, settings: Settings, boards: list[str]) -> list[Check]:
+    if not ctx.network:
+        return [Check("github", True, "skipped (--no-network)")]
+    if not settings.github_enabled or settings.github_token is None:
+        return [Check("github", True, "skipped: no GitHub settings to check")]
+    probe = ctx.probe(settings.github_token.get_secret_value(), settings.github_graphql_url)
+    try:
+        who = probe.preflight()
+    except KanbangerError as exc:
+        return [Check("token-valid", False, str(exc), _fix_for(exc))]
+    checks = [Check("token-valid", True, f"{who.login}, {who.token_kind} token, scopes: "
+                    f"{', '.join(who.scopes) or 'none reported'}")]
+    if who.token_kind == "fine-grained":
+        checks.append(Check("token-kind", False, TOKEN_HELP, SETUP, "warning"))
+    for repo, number, board_settings in _targets(ctx.root, settings, boards, ctx):
+        where = f"{repo} #{number}"
+        try:
+            linked = probe.linked_projects(repo)
+        except KanbangerError as exc:
+            checks.append(Check("repo", False, str(exc), _fix_for(exc)))
+            continue
+        checks.append(Check("repo", True, f"{repo} is visible"))
+        numbers = [n for n, _ in linked]
+        if number not in numbers:
+            listing = ", ".join(f"#{n} {t!r}" for n, t in linked) or "none"
+            checks.append(Check("project-link", False,
+                                f"project #{number} is not linked to {repo} (linked: {listing})",
+                                f"gh project link {number} --owner {repo.split('/')[0]} "
+                                f"--repo {repo}"))
+            continue
+        try:
+            project = probe.project(repo, number, board_settings.status_field)
+        except KanbangerError as exc:
+            checks.append(Check("project-link", False, str(exc), _fix_for(exc)))
+            continue
+        checks.append(Check("project-link", True, f"{where} {project.title!r} is linked"))
+        missing = missing_columns(project, board_settings.column_mapping)
+        checks.append(Check(
+            "status-options", not missing,
+            f"{where}: {project.status_field.name!r} lacks {', '.join(missing)}" if missing
+            else f"{where}: every board column has a {project.status_field.name!r} option",
+            f"{SETUP} --add-status-options (keeps existing options)" if missing else ""))
+    return checks
+
+
+# -- all of them -------------------------------------------------------------------------------
+
+def run_checks(ctx: DoctorContext) -> list[Check]:
+    config, settings = check_config(ctx)
+    checks = [config, check_gitignore(ctx.root), check_env_permissions(ctx.root)]
+    if settings is None:
+        settings = Settings()
+    else:
+        checks.extend(check_github_settings(settings))
+    layout, boards = check_layout(ctx.root, settings)
+    checks.append(layout)
+    if boards:
+        checks.append(check_inputs(ctx.root, settings, boards))
+    checks.append(check_inotify(ctx.root, settings, ctx.inotify_dir))
+    checks.extend(check_service(ctx))
+    if config.ok:
+        checks.extend(check_github(ctx, settings, boards))
+    return checks
+
+
+def render_table(checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    lines: list[str] = []
+    for check in checks:
+        mark = "✓" if check.ok else ("✗" if check.severity == "error" else "!")
+        lines.append(f"{mark} {check.name:<{width}}  {check.detail}")
+        if not check.ok and check.fix:
+            lines.append(f"  {'':<{width}}  fix: {check.fix}")
+    problems = sum(c.is_problem for c in checks)
+    warnings = sum(not c.ok and not c.is_problem for c in checks)
+    lines.append("")
+    lines.append("all good" if not problems and not warnings else
+                 f"{problems} problem(s), {warnings} warning(s)")
+    return "\n".join(lines)

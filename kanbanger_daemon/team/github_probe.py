@@ -1,0 +1,80 @@
+"""Short synchronous conversations with GitHub for the wizard and doctor.
+
+Each call opens its own client and event loop: the wizard waits on a person between calls, and
+an ``httpx.AsyncClient`` must not outlive the loop it was made in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from kanbanger_daemon.errors import NotFoundError
+from kanbanger_daemon.github import GitHubClient, Preflight, ProjectInfo, queries
+from kanbanger_daemon.github.discovery import split_repo
+from kanbanger_daemon.github.options import missing_option_names
+from kanbanger_daemon.models import ColumnMapping
+
+T = TypeVar("T")
+
+BASE_COLUMNS = ("TODO", "DOING", "DONE")
+
+
+def wanted_columns(mapping: ColumnMapping) -> tuple[str, ...]:
+    """Board columns the project's Status field needs an option for."""
+    if mapping is ColumnMapping.EXECUTION_STATE:
+        return (*BASE_COLUMNS, "BLOCKED")
+    return BASE_COLUMNS
+
+
+@dataclass(frozen=True)
+class GitHubProbe:
+    token: str
+    url: str
+    timeout_s: float = 30.0
+    max_attempts: int = 3  # a person is waiting: fail fast rather than retry for minutes
+
+    def _run(self, work: Callable[[GitHubClient], Awaitable[T]]) -> T:
+        async def go() -> T:
+            async with GitHubClient(token=self.token, url=self.url, timeout=self.timeout_s,
+                                    max_attempts=self.max_attempts) as client:
+                return await work(client)
+
+        return asyncio.run(go())
+
+    def preflight(self) -> Preflight:
+        return self._run(lambda c: c.preflight())
+
+    def linked_projects(self, repo: str) -> list[tuple[int, str]]:
+        """(number, title) of the projects linked to ``repo`` (NotFoundError if no such repo)."""
+        owner, name = split_repo(repo)
+
+        async def work(client: GitHubClient) -> list[tuple[int, str]]:
+            # The discovery document lists linked projects; number 0 matches none on purpose.
+            # TODO(github owner): a public GitHubClient.linked_projects() would avoid _query.
+            reply = await client._query(queries.DISCOVERY,
+                                        {"owner": owner, "name": name, "number": 0})
+            if reply.failure is not None:
+                raise reply.failure.error
+            repository = (reply.data or {}).get("repository")
+            if not isinstance(repository, dict):
+                raise NotFoundError(
+                    f"Repository {repo} was not found or the token cannot see it (check the "
+                    "name and that the token has the `repo` scope for private repositories).")
+            nodes = (repository.get("projectsV2") or {}).get("nodes") or []
+            return sorted((int(n["number"]), str(n.get("title") or ""))
+                          for n in nodes if isinstance(n, dict) and n.get("number") is not None)
+
+        return self._run(work)
+
+    def project(self, repo: str, number: int, status_field: str = "Status") -> ProjectInfo:
+        return self._run(lambda c: c.discover(repo, number, status_field=status_field))
+
+    def add_status_options(self, project: ProjectInfo, wanted: Sequence[str]) -> ProjectInfo:
+        return self._run(lambda c: c.ensure_status_options(project, wanted))
+
+
+def missing_columns(project: ProjectInfo, mapping: ColumnMapping) -> list[str]:
+    return missing_option_names(wanted_columns(mapping), project.status_field.options)
