@@ -554,3 +554,25 @@ async def test_the_reconcile_knows_why_it_runs(ws: FakeWorkspace) -> None:
         (ws.specs / "alpha" / "progress_alpha.json").write_text('{"status": "x"}')
         await daemon.wait_until(lambda: ("SPECs/alpha", "change") in seen)
         await daemon.wait_until(lambda: ("SPECs/beta", "periodic") in seen)
+
+
+async def test_a_deleted_spec_folder_leaves_no_error_behind(ws: FakeWorkspace) -> None:
+    import shutil
+
+    daemon = make_daemon(ws)
+    async with running(daemon):
+        await asyncio.to_thread(shutil.rmtree, ws.specs / "alpha")
+        await daemon.wait_until(lambda: daemon.board("SPECs/alpha") is None)
+        await settle_with_sentinel(daemon, ws)
+        assert daemon.board("SPECs/alpha") is None
+        assert read_status(ws.root).code == EXIT_HEALTHY
+
+
+async def test_a_specs_folder_created_after_start_is_watched(tmp_path: Path) -> None:
+    ws = FakeWorkspace(tmp_path)
+    daemon = make_daemon(ws)
+    async with running(daemon):
+        ws.add_board("late")
+        await daemon.wait_until(lambda: ws.calls["SPECs/late"] >= 1 and daemon.idle.is_set())
+        (ws.specs / "late" / "progress_late.json").write_text('{"status": "seen"}')
+        await daemon.wait_until(lambda: '"seen"' in ws.board_text("SPECs/late"))

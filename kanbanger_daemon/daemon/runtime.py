@@ -324,7 +324,15 @@ class Daemon:
                 self._wq.done(key)
                 self._poke()
 
+    def _vanished(self, key: BoardKey) -> bool:
+        """The board's folder is gone (a SPEC folder deleted or moved away): nothing to keep."""
+        return key != "." and not (self.root / key).is_dir()
+
     async def _reconcile_one(self, key: BoardKey) -> None:
+        if self._vanished(key):
+            self._boards.pop(key, None)
+            self._keys.forget(key)
+            return
         board = self._board(key)
         self._running_since[key] = self._now()
         try:
