@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,24 +52,27 @@ def gh_auth_token() -> str | None:
 
 def find_tokens(
     root: Path, environ: Mapping[str, str], gh: GhRunner | None = gh_auth_token
-) -> list[FoundToken]:
-    """Every distinct token candidate, best first: environment, ``.env``, then ``gh``."""
-    found: list[FoundToken] = []
+) -> Iterator[FoundToken]:
+    """Every distinct token candidate, best first: environment, ``.env``, then ``gh``.
 
-    def add(source: str, value: str | None) -> None:
+    Lazy: ``gh auth token`` runs only when the earlier candidates were not taken.
+    """
+    seen: set[str] = set()
+
+    def fresh(source: str, value: str | None) -> FoundToken | None:
         value = (value or "").strip()
-        if value and all(t.value != value for t in found):
-            found.append(FoundToken(source, value))
+        if not value or value in seen:
+            return None
+        seen.add(value)
+        return FoundToken(source, value)
 
-    for key in TOKEN_KEYS:
-        if environ.get(key):
-            add(f"the environment ({key})", environ[key])
-            break
     dotenv = read_env(root / ENV_FILE)
-    for key in TOKEN_KEYS:
-        if dotenv.get(key):
-            add(f"{ENV_FILE} ({key})", dotenv[key])
-            break
+    for where, label in ((environ, "the environment"), (dotenv, ENV_FILE)):
+        key = next((k for k in TOKEN_KEYS if where.get(k)), None)
+        found = fresh(f"{label} ({key})", where[key]) if key else None
+        if found is not None:
+            yield found
     if gh is not None:
-        add("`gh auth token`", gh())
-    return found
+        found = fresh("`gh auth token`", gh())
+        if found is not None:
+            yield found
