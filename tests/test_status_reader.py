@@ -105,3 +105,10 @@ def test_the_table_shows_when_a_failing_board_is_retried(tmp_path: Path) -> None
     publish(tmp_path, boards={"SPECs/c": retrying})
     table = render_table(read_status(tmp_path, now=NOW), now=NOW)
     assert "GitHub timed out (retry 2 in 40 s)" in table
+
+
+def test_a_stopped_daemon_reads_as_not_running_with_its_last_boards(tmp_path: Path) -> None:
+    publish(tmp_path, state=RunState.STOPPED)
+    table = render_table(read_status(tmp_path, now=NOW), now=NOW)
+    assert table.splitlines()[0] == f"kanbanger-daemon: not running (last run: pid {os.getpid()})"
+    assert "heartbeat" not in table and "SPECs/a" in table

@@ -215,12 +215,15 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
     lines: list[str] = []
     if doc is None:
         lines.append(f"kanbanger-daemon: {report.health}")
+    elif report.code == EXIT_NOT_RUNNING:
+        lines.append(f"kanbanger-daemon: not running (last run: pid {doc.get('pid')})")
     else:
         up = now - float(doc.get("started_at", now))
         lines.append(
             f"kanbanger-daemon: {report.health} (pid {doc.get('pid')}, "
             f"up {up:.0f} s, mode {doc.get('mode')}, {doc.get('state')})"
         )
+    if doc is not None and report.code != EXIT_NOT_RUNNING:
         observer = doc.get("observer") or {}
         lines.append(
             f"  heartbeat {_ago(report.heartbeat_age_s)} · observer {observer.get('kind')} "
