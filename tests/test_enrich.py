@@ -217,3 +217,9 @@ def test_the_prompt_gives_the_goal_tasks_sections_board_and_rules() -> None:
     assert "*   [ ] Task 1: Sales screen (SPEC: spec_till.md)" in prompt
     assert "## BACKLOG`, `## TODO`, `## DOING`" in prompt
     assert "keep every card that starts with `Task <n>:`" in prompt
+
+
+def test_words_after_the_board_are_dropped() -> None:
+    answer = planned() + "\nLet me know if you want more cards!\n"
+    board = validate_enriched(answer, spec())
+    assert render_board(board) == planned() + "\n"

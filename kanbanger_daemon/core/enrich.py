@@ -323,16 +323,23 @@ def enrich_prompt(spec: Spec, spec_text: str, board: Board) -> str:
 
 
 def _unwrap(text: str) -> str:
-    """The board inside an answer: a surrounding code fence and any words before the first
-    heading are dropped (models add them despite being asked not to)."""
+    """The board inside an answer. Models add words and code fences despite being asked not
+    to: a fence opened before the first heading is unwrapped, and words before the first
+    heading or after the last column's cards are dropped."""
     rows = text.removeprefix("\ufeff").splitlines(keepends=True)
-    first = next((i for i, r in enumerate(rows) if r.strip()), None)
-    if first is not None and _FENCE.match(rows[first]):
-        closing = next((i for i in range(len(rows) - 1, first, -1) if _FENCE.match(rows[i])),
-                       None)
-        rows = rows[first + 1 : closing] if closing is not None else rows[first + 1 :]
+    heading = next((i for i, r in enumerate(rows) if r.lstrip().startswith("#")), len(rows))
+    opening = next((i for i in range(heading) if _FENCE.match(rows[i])), None)
+    if opening is not None:
+        closing = next((i for i in range(len(rows) - 1, opening, -1) if _FENCE.match(rows[i])),
+                       len(rows))
+        rows = rows[opening + 1 : closing]
     start = next((i for i, r in enumerate(rows) if r.lstrip().startswith("#")), len(rows))
-    return "".join(rows[start:])
+    rows = rows[start:]
+    while rows and rows[-1].strip() and not (
+        rows[-1].lstrip().startswith("#") or card_parts(rows[-1]) is not None
+    ):
+        rows.pop()
+    return "".join(rows)
 
 
 def _task_column(board: Board, identity: str) -> tuple[ColumnKind, bool] | None:
