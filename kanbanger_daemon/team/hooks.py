@@ -56,16 +56,19 @@ run_limited() {{
     kill "$watcher" 2>/dev/null
     return $rc
 }}
-out=$(GIT_TERMINAL_PROMPT=0 run_limited "$exe"{argv_suffix} sync --root "$root" "$@" \\
-        </dev/null 2>&1)
+# Output goes to a file, not $(...): a stray grandchild of a killed sync would hold a pipe open.
+log=$(mktemp "${{TMPDIR:-/tmp}}/kanbanger-hook.XXXXXX" 2>/dev/null) || log=/dev/null
+GIT_TERMINAL_PROMPT=0 run_limited "$exe"{argv_suffix} sync --root "$root" "$@" \\
+    </dev/null >"$log" 2>&1
 rc=$?
 if [ $rc -eq 124 ] || [ $rc -eq 137 ] || [ $rc -eq 143 ]; then
     echo "kanbanger-daemon hook: sync gave up after ${{limit}}s; the boards catch up on the next" \\
         "sync or daemon rescan" >&2
 elif [ $rc -ne 0 ]; then
     echo "kanbanger-daemon hook: sync failed (exit $rc); the commit is done:" >&2
-    printf '%s\\n' "$out" >&2
+    cat "$log" >&2
 fi
+[ "$log" = /dev/null ] || rm -f "$log"
 exit 0
 """
 
