@@ -249,18 +249,21 @@ def check_github(ctx: DoctorContext, settings: Settings, boards: list[str]) -> l
                     f"{', '.join(who.scopes) or 'none reported'}")]
     if who.token_kind == "fine-grained":
         checks.append(Check("token-kind", False, TOKEN_HELP, SETUP, "warning"))
-    for repo, number, board_settings in _targets(ctx.root, settings, boards, ctx):
+    targets = _targets(ctx.root, settings, boards, ctx)
+    for repo, number, board_settings in targets:
         where = f"{repo} #{number}"
+        # One set of names per target; a SPEC's own project gets its own, suffixed, set.
+        tag = "" if len(targets) == 1 else f" {repo}#{number}"
         try:
             linked = probe.linked_projects(repo)
         except KanbangerError as exc:
-            checks.append(Check("repo", False, str(exc), _fix_for(exc)))
+            checks.append(Check(f"repo{tag}", False, str(exc), _fix_for(exc)))
             continue
-        checks.append(Check("repo", True, f"{repo} is visible"))
+        checks.append(Check(f"repo{tag}", True, f"{repo} is visible"))
         numbers = [n for n, _ in linked]
         if number not in numbers:
             listing = ", ".join(f"#{n} {t!r}" for n, t in linked) or "none"
-            checks.append(Check("project-link", False,
+            checks.append(Check(f"project-link{tag}", False,
                                 f"project #{number} is not linked to {repo} (linked: {listing})",
                                 f"gh project link {number} --owner {repo.split('/')[0]} "
                                 f"--repo {repo}"))
@@ -268,12 +271,12 @@ def check_github(ctx: DoctorContext, settings: Settings, boards: list[str]) -> l
         try:
             project = probe.project(repo, number, board_settings.status_field)
         except KanbangerError as exc:
-            checks.append(Check("project-link", False, str(exc), _fix_for(exc)))
+            checks.append(Check(f"project-link{tag}", False, str(exc), _fix_for(exc)))
             continue
-        checks.append(Check("project-link", True, f"{where} {project.title!r} is linked"))
+        checks.append(Check(f"project-link{tag}", True, f"{where} {project.title!r} is linked"))
         missing = missing_columns(project, board_settings.column_mapping)
         checks.append(Check(
-            "status-options", not missing,
+            f"status-options{tag}", not missing,
             f"{where}: {project.status_field.name!r} lacks {', '.join(missing)}" if missing
             else f"{where}: every board column has a {project.status_field.name!r} option",
             f"{SETUP} --add-status-options (keeps existing options)" if missing else ""))
