@@ -14,6 +14,7 @@ from kanbanger_daemon.core.board import board_cards, render_board
 from kanbanger_daemon.core.plan import plan_board
 from kanbanger_daemon.daemon.enrich_runner import (
     MAX_OUTPUT_BYTES,
+    REAP_TIMEOUT_S,
     EnrichOutcome,
     enrich_new_board,
     run_enrich_command,
@@ -120,6 +121,9 @@ async def test_a_bad_answer_falls_back_to_deterministic_enrichment(
     cards = texts(outcome.board)
     assert "Task 2: Receipts (SPEC: spec_till.md)" in cards
     assert "Prepare: Receipt printer driver (SPEC: spec_till.md)" in cards
+    # The failure is noticed at once: the program is not left to run out the time limit, nor
+    # does cleaning up wait for a pipe nobody reads (the flood case).
+    assert outcome.elapsed_s < REAP_TIMEOUT_S
 
 
 def _gone(pid: int) -> bool:

@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from kanbanger_daemon.core.metrics import metrics_lines, metrics_report, spec_metrics
+from kanbanger_daemon.core.metrics import (
+    metrics_lines,
+    metrics_report,
+    spec_metrics,
+    task_field_values,
+)
 from kanbanger_daemon.core.progress import parse_progress
 from kanbanger_daemon.core.spec import parse_spec
 from kanbanger_daemon.models.spec import Progress, Spec
@@ -188,3 +193,10 @@ def test_corpus_logs_give_metrics_without_errors(corpus_dir: Any) -> None:
     assert m.tasks_total == len(parsed.tasks) > 0
     assert m.tasks_completed > 0
     json.dumps(metrics_report(m))
+
+
+def test_field_values_per_task_for_the_optional_project_fields() -> None:
+    values = task_field_values(spec(), progress(RUN))
+    assert values["1"] == {"Backups used": 1.0, "SPEC": "spec_analysis.md"}
+    assert values["2"]["Backups used"] == 0.0
+    assert set(values) == {"1", "2", "3", "4"}

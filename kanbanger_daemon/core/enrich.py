@@ -281,6 +281,7 @@ def apply_enrichment(board: Board, cards: Sequence[EnrichmentCard]) -> Board:
 # ---------------------------------------------------------------------------------------------
 
 _PROMPT_SECTION_ITEMS = 20
+_PROMPT_GOAL_CHARS = 1500
 
 
 def enrich_prompt(spec: Spec, spec_text: str, board: Board) -> str:
@@ -289,7 +290,7 @@ def enrich_prompt(spec: Spec, spec_text: str, board: Board) -> str:
         "You are helping a team follow the execution of a SPEC on a kanban board.",
         "",
         f"SPEC file: {safe_file(spec.file)}",
-        f"Goal: {one_line(spec.goal or spec.title or spec.descriptor)}",
+        f"Goal: {one_line(spec.goal or spec.title or spec.descriptor)[:_PROMPT_GOAL_CHARS]}",
         "",
         "Tasks, in order:",
     ]

@@ -224,3 +224,22 @@ def metrics_lines(metrics: SpecMetrics) -> list[str]:
         spent = ", ".join(f"{c} {_hours(v)}" for c, v in metrics.time_in_column.items())
         lines.append(f"{lead}time in columns (all tasks): {spent}")
     return lines
+
+
+BACKUPS_USED_FIELD = "Backups used"
+SPEC_FIELD = "SPEC"
+
+
+def task_field_values(
+    spec: Spec, progress: Progress | None
+) -> dict[str, dict[str, float | str]]:
+    """Values of the optional project fields per task id: ``Backups used`` (a number field) and
+    ``SPEC`` (a text field), for whoever sets them on the task cards' items."""
+    metrics = spec_metrics(spec, progress)
+    return {
+        t.id: {
+            BACKUPS_USED_FIELD: float(t.steps_with_backup or (1 if t.backup_used else 0)),
+            SPEC_FIELD: spec.file,
+        }
+        for t in metrics.tasks
+    }

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from kanbanger_daemon.core.cards import namespace_of
 from kanbanger_daemon.core.enrich import (
     MAX_ENRICHED_CHARS,
     apply_enrichment,
@@ -39,7 +40,7 @@ from kanbanger_daemon.models.board import Board, BoardOptions, SpecInput
 SOURCE = "enrich command"
 MAX_OUTPUT_BYTES = MAX_ENRICHED_CHARS * 4  # UTF-8: at most 4 bytes a character
 _STDERR_TAIL = 2000
-_REAP_TIMEOUT_S = 5.0
+REAP_TIMEOUT_S = 5.0
 _SECRET_VARIABLES = ("GITHUB_TOKEN", "KANBANGER_GITHUB_TOKEN", "GH_TOKEN")
 
 log = get_logger("kanbanger_daemon.enrich")
@@ -97,6 +98,17 @@ async def _feed(stdin: asyncio.StreamWriter, data: bytes) -> None:
             await stdin.wait_closed()
 
 
+async def _discard(stream: asyncio.StreamReader | None) -> None:
+    if stream is not None:
+        while await stream.read(65536):
+            pass
+
+
+async def _finish(proc: asyncio.subprocess.Process) -> None:
+    await asyncio.gather(_discard(proc.stdout), _discard(proc.stderr))
+    await proc.wait()
+
+
 def _kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
@@ -137,6 +149,7 @@ async def run_enrich_command(
         finally:
             for task in (out_task, err_task):
                 task.cancel()
+            await asyncio.gather(out_task, err_task, return_exceptions=True)
 
     try:
         out, overflow, err, code = await asyncio.wait_for(exchange(), timeout_s)
@@ -145,9 +158,11 @@ async def run_enrich_command(
                          file=SOURCE) from None
     finally:
         _kill_group(proc.pid)  # also ends helpers left behind after a normal exit
-        # Bounded: a helper that left the group could hold the pipes open forever.
+        # Read what is left (a paused pipe never reports its end) so that the process and
+        # its pipes are finished and closed; bounded, as a helper that left the group could
+        # hold the pipes open forever.
         with contextlib.suppress(ProcessLookupError, TimeoutError):
-            await asyncio.wait_for(proc.wait(), _REAP_TIMEOUT_S)
+            await asyncio.wait_for(_finish(proc), REAP_TIMEOUT_S)
     if overflow:
         raise InputError(f"printed more than {MAX_OUTPUT_BYTES} bytes", file=SOURCE)
     if code != 0:
@@ -187,7 +202,8 @@ async def enrich_new_board(
     prompt = enrich_prompt(item.spec, spec_text, planned)
     try:
         text = await run_enrich_command(command, prompt, timeout_s=timeout_s, cwd=cwd)
-        board = validate_enriched(text, item.spec, expected=planned)
+        prefix, _ = namespace_of(item, options)  # card prefix on the single root board
+        board = validate_enriched(text, item.spec, expected=planned, prefix=prefix)
         replanned = plan_board([item], board, options, title=title)
     except KanbangerError as exc:
         log.warning("enrichment by the enrich command failed; deterministic enrichment used",
