@@ -223,3 +223,16 @@ def test_words_after_the_board_are_dropped() -> None:
     answer = planned() + "\nLet me know if you want more cards!\n"
     board = validate_enriched(answer, spec())
     assert render_board(board) == planned() + "\n"
+
+
+def test_a_missing_column_is_created_where_it_belongs_and_crlf_is_kept() -> None:
+    text = "# Till\r\n\r\n## TODO\r\n\r\n*   [ ] Task 1: Sales screen (SPEC: spec_till.md)\r\n" \
+           "\r\n## DOING\r\n\r\n## DONE"
+    cards = enrichment_cards(SPEC_MD, spec(), BoardOptions(add_validation_tasks=True))
+    enriched = render_board(apply_enrichment(parse_board(text), cards))
+    assert enriched.startswith(
+        "# Till\r\n\r\n## BACKLOG\r\n\r\n"
+        "*   [ ] Validate: Till prints receipts (SPEC: spec_till.md)\r\n")
+    assert "(SPEC: spec_till.md)\r\n\r\n## TODO\r\n\r\n*   [ ] Task 1" in enriched
+    assert "\n" not in enriched.replace("\r\n", "")
+    assert enriched.endswith("## DONE")  # the file's own ending is left as it was

@@ -221,26 +221,35 @@ def enrichment_cards(spec_text: str, spec: Spec, options: BoardOptions) -> list[
     return cards
 
 
-def _column_span(lines: list[BoardLine], kind: ColumnKind) -> tuple[int, int] | None:
-    """``(heading row, end row)`` of the first column of ``kind`` (end: next heading or EOF)."""
-    board = reclassify(Board(lines=lines))
-    columns = board_columns(board)
+_RANK = {ColumnKind.BACKLOG: 0, ColumnKind.TODO: 1, ColumnKind.DOING: 2, ColumnKind.BLOCKED: 3,
+         ColumnKind.REVIEW: 4, ColumnKind.DONE: 5}
+
+
+def _column_span(lines: list[BoardLine], kind: ColumnKind) -> tuple[int, int] | int:
+    """``(heading row, end row)`` of the first column of ``kind`` (end: next heading or EOF);
+    if there is none, the row where it belongs (before the first column that comes later)."""
+    columns = board_columns(reclassify(Board(lines=lines)))
     for n, (_, column_kind, row) in enumerate(columns):
         if column_kind is kind:
             end = columns[n + 1][2] if n + 1 < len(columns) else len(lines)
             return row, end
-    return None
+    later = [row for _, k, row in columns if _RANK.get(k, -1) > _RANK[kind]]
+    return later[0] if later else len(lines)
 
 
 def _insert(lines: list[BoardLine], kind: ColumnKind, texts: list[str], at_top: bool) -> None:
     eol = next((line.eol for line in lines if line.eol), "\n")
     span = _column_span(lines, kind)
-    if span is None:  # no such column: add it at the end, kanbanger style
-        if lines and not lines[-1].eol:
-            lines[-1].eol = eol
-        lines += [BoardLine(text="", eol=eol), BoardLine(text=f"## {kind.value}", eol=eol),
-                  BoardLine(text="", eol=eol)]
-        span = (len(lines) - 2, len(lines))
+    if isinstance(span, int):  # no such column: create it where it belongs, kanbanger style
+        row = span
+        if row > 0 and not lines[row - 1].eol:
+            lines[row - 1].eol = eol
+        block = [BoardLine(text=f"## {kind.value}", eol=eol), BoardLine(text="", eol=eol)]
+        if row > 0 and lines[row - 1].text.strip():
+            block.insert(0, BoardLine(text="", eol=eol))
+        lines[row:row] = block
+        head = row + len(block) - 2
+        span = (head, head + 2)
     head, end = span
     card_rows = [r for r in range(head + 1, end) if _is_card(lines[r].text)]
     if card_rows:
