@@ -13,6 +13,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from kanbanger_daemon.errors import ConfigError
+
 ENV_FILE = ".env"
 PRIVATE_MODE = 0o600
 
@@ -24,10 +26,13 @@ def read_env(path: Path) -> dict[str, str]:
 
 
 def _quote(value: str) -> str:
-    # Plain when safe; else double-quoted with python-dotenv's escapes for \ and ".
+    # Plain when safe; else single quotes (python-dotenv reads them without escapes); double
+    # quotes with escapes only for a value holding a single quote or a line break.
     if value and all(c.isalnum() or c in "_-./:@+,#" for c in value) and not value.startswith("#"):
         return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if "'" not in value and "\n" not in value:
+        return f"'{value}'"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def _key_of(line: str) -> str | None:
@@ -66,6 +71,10 @@ def update_env(path: Path, values: Mapping[str, str]) -> list[str]:
     Writes only when a value differs (an unchanged file keeps its bytes and mtime); the file
     is created with mode 0600 and written through a private temporary file.
     """
+    for key, value in values.items():
+        if "${" in value:
+            # python-dotenv (as settings read it) expands ${VAR} even inside quotes.
+            raise ConfigError(f"{key} cannot contain '${{' in a .env file", key=key)
     existing = read_env(path)
     changed = [k for k, v in values.items() if existing.get(k) != v]
     if not changed:
