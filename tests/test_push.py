@@ -353,3 +353,26 @@ async def test_token_never_in_state_result_or_errors(
     captured += [out.out, out.err, state.read_text()]
     captured += files_text(tmp_path)
     assert all(fake.token not in text for text in captured)
+
+
+async def test_a_column_without_status_option_gets_one_added_keeping_the_others(
+    client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    state = tmp_path / ".kanban.json"
+    await push_board(client, project, BOARD, cards(FIRST), state)
+    before = {o.name: o.id for o in fake.status_options()}
+    review = [
+        *cards(FIRST),
+        DesiredCard(
+            key=f"{BOARD}/spec.md#4",
+            title="Task 4: Review",
+            column="REVIEW",
+            column_kind=ColumnKind.REVIEW,
+            position=3,
+        ),
+    ]
+    result = await push_board(client, project, BOARD, review, state)
+    assert result.in_sync, result.errors
+    after = {o.name: o.id for o in fake.status_options()}
+    assert {k: after[k] for k in before} == before  # existing options kept their ids
+    assert board_of(fake) == [*expected(cards(FIRST)), ("Task 4: Review", "In Review")]
