@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
@@ -17,6 +18,7 @@ from kanbanger_daemon.daemon.enrich_runner import (
     REAP_TIMEOUT_S,
     EnrichOutcome,
     enrich_new_board,
+    enrich_new_board_blocking,
     run_enrich_command,
 )
 from kanbanger_daemon.errors import ConfigError, InputError
@@ -198,3 +200,17 @@ async def test_run_enrich_command_reports_the_timeout(llm: Path, tmp_path: Path)
         await run_enrich_command([sys.executable, str(llm), "hang", str(tmp_path / "p")],
                                  "Current board:\n\nx\n\nPrint an improved board",
                                  timeout_s=0.5)
+
+
+async def test_the_blocking_form_works_in_a_worker_thread(llm: Path, tmp_path: Path) -> None:
+    # As reconcile_local would call it: in asyncio.to_thread, with the daemon's loop running.
+    outcome = await asyncio.to_thread(
+        enrich_new_board_blocking, item(), SPEC_MD, planned(), OPTIONS, title="Till",
+        command=[sys.executable, str(llm), "good"], timeout_s=10.0,
+    )
+    assert outcome.source == "llm"
+    hung = await asyncio.to_thread(
+        enrich_new_board_blocking, item(), SPEC_MD, planned(), OPTIONS, title="Till",
+        command=[sys.executable, str(llm), "hang", str(tmp_path / "pids")], timeout_s=0.5,
+    )
+    assert hung.source == "deterministic" and "timed out" in (hung.error or "")

@@ -213,3 +213,22 @@ async def enrich_new_board(
     log.info("board enriched by the enrich command", spec=item.spec.file,
              seconds=round(elapsed, 2))
     return EnrichOutcome(replanned, "llm", None, elapsed)
+
+
+def enrich_new_board_blocking(
+    item: SpecInput,
+    spec_text: str,
+    planned: Board,
+    options: BoardOptions,
+    *,
+    title: str,
+    command: str | Sequence[str] | None = None,
+    timeout_s: float = 120.0,
+    cwd: Path | None = None,
+) -> EnrichOutcome:
+    """``enrich_new_board`` for synchronous code such as ``reconcile_local``, which the daemon
+    runs in a worker thread (``asyncio.to_thread``). Not for a thread running an event loop."""
+    return asyncio.run(enrich_new_board(
+        item, spec_text, planned, options, title=title, command=command,
+        timeout_s=timeout_s, cwd=cwd,
+    ))
