@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kanbanger_daemon.core.metrics import (
     metrics_lines,
@@ -200,3 +202,29 @@ def test_field_values_per_task_for_the_optional_project_fields() -> None:
     assert values["1"] == {"Backups used": 1.0, "SPEC": "spec_analysis.md"}
     assert values["2"]["Backups used"] == 0.0
     assert set(values) == {"1", "2", "3", "4"}
+
+
+_MINUTES = st.integers(min_value=0, max_value=24 * 60)
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_MINUTES, _MINUTES), min_size=1, max_size=4), _MINUTES)
+def test_a_finished_task_spends_the_whole_run_in_its_three_columns(
+    spans: list[tuple[int, int]], extra: int
+) -> None:
+    """Every completed task: TODO + DOING + DONE = reading time - run start, whatever the log."""
+    base = datetime(2025, 11, 3, tzinfo=UTC)
+    tasks = []
+    for n, (start, length) in enumerate(spans, 1):
+        began = base + timedelta(minutes=start)
+        tasks.append({"id": n, "status": "completed", "started_at": began.isoformat(),
+                      "completed_at": (began + timedelta(minutes=length)).isoformat()})
+    last = max(start + length for start, length in spans)
+    now = base + timedelta(minutes=last + extra)
+    m = spec_metrics(spec(), progress({"tasks": tasks}), now=now)
+    run = (now - (base + timedelta(minutes=min(s for s, _ in spans)))).total_seconds()
+    for task in m.tasks[: len(spans)]:
+        assert sum(task.time_in_column.values()) == pytest.approx(run)
+    assert m.tasks_completed == len(spans)
+    if m.velocity_tasks_per_hour is not None:
+        assert m.velocity_tasks_per_hour > 0
