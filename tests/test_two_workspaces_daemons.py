@@ -1,0 +1,115 @@
+"""Two daemons on two clones of a workspace, one fake GitHub: edits on both converge.
+
+The daemons are the real runtime (watchdog observers, debouncer, work queue, local reconcile,
+BoardPusher) wired as `kanbanger-daemon run` wires them, in one event loop. Waits are on the
+daemons' own state changes, never fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.daemon.remote import BoardPusher, client_from
+from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
+from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
+from kanbanger_daemon.models.status import ReconcileResult
+from kanbanger_daemon.settings import load_settings
+from kanbanger_daemon.testing import FakeGitHub
+from tests.test_two_workspaces import (  # the same clones, edits and board checks as the sync loops
+    BUILD,
+    LAUNCH,
+    board_snapshot,
+    clones,
+    fake,
+    set_task_status,
+    status_of,
+)
+
+__all__ = ["clones", "fake"]  # fixtures, re-used
+pytestmark = pytest.mark.timeout(60)
+WAIT_S = 20.0
+
+
+@dataclass
+class Running:
+    daemon: Daemon
+    pusher: BoardPusher
+    task: asyncio.Task[int]
+
+    async def stop(self) -> int:
+        self.daemon.request_stop()
+        try:
+            return await asyncio.wait_for(self.task, 15)
+        finally:
+            await self.pusher.client.aclose()
+
+    async def settled(self) -> None:
+        """Wait for a full rescan after this call and the idle state after it."""
+        rescans = self.daemon.rescans
+        self.daemon.request_rescan()
+        await self.daemon.wait_until(
+            lambda: self.daemon.rescans > rescans and self.daemon.idle.is_set(), WAIT_S)
+
+
+def start(root: Path) -> Running:
+    settings = load_settings(root, flags={"quiet_ms": 50, "max_wait_ms": 500})
+    pusher = BoardPusher(root, settings, client_from(settings))
+    layout = settings.effective_layout
+
+    async def reconcile(key: str) -> ReconcileResult:
+        local = await asyncio.to_thread(reconcile_local, root, key, settings)
+        ops = await pusher.push_ops(key, local)
+        return ReconcileResult(wrote_board=local.written, remote_ops=ops)
+
+    daemon = Daemon(
+        root, settings, reconcile=reconcile,
+        discover=lambda: find_boards(root, settings.specs_dir, layout),
+        board_for_path=lambda p: board_for_path(root, p, settings.specs_dir, layout),
+        options=RuntimeOptions(install_signal_handlers=False, heartbeat_interval_s=0.2,
+                               supervise_interval_s=0.2, retry_base_s=0.05,
+                               github_status=pusher.status),
+    )
+    return Running(daemon, pusher, asyncio.create_task(daemon.run()))
+
+
+async def test_two_daemons_converge_with_no_duplicate_and_no_flapping(
+    clones: tuple[Path, Path], fake: FakeGitHub, tmp_path: Path
+) -> None:
+    a_root, b_root = clones
+    a = start(a_root)
+    b: Running | None = None
+    try:
+        await a.daemon.wait_until(lambda: a.daemon.rescans >= 1 and a.daemon.idle.is_set(),
+                                  WAIT_S)
+        first = board_snapshot(fake)
+        b = start(b_root)  # B has no sync state: it adopts A's items by marker
+        await b.daemon.wait_until(lambda: b is not None and b.daemon.rescans >= 1
+                                  and b.daemon.idle.is_set(), WAIT_S)
+        assert board_snapshot(fake) == first
+        cards = len(first)
+
+        # A finishes Build while B (without A's progress log) starts Launch.
+        set_task_status(a_root, 2, "completed")
+        set_task_status(b_root, 3, "in_progress")
+        await a.daemon.wait_until(lambda: status_of(fake, BUILD) == "Done"
+                                  and a.daemon.idle.is_set(), WAIT_S)
+        await b.daemon.wait_until(lambda: status_of(fake, LAUNCH) == "In Progress"
+                                  and b.daemon.idle.is_set(), WAIT_S)
+        converged = board_snapshot(fake)
+
+        # Rescans on both (as at start, SIGHUP, every ~10 min) change nothing: no flapping.
+        for _ in range(2):
+            await a.settled()
+            await b.settled()
+            assert board_snapshot(fake) == converged
+        assert status_of(fake, BUILD) == "Done"
+        assert status_of(fake, LAUNCH) == "In Progress"
+        assert len(fake.items()) == cards  # nothing was ever created twice
+    finally:
+        codes = [await a.stop()] + ([await b.stop()] if b is not None else [])
+    assert codes == [0] * len(codes)
