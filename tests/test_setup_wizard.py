@@ -13,6 +13,7 @@ import pytest
 
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.daemon.service import ServiceTarget, render_systemd
+from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.models import Layout
 from kanbanger_daemon.team.dotenv_file import read_env
 from kanbanger_daemon.team.prompts import FlagsOnly, StreamPrompter
@@ -214,3 +215,25 @@ def test_service_is_installed_on_request_and_then_reported_as_installed(
     assert SetupWizard(ws, answers, FlagsOnly(out), env).run() == 0
     assert f"✓ installed ({unit})" in out.getvalue()
     assert unit.stat().st_mtime_ns == mtime
+
+
+def test_end_of_input_stops_the_wizard_cleanly(
+    ws: Path, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    ui, _ = interactive("\n")  # answers the .gitignore question, then nothing more
+    env = environment(fake, tmp_path, token=False, gh=None)
+    with pytest.raises(KanbangerError, match="setup ended: no more input"):
+        SetupWizard(ws, SetupAnswers(), ui, env).run()
+    assert not (ws / ".env").exists()
+
+
+def test_a_malformed_repository_is_asked_again(
+    ws: Path, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    ui, out = interactive("\nspecs\nocto/nope\nocto/specs\n2\n1\nn\n")
+    code = SetupWizard(ws, SetupAnswers(), ui, environment(fake, tmp_path)).run()
+    screen = out.getvalue()
+    assert code == 0, screen
+    assert "✗ 'specs' does not look like OWNER/NAME" in screen
+    assert "✗ Repository octo/nope was not found" in screen
+    assert read_env(ws / ".env")["GITHUB_REPO"] == "octo/specs"
