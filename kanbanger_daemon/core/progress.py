@@ -178,6 +178,8 @@ class _Reader:
         return StepProgress(
             id=step_id, status=status, raw_status=raw, method_used=method,
             backup_attempts=attempts, backup_used=used,
+            started_at=_text(_first(entry, *_START_KEYS)),
+            completed_at=_text(_first(entry, *_END_KEYS)),
         )
 
     def steps(self, value: object, task_id: str) -> list[StepProgress]:
@@ -208,8 +210,11 @@ class _Reader:
             steps=steps,
             backup_used=_task_backup_used(entry, steps),
             backups_exhausted=_exhausted(entry, status, steps),
-            started_at=_text(_first(entry, "started_at", "start_time", "timestamp_start")),
-            completed_at=_text(_first(entry, "completed_at", "end_time", "timestamp_end")),
+            # Logs that time only their steps: the task spans its first start to last end.
+            started_at=_text(_first(entry, *_START_KEYS))
+            or min((s.started_at for s in steps if s.started_at), default=None),
+            completed_at=_text(_first(entry, *_END_KEYS))
+            or _last_end(status, steps),
         )
 
     def tasks(self, value: object) -> dict[str, TaskProgress]:
@@ -248,6 +253,17 @@ class _Reader:
             if task is not None:
                 found[task_id] = task
         return found
+
+
+_START_KEYS = ("started_at", "start_time", "timestamp_start")
+_END_KEYS = ("completed_at", "end_time", "timestamp_end")
+
+
+def _last_end(status: Status, steps: list[StepProgress]) -> str | None:
+    """A finished task's end, from its steps (ISO timestamps of one log sort as text)."""
+    if status is not Status.COMPLETED:
+        return None
+    return max((s.completed_at for s in steps if s.completed_at), default=None)
 
 
 def _entries(value: object) -> list[tuple[str | None, dict[str, Any]]]:

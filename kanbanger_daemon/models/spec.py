@@ -86,6 +86,8 @@ class StepProgress(BaseModel):
     method_used: str | None = None
     backup_attempts: int = 0
     backup_used: int | None = None
+    started_at: str | None = None
+    completed_at: str | None = None
 
 
 class TaskProgress(BaseModel):
