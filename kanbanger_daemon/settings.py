@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     generate_on_spec_creation: bool = True
     enrich_with_llm: bool = False
     specs_dir: str = "SPECs"
+    enrich_command: str | None = None
+    enrich_timeout_s: float = Field(120.0, gt=0)
 
     # Daemon timing.
     quiet_ms: int = Field(300, ge=0, le=60_000)
@@ -106,6 +108,7 @@ class Settings(BaseSettings):
     creates_per_minute: int = Field(60, ge=1, le=80)
     creates_per_hour: int = Field(400, ge=1, le=500)
     request_timeout_s: float = Field(30.0, gt=0)
+    status_updates: bool = True
 
     # Logging.
     log_level: str = "info"
@@ -219,13 +222,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError("config file not found", source=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", source=str(path)) from None
-    # Accept both flat keys and a [kanbanger] / [github] grouping.
+    # Accept both flat keys and [kanbanger] / [daemon] / [github] / [enrich] groups; in the
+    # last two a key may drop its group's prefix ([github] repo = … is github_repo).
     flat: dict[str, Any] = {}
     for key, value in data.items():
-        if isinstance(value, dict) and key in ("kanbanger", "daemon", "github"):
+        if isinstance(value, dict) and key in ("kanbanger", "daemon", "github", "enrich"):
+            prefix = f"{key}_" if key in ("github", "enrich") else ""
             for sub, subvalue in value.items():
-                name = sub if key != "github" or sub.startswith("github_") else f"github_{sub}"
-                flat[name] = subvalue
+                flat[sub if sub.startswith(prefix) else f"{prefix}{sub}"] = subvalue
         else:
             flat[key] = value
     return flat

@@ -119,3 +119,10 @@ def test_config_example_is_valid_and_lists_every_setting(tmp_path: Path) -> None
     missing = [name for name in Settings.model_fields
                if name not in ("github_token", "boards") and name not in text]
     assert missing == []
+
+
+def test_enrich_group_in_toml(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[enrich]\ncommand = "llm --board"\ntimeout_s = 5\n')
+    s = load_settings(tmp_path, config=cfg, environ={})
+    assert s.enrich_command == "llm --board" and s.enrich_timeout_s == 5
