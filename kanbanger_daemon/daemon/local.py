@@ -171,6 +171,37 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def _enrich_new_board(
+    root: Path, key: BoardKey, inputs: Sequence[SpecInput], planned: Board, settings: Settings,
+    title: str, warnings: list[Diagnostic],
+) -> Board:
+    """Enrichment runs once, when a board is created: afterwards its cards are the user's."""
+    options = settings.board_options()
+    wanted = options.add_preparatory_tasks or options.add_validation_tasks
+    llm = settings.enrich_command if settings.enrich_with_llm else None
+    if not (wanted or llm) or (key == ROOT_KEY and options.layout is Layout.SINGLE):
+        return planned  # the root board aggregates many folders: enrich per-SPEC boards only
+    from kanbanger_daemon.core.enrich import apply_enrichment, enrichment_cards
+    from kanbanger_daemon.daemon.enrich_runner import enrich_new_board_blocking
+
+    folder = board_path(root, key).parent
+    board = planned
+    for item in inputs:
+        text = _read_text(folder / item.spec.file, root)
+        if len(inputs) == 1:
+            outcome = enrich_new_board_blocking(
+                item, text, board, options, title=title, command=llm,
+                timeout_s=settings.enrich_timeout_s, cwd=folder,
+            )
+            if outcome.error:
+                warnings.append(Diagnostic(file=_display(folder / item.spec.file, root),
+                                           message=f"enrichment: {outcome.error}",
+                                           severity="warning"))
+            return outcome.board
+        board = apply_enrichment(board, enrichment_cards(text, item.spec, options))
+    return board
+
+
 def _current_board(path: Path, root: Path) -> tuple[bytes | None, Board | None]:
     if not path.exists() and not path.is_symlink():
         return None, None
@@ -194,6 +225,8 @@ def reconcile_local(
         before, current = _current_board(path, root)
         title = board_title(key, inputs, options.layout)
         desired = plan_board(inputs, current, options, title=title)
+        if current is None:
+            desired = _enrich_new_board(root, key, inputs, desired, settings, title, warnings)
         text = render_board(desired)
         data = text.encode("utf-8")
         if data == before or dry_run:
