@@ -63,6 +63,11 @@ def interactive(answers: str) -> tuple[StreamPrompter, io.StringIO]:
     return StreamPrompter(io.StringIO(answers), out), out
 
 
+def flat(screen: str) -> str:
+    """The screen with line wrapping undone."""
+    return " ".join(screen.split())
+
+
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     return {name: ((root / name).read_bytes(), (root / name).stat().st_mtime_ns)
             for name in (".env", ".gitignore")}
@@ -100,7 +105,10 @@ def test_a_bad_token_is_explained_and_asked_again(
     assert "the token from `gh auth token` does not work" in screen
     assert "401" in screen
     assert OTHER_TOKEN not in screen and fake.token not in screen
-    assert "fine-grained token reports no scopes" in screen
+    assert "fine-grained token reports no scopes" in flat(screen)
+    # Long explanations are wrapped to fit a terminal.
+    explained = [line for line in screen.splitlines() if "does not work" in line]
+    assert explained and all(len(line) <= 88 for line in explained)
     # Declining to add the missing Status option leaves the workspace not ready, with why.
     assert code == 1
     assert "Status options missing (In Progress)" in screen
@@ -161,14 +169,14 @@ def test_non_interactive_reports_what_is_missing(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", fake.token)
     assert main(["setup", "--non-interactive", "--root", str(ws), "--repo", "octo/specs"]) == 1
-    assert "pass --project N (linked to octo/specs: #1 'Specs', #2 'Team board')" in (
+    assert "pass --project N (linked to octo/specs: #1 'Specs', #2 'Team board')" in flat(
         capsys.readouterr().out)
     assert main(["setup", "--non-interactive", "--root", str(ws), "--repo", "octo/specs",
                  "--project", "7"]) == 1
-    assert "project #7 is not linked to octo/specs" in capsys.readouterr().out
+    assert "project #7 is not linked to octo/specs" in flat(capsys.readouterr().out)
     assert main(["setup", "--non-interactive", "--root", str(ws), "--repo", "octo/specs",
                  "--project", "1"]) == 1
-    assert "rerun with --add-status-options" in capsys.readouterr().out
+    assert "rerun with --add-status-options" in flat(capsys.readouterr().out)
     assert [o.name for o in fake.status_options(1)] == ["Todo", "Done"]
 
 

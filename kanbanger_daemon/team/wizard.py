@@ -7,6 +7,7 @@ again on a ready workspace writes nothing. The token is never printed: only wher
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,12 @@ LINK_HELP = (
     "Link one from the repository's Projects tab (Link a project) or with `gh project link "
     "NUMBER --owner OWNER --repo OWNER/NAME`, then run setup again."
 )
+
+OWNER_HELP = (
+    "Projects owned by a user need that user's token; organisation projects need a member's "
+    "token with access to the project."
+)
+WIDTH = 88  # explanations are wrapped to fit an ordinary terminal
 
 ProbeFactory = Callable[[str, str], GitHubProbe]
 
@@ -81,26 +88,35 @@ class SetupWizard:
     # -- driver ------------------------------------------------------------------------------
 
     def run(self) -> int:
-        ui = self.ui
-        ui.say(f"kanbanger-daemon setup for {self.root}")
+        self.say(f"kanbanger-daemon setup for {self.root}")
         steps: list[Callable[[], bool]] = [
             self.step_gitignore, self.step_token, self.step_repo, self.step_project,
             self.step_status_options, self.step_layout, self.step_write_env, self.step_service,
         ]
         for step in steps:
-            ui.say()
+            self.say()
             if not step():
                 break
-        ui.say()
+        self.say()
         if self.chosen.problems:
-            ui.say("Not ready:")
+            self.say("Not ready:")
             for problem in self.chosen.problems:
-                ui.say(f"  ✗ {problem}")
+                self.say(f"  ✗ {problem}", wrap=True)
             return EXIT_NOT_READY
-        ui.say("Ready. Next: `kanbanger-daemon sync` pushes the boards now; "
-               "`kanbanger-daemon doctor` checks everything; "
-               "`kanbanger-daemon hooks install` syncs after each commit.")
+        self.say("Ready. Next: `kanbanger-daemon sync` pushes the boards now; "
+                 "`kanbanger-daemon doctor` checks everything; "
+                 "`kanbanger-daemon hooks install` syncs after each commit.", wrap=True)
         return EXIT_READY
+
+    def say(self, text: str = "", *, wrap: bool = False) -> None:
+        """One message; explanations (``wrap``) are wrapped to ``WIDTH``, indented under it."""
+        if not wrap or len(text) <= WIDTH:
+            self.ui.say(text)
+            return
+        indent = " " * (len(text) - len(text.lstrip(" ")))
+        marked = text.lstrip().startswith(("✓", "✗", "+", "-", "!"))
+        self.ui.say(textwrap.fill(text, WIDTH, subsequent_indent=indent + ("  " if marked else ""),
+                                  break_on_hyphens=False, break_long_words=False))
 
     def _fail(self, reason: str) -> bool:
         self.chosen.problems.append(reason)
@@ -110,17 +126,17 @@ class SetupWizard:
 
     def step_gitignore(self) -> bool:
         ui = self.ui
-        ui.say("1. .gitignore (machine-local files out of git; _kanban.md stays tracked)")
+        self.say("1. .gitignore (machine-local files out of git; _kanban.md stays tracked)")
         missing = gitignore.missing_entries(self.root)
         if not missing:
-            ui.say(f"  ✓ already ignores {', '.join(gitignore.REQUIRED_ENTRIES)}")
+            self.say(f"  ✓ already ignores {', '.join(gitignore.REQUIRED_ENTRIES)}")
         elif ui.confirm(f"  Add {', '.join(missing)} to .gitignore?", True):
             gitignore.add_missing_entries(self.root)
-            ui.say(f"  + added {', '.join(missing)}")
+            self.say(f"  + added {', '.join(missing)}")
         else:
-            ui.say("  - left as it is: the token in .env could be committed by mistake")
+            self.say("  - left as it is: the token in .env could be committed by mistake")
         if gitignore.ignores_board(self.root):
-            ui.say("  ! .gitignore names _kanban.md: the boards are meant to be committed "
+            self.say("  ! .gitignore names _kanban.md: the boards are meant to be committed "
                    "(remove that line so every machine shares them)")
         return True
 
@@ -131,20 +147,19 @@ class SetupWizard:
         try:
             who = self._probe(candidate.value).preflight()
         except KanbangerError as exc:
-            self.ui.say(f"  ✗ the token from {candidate.source} does not work: {exc}")
+            self.say(f"  ✗ the token from {candidate.source} does not work: {exc}", wrap=True)
             return False
         scopes = ", ".join(who.scopes) or "none reported"
-        self.ui.say(f"  ✓ token from {candidate.source}: {who.login} "
+        self.say(f"  ✓ token from {candidate.source}: {who.login} "
                     f"({who.token_kind} token, scopes: {scopes})")
         self.chosen.token = candidate
         return True
 
     def step_token(self) -> bool:
         ui = self.ui
-        ui.say("2. GitHub token")
-        ui.say(f"  {TOKEN_HELP}")
-        ui.say("  Projects owned by a user need that user's token; organisation projects need "
-               "a member's token with access to the project.")
+        self.say("2. GitHub token")
+        for paragraph in (TOKEN_HELP, OWNER_HELP):
+            self.say(f"  {paragraph}", wrap=True)
         for candidate in find_tokens(self.root, self.env.environ, self.env.gh):
             if self._try_token(candidate):
                 return True
@@ -159,7 +174,7 @@ class SetupWizard:
 
     def step_repo(self) -> bool:
         ui = self.ui
-        ui.say("3. Repository")
+        self.say("3. Repository")
         current = self.answers.repo or self.settings.github_repo or origin_repo(self.root)
         for _ in range(_TOKEN_ATTEMPTS):
             repo = (ui.ask("  GitHub repository (OWNER/NAME)", current)
@@ -167,14 +182,14 @@ class SetupWizard:
             if repo is None:
                 return self._fail("no repository: pass --repo OWNER/NAME")
             if not _REPO_SHAPE.match(repo):
-                ui.say(f"  ✗ {repo!r} does not look like OWNER/NAME")
+                self.say(f"  ✗ {repo!r} does not look like OWNER/NAME")
             else:
                 try:
                     self._linked = self._probe_token().linked_projects(repo)
                 except KanbangerError as exc:
-                    ui.say(f"  ✗ {exc}")
+                    self.say(f"  ✗ {exc}", wrap=True)
                 else:
-                    ui.say(f"  ✓ {repo} is visible to the token")
+                    self.say(f"  ✓ {repo} is visible to the token")
                     self.chosen.repo = repo
                     return True
             if not ui.interactive or self.answers.repo:
@@ -190,10 +205,10 @@ class SetupWizard:
         ui = self.ui
         repo = self.chosen.repo
         assert repo is not None
-        ui.say(f"4. Project linked to {repo}")
+        self.say(f"4. Project linked to {repo}")
         linked = self._linked
         while not linked:
-            ui.say(f"  ✗ no project is linked to {repo}. {LINK_HELP}")
+            self.say(f"  ✗ no project is linked to {repo}. {LINK_HELP}", wrap=True)
             if not ui.interactive or not ui.confirm("  Linked one? Check again", True):
                 return self._fail(f"no project is linked to {repo}")
             linked = self._probe_token().linked_projects(repo)
@@ -220,7 +235,7 @@ class SetupWizard:
                 repo, wanted, self.settings.status_field)
         except KanbangerError as exc:
             return self._fail(str(exc))
-        ui.say(f"  ✓ project #{wanted} {self.chosen.project.title!r}")
+        self.say(f"  ✓ project #{wanted} {self.chosen.project.title!r}")
         return True
 
     def step_status_options(self) -> bool:
@@ -228,13 +243,13 @@ class SetupWizard:
         project = self.chosen.project
         assert project is not None
         field_ = project.status_field
-        ui.say(f"5. Status field {field_.name!r}: "
+        self.say(f"5. Status field {field_.name!r}: "
                f"{', '.join(o.name for o in field_.options) or 'no options'}")
         missing = missing_columns(project, self.settings.column_mapping)
         if not missing:
-            ui.say("  ✓ every board column has an option")
+            self.say("  ✓ every board column has an option")
             return True
-        ui.say(f"  ✗ missing: {', '.join(missing)}")
+        self.say(f"  ✗ missing: {', '.join(missing)}")
         if self.answers.add_status_options:
             add = True
         elif ui.interactive:
@@ -253,12 +268,12 @@ class SetupWizard:
         except KanbangerError as exc:
             self.chosen.problems.append(f"could not add Status options: {exc}")
             return True
-        ui.say(f"  + added {', '.join(missing)}")
+        self.say(f"  + added {', '.join(missing)}")
         return True
 
     def step_layout(self) -> bool:
         ui = self.ui
-        ui.say("6. Layout")
+        self.say("6. Layout")
         layout = self.answers.layout
         current = self.settings.layout
         if layout is None and ui.interactive:
@@ -268,13 +283,12 @@ class SetupWizard:
                  (Layout.SINGLE.value, "single: one _kanban.md at the workspace root")],
                 current.value))
         self.chosen.layout = layout or current
-        ui.say(f"  ✓ {self.chosen.layout.value}")
+        self.say(f"  ✓ {self.chosen.layout.value}")
         return True
 
     def step_write_env(self) -> bool:
-        ui = self.ui
         path = self.root / ENV_FILE
-        ui.say(f"7. {ENV_FILE} (mode 0600; the token is stored here, never printed)")
+        self.say(f"7. {ENV_FILE} (mode 0600; the token is stored here, never printed)")
         token, repo, project = self.chosen.token, self.chosen.repo, self.chosen.project
         assert token is not None and repo is not None and project is not None
         values = {
@@ -286,30 +300,30 @@ class SetupWizard:
         if self.settings.github_graphql_url != DEFAULT_GRAPHQL_URL:
             values["GITHUB_GRAPHQL_URL"] = self.settings.github_graphql_url
         if tighten(path):
-            ui.say(f"  + {ENV_FILE} was readable by others: now 0600")
+            self.say(f"  + {ENV_FILE} was readable by others: now 0600")
         changed = update_env(path, values)
         if changed:
-            ui.say(f"  + wrote {', '.join(changed)}")
+            self.say(f"  + wrote {', '.join(changed)}")
         else:
-            ui.say("  ✓ already up to date")
+            self.say("  ✓ already up to date")
         return True
 
     def step_service(self) -> bool:
         ui = self.ui
         control = self.env.service
-        ui.say("8. User service (starts the daemon at login)")
+        self.say("8. User service (starts the daemon at login)")
         if control is None:
-            ui.say("  - not available on this system")
+            self.say("  - not available on this system")
             return True
         state = control.state(self.root)
         if state == "same":
-            ui.say(f"  ✓ installed ({control.path()})")
+            self.say(f"  ✓ installed ({control.path()})")
             return True
         want = self.answers.install_service or (
             ui.interactive and ui.confirm("  Install and start the user service now?", False))
         if not want:
-            ui.say("  - not installed (later: `kanbanger-daemon service install`)")
+            self.say("  - not installed (later: `kanbanger-daemon service install`)")
             return True
         for line in control.install(self.root):
-            ui.say(f"  + {line}")
+            self.say(f"  + {line}")
         return True
