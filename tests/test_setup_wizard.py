@@ -107,7 +107,7 @@ def test_a_bad_token_is_explained_and_asked_again(
     assert OTHER_TOKEN not in screen and fake.token not in screen
     assert "fine-grained token reports no scopes" in flat(screen)
     # Long explanations are wrapped to fit a terminal.
-    explained = [line for line in screen.splitlines() if "does not work" in line]
+    explained = [line for line in screen.splitlines() if line.startswith("  ✗ the token")]
     assert explained and all(len(line) <= 88 for line in explained)
     # Declining to add the missing Status option leaves the workspace not ready, with why.
     assert code == 1
