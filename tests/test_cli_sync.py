@@ -124,3 +124,21 @@ def test_bad_token_is_one_clear_line(
     out = capsys.readouterr()
     assert "ghp_wrongwrong" not in out.out + out.err
     assert "Traceback" not in out.err
+
+
+def test_project_status_update_is_posted_only_when_it_changes(
+    ws: Path, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sync(ws, capsys)
+    assert [s for s, _ in fake.status_updates(1)] == ["ON_TRACK"]
+    sync(ws, capsys)
+    assert len(fake.status_updates(1)) == 1
+    for folder, log_name, ids in (
+        ("website", "progress_website.json", (1, 2, 3)),
+        ("ACGTACGT/spec_data_pipeline", "progress_data_pipeline.json", (1, 2, 3, 4)),
+    ):
+        done = {"tasks": [{"id": i, "status": "completed"} for i in ids]}
+        (ws / "SPECs" / folder / log_name).write_text(json.dumps(done))
+    code, _ = sync(ws, capsys)
+    assert code == 0
+    assert [s for s, _ in fake.status_updates(1)] == ["ON_TRACK", "COMPLETE"]

@@ -138,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.root is None:
         args.root = Path.cwd()
     args.root = args.root.absolute()
+    if args.command != "status":  # status stays import-light; `run` reconfigures from settings
+        from kanbanger_daemon.logging import configure_logging
+
+        configure_logging(level="info", fmt="auto", stream=sys.stderr)
     try:
         return _load(args.command)(args)
     except ConfigError as exc:

@@ -117,7 +117,7 @@ async def _play(root: Path, fake: FakeGitHub, out: Callable[[str], None], steps:
     finally:
         daemon.request_stop()
         code = await running
-        await pusher.client.aclose()
+        await pusher.aclose()
     return code
 
 

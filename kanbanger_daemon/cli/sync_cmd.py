@@ -34,7 +34,8 @@ async def _sync(
     args: argparse.Namespace, settings: Settings
 ) -> tuple[list[dict[str, Any]], int, int]:
     reports: list[dict[str, Any]] = []
-    pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config)
+    pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config,
+                         health_delay_s=None)
     failed = 0
     try:
         for key in _boards(args, settings):
@@ -58,9 +59,11 @@ async def _sync(
             report["errors"] = result.errors
             if not args.dry_run and not result.in_sync:
                 failed += 1
+        if not args.dry_run:
+            await pusher.post_health()
     finally:
         requests = pusher.client.stats.http_requests
-        await pusher.client.aclose()
+        await pusher.aclose()
     return reports, failed, requests
 
 

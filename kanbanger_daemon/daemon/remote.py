@@ -9,6 +9,7 @@ entry can send it to another project. The sync state lives in ``.kanban.json`` b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Mapping
@@ -16,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kanbanger_daemon.core.remote_plan import desired_cards, fingerprint
+from kanbanger_daemon.daemon.health_poster import HealthPoster
 from kanbanger_daemon.daemon.local import LocalResult, write_atomic
 from kanbanger_daemon.daemon.workspace import ROOT_KEY, STATE_DIR, BoardKey
 from kanbanger_daemon.errors import ConfigError, TransientError
 from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
 from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.github.state import load_state
+from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.status import GitHubStatus
 from kanbanger_daemon.models.sync import DesiredCard, PushResult, RemotePlan
 from kanbanger_daemon.settings import Settings, load_settings
@@ -69,8 +72,12 @@ class BoardPusher:
     environ: Mapping[str, str] | None = None  # None: the process environment
     last_push_at: float | None = None
     last_error: str | None = None
+    health_delay_s: float | None = 5.0  # daemon: post health this long after the last push
     _projects: dict[tuple[str, int], ProjectInfo] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _inputs: dict[BoardKey, tuple[Target, list[SpecInput]]] = field(default_factory=dict)
+    _health_task: asyncio.Task[None] | None = None
+    _poster: HealthPoster | None = None
 
     def target_of(self, key: BoardKey) -> Target:
         settings = self.settings
@@ -162,7 +169,48 @@ class BoardPusher:
         elif not dry_run and not result.skipped:
             self.last_push_at = time.time()
             self.last_error = None
+        if not dry_run and result.in_sync:
+            self._inputs[key] = (target, list(local.inputs))
+            self._schedule_health()
         return result
+
+    # -- project status updates (ON_TRACK / AT_RISK / OFF_TRACK / COMPLETE) ---------------
+    def _schedule_health(self) -> None:
+        """Debounce: boards arrive one by one (a start-up scan), post once they settle."""
+        if not self.settings.status_updates or self.health_delay_s is None:
+            return
+        if self._health_task is not None and not self._health_task.done():
+            self._health_task.cancel()
+        self._health_task = asyncio.get_running_loop().create_task(self._delayed_health())
+
+    async def _delayed_health(self) -> None:
+        assert self.health_delay_s is not None
+        await asyncio.sleep(self.health_delay_s)
+        await self.post_health()
+
+    async def post_health(self) -> None:
+        """Post each project's status update, from every board that goes to it, if it changed."""
+        if not self.settings.status_updates:
+            return
+        if self._poster is None:
+            self._poster = HealthPoster(self.root, self.client)
+        by_target: dict[tuple[str, int], tuple[Target, list[SpecInput]]] = {}
+        for target, inputs in self._inputs.values():
+            entry = by_target.setdefault((target.repo, target.project_number), (target, []))
+            entry[1].extend(inputs)
+        for target, inputs in by_target.values():
+            async with self._lock:
+                project = await self.project(target)
+                outcome = await self._poster.post_if_changed(project, inputs)
+            if outcome.error:
+                self.last_error = f"status update: {outcome.error}"
+
+    async def aclose(self) -> None:
+        if self._health_task is not None and not self._health_task.done():
+            self._health_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._health_task
+        await self.client.aclose()
 
     async def push_ops(self, key: BoardKey, local: object) -> int:
         """The daemon's hook: push and return the number of remote operations planned."""
