@@ -27,7 +27,7 @@ from kanbanger_daemon.team.tokens import TOKEN_HELP, FoundToken, GhRunner, find_
 EXIT_READY = 0
 EXIT_NOT_READY = 1
 _REPO_SHAPE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_TOKEN_ATTEMPTS = 3
+_ATTEMPTS = 3
 
 LINK_HELP = (
     "Link one from the repository's Projects tab (Link a project) or with `gh project link "
@@ -137,7 +137,7 @@ class SetupWizard:
             self.say("  - left as it is: the token in .env could be committed by mistake")
         if gitignore.ignores_board(self.root):
             self.say("  ! .gitignore names _kanban.md: the boards are meant to be committed "
-                   "(remove that line so every machine shares them)")
+                     "(remove that line so every machine shares them)")
         return True
 
     def _probe(self, token: str) -> GitHubProbe:
@@ -151,7 +151,7 @@ class SetupWizard:
             return False
         scopes = ", ".join(who.scopes) or "none reported"
         self.say(f"  ✓ token from {candidate.source}: {who.login} "
-                    f"({who.token_kind} token, scopes: {scopes})")
+                 f"({who.token_kind} token, scopes: {scopes})")
         self.chosen.token = candidate
         return True
 
@@ -166,7 +166,7 @@ class SetupWizard:
         if not ui.interactive:
             return self._fail("no working token: set GITHUB_TOKEN to a classic token with the "
                               "`project` scope (and `repo` for private repositories)")
-        for _ in range(_TOKEN_ATTEMPTS):
+        for _ in range(_ATTEMPTS):
             typed = ui.ask_secret("  Paste a GitHub token")
             if typed and self._try_token(FoundToken("what you typed", typed)):
                 return True
@@ -176,7 +176,7 @@ class SetupWizard:
         ui = self.ui
         self.say("3. Repository")
         current = self.answers.repo or self.settings.github_repo or origin_repo(self.root)
-        for _ in range(_TOKEN_ATTEMPTS):
+        for _ in range(_ATTEMPTS):
             repo = (ui.ask("  GitHub repository (OWNER/NAME)", current)
                     if ui.interactive and not self.answers.repo else current)
             if repo is None:
@@ -244,7 +244,7 @@ class SetupWizard:
         assert project is not None
         field_ = project.status_field
         self.say(f"5. Status field {field_.name!r}: "
-               f"{', '.join(o.name for o in field_.options) or 'no options'}")
+                 f"{', '.join(o.name for o in field_.options) or 'no options'}")
         missing = missing_columns(project, self.settings.column_mapping)
         if not missing:
             self.say("  ✓ every board column has an option")
