@@ -42,7 +42,7 @@ from kanbanger_daemon.models.status import (
     RunState,
 )
 from kanbanger_daemon.settings import Settings
-from kanbanger_daemon.watch.debounce import Debouncer, run_debouncer
+from kanbanger_daemon.watch.debounce import Debouncer, run_debouncer, wait_event
 from kanbanger_daemon.watch.events import FsEvent, LoopBridge, OverflowDetector, relevant_paths
 from kanbanger_daemon.watch.observer import ObserverFactory, WatchSupervisor, WatchTarget
 
@@ -448,11 +448,7 @@ class Daemon:
             if line != last_line:
                 self._notifier.status(line)
                 last_line = line
-            try:
-                await asyncio.wait_for(self._status_dirty.wait(), interval)
-                changed = True
-            except TimeoutError:
-                changed = False
+            changed = await wait_event(self._status_dirty, interval)
             # Coalesce bursts of changes: a thousand boards reconciling must not mean a
             # thousand rewrites of the status file.
             await asyncio.sleep(min(0.25, interval / 4))

@@ -12,11 +12,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import random
 from collections import deque
 from collections.abc import Callable
+
+from kanbanger_daemon.watch.debounce import wait_event
 
 BoardKey = str
 
@@ -191,6 +192,5 @@ class AsyncWorkQueue:
             self._wakeup.clear()
             due = self.keys.next_due()
             timeout = None if due is None else max(0.0, due - self._now())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout)
+            await wait_event(self._wakeup, timeout)
         return None

@@ -64,6 +64,19 @@ class Debouncer:
         return len(self._bursts)
 
 
+async def wait_event(event: asyncio.Event, within_s: float | None) -> bool:
+    """Wait for ``event`` at most ``within_s`` seconds (None: forever); True if it was set.
+
+    Not ``asyncio.wait_for``: on Python 3.11 it can swallow a cancellation that arrives just as
+    the event is set, and a task that ignores its cancellation hangs the daemon's shutdown.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(within_s):
+            await event.wait()
+            return True
+    return False
+
+
 async def run_debouncer(
     debouncer: Debouncer,
     wakeup: asyncio.Event,
@@ -77,5 +90,4 @@ async def run_debouncer(
         wakeup.clear()
         deadline = debouncer.next_deadline()
         timeout = None if deadline is None else max(0.0, deadline - clock())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.wait(), timeout)
+        await wait_event(wakeup, timeout)
