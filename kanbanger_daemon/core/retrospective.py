@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 from kanbanger_daemon.core.board import card_line
 from kanbanger_daemon.core.cards import one_line, safe_prefix, step_full_id
+from kanbanger_daemon.core.metrics import metrics_lines, spec_metrics
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.spec import Status, Step, Task, TaskProgress
 
@@ -97,6 +98,10 @@ def _cards_for(item: SpecInput, lead: str) -> dict[str, list[tuple[str, bool]]]:
         cards["Lessons"].append((
             f"{lead}{steps_with_backup} of {steps_total} steps needed a backup "
             f"({spec.file})", False))
+    if log is not None:  # the SPEC's metrics (velocity, backup use, critical failures, …)
+        cards["Lessons"].extend(
+            (f"{lead}{line}", False) for line in metrics_lines(spec_metrics(spec, log))
+        )
     return cards
 
 
