@@ -160,6 +160,7 @@ def test_core_hooks_path_is_respected_and_a_foreign_hook_is_not_removed(
     env = git_env(tmp_path)
     git(repo, env, "config", "core.hooksPath", ".githooks")
     assert main(["hooks", "install", "--root", str(repo / "ws")]) == 0
+    assert "note: this workspace has no GitHub settings" not in capsys.readouterr().out
     hook = repo / ".githooks" / "post-commit"
     assert hooks.is_ours(hook) and os.access(hook, os.X_OK)
     assert not (repo / ".git" / "hooks" / "post-commit").exists()
@@ -180,3 +181,13 @@ def test_outside_a_git_repository_install_says_so(
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     assert main(["hooks", "install", "--root", str(tmp_path / "plain")]) == 1
     assert "is not inside a git work tree" in capsys.readouterr().err
+
+
+def test_installing_in_a_workspace_without_settings_points_to_setup(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "ws" / ".env").unlink()
+    assert main(["hooks", "install", "--root", str(repo / "ws")]) == 0
+    out = capsys.readouterr().out
+    assert "installed" in out
+    assert "no GitHub settings yet: run `kanbanger-daemon setup`" in out

@@ -159,7 +159,7 @@ def test_non_interactive_flags_then_a_second_run_changes_nothing(
     assert snapshot(ws) == before
     assert fake.counters.mutation_documents == requests_before
     for line in ("✓ already ignores .env", "✓ token from .env", "✓ every board column",
-                 "✓ single", "✓ already up to date"):
+                 "✓ single (1 board(s))", "✓ already up to date"):
         assert line in second
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kanbanger_daemon.daemon.workspace import find_boards
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.github import ProjectInfo
 from kanbanger_daemon.models import Layout
@@ -283,7 +284,10 @@ class SetupWizard:
                  (Layout.SINGLE.value, "single: one _kanban.md at the workspace root")],
                 current.value))
         self.chosen.layout = layout or current
-        self.say(f"  ✓ {self.chosen.layout.value}")
+        boards = find_boards(self.root, self.settings.specs_dir, self.chosen.layout)
+        found = (f"{len(boards)} board(s)" if boards else
+                 f"no SPEC under {self.settings.specs_dir}/ yet")
+        self.say(f"  ✓ {self.chosen.layout.value} ({found})")
         return True
 
     def step_write_env(self) -> bool:
