@@ -191,3 +191,17 @@ def test_installing_in_a_workspace_without_settings_points_to_setup(
     out = capsys.readouterr().out
     assert "installed" in out
     assert "no GitHub settings yet: run `kanbanger-daemon setup`" in out
+
+
+def test_a_workspace_path_with_spaces_and_quotes_is_synced(
+    repo: Path, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    env = git_env(tmp_path)
+    odd = repo / "team's specs"
+    (repo / "ws").rename(odd)
+    hooks.install(odd, DAEMON)
+    (repo / "notes.txt").write_text("not a board\n")
+    git(repo, env, "add", "-A")
+    commit = git(repo, env, "commit", "-qm", "specs")
+    assert commit.returncode == 0 and commit.stderr == "", commit.stderr
+    assert statuses(fake)["Task 2: Build (SPEC: spec_website.md)"] == "In Progress"

@@ -15,12 +15,13 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         for line in hooks.uninstall(args.root):
             print(line)
         return 0
-    for line in hooks.install(args.root, daemon_command()):
-        print(line)
     try:
-        ready = load_settings(args.root, config=args.config).github_enabled
+        settings = load_settings(args.root, config=args.config)
+        ready, specs_dir = settings.github_enabled, settings.specs_dir
     except ConfigError:
-        ready = False
+        ready, specs_dir = False, "SPECs"
+    for line in hooks.install(args.root, daemon_command(), specs_dir=specs_dir):
+        print(line)
     if not ready:
         # The hook would print "sync needs GITHUB_TOKEN…" after every commit until then.
         print("note: this workspace has no GitHub settings yet: run `kanbanger-daemon setup`")

@@ -38,7 +38,10 @@ nl='
 old_ifs=$IFS; IFS=$nl; set -f  # one path per line; no globbing of names like a*b
 for path in $(git -c core.quotePath=false diff-tree -r --root --no-commit-id --name-only \\
         HEAD 2>/dev/null); do
-    set -- "$@" "$top/$path"
+    # Only files that can feed a board: a commit touching none costs no process start.
+    case "$top/$path" in
+        "$root"/{specs_dir}/*|"$root"/_kanban.md) set -- "$@" "$top/$path" ;;
+    esac
 done
 IFS=$old_ifs; set +f
 [ $# -gt 0 ] || exit 0
@@ -87,11 +90,12 @@ class HookPlace:
         return self.hooks_dir / CHAINED_NAME
 
 
-def render_hook(command: Sequence[str], root_in_repo: str, timeout_s: int = DEFAULT_TIMEOUT_S
-                ) -> str:
+def render_hook(command: Sequence[str], root_in_repo: str, timeout_s: int = DEFAULT_TIMEOUT_S,
+                specs_dir: str = "SPECs") -> str:
     """The hook script. ``command`` starts kanbanger-daemon (its first word is tried first,
     then ``kanbanger-daemon`` on PATH); ``root_in_repo`` is the workspace relative to the top
-    of the work tree, so the same hook works in every clone."""
+    of the work tree, so the same hook works in every clone; ``specs_dir`` is the workspace's
+    SPEC folder (changing that setting means installing the hook again)."""
     exe, *rest = command
     suffix = "" if root_in_repo in ("", ".") else "/" + root_in_repo
     return _TEMPLATE.format(
@@ -99,6 +103,7 @@ def render_hook(command: Sequence[str], root_in_repo: str, timeout_s: int = DEFA
         chained=CHAINED_NAME,
         root_suffix=shlex.quote(suffix) if suffix else "",
         timeout=int(timeout_s),
+        specs_dir=shlex.quote(specs_dir.strip("/")),
         exe=shlex.quote(exe),
         # `kanbanger-daemon` on PATH stands in for a moved executable, not for `python -m`.
         fallback="" if rest else '[ -x "$exe" ] || exe=kanbanger-daemon\n',
@@ -128,14 +133,14 @@ def _write_executable(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def install(root: Path, command: Sequence[str], timeout_s: int = DEFAULT_TIMEOUT_S
-            ) -> list[str]:
+def install(root: Path, command: Sequence[str], timeout_s: int = DEFAULT_TIMEOUT_S,
+            specs_dir: str = "SPECs") -> list[str]:
     """Install (or refresh) the hook; returns what was done, one line each."""
     place = locate(root)
     rel = os.path.relpath(root.resolve(), place.toplevel.resolve())
     if rel.startswith(".."):
         raise KanbangerError(f"{root} is outside the work tree {place.toplevel}")
-    text = render_hook(command, rel, timeout_s)
+    text = render_hook(command, rel, timeout_s, specs_dir)
     hook = place.hook
     done: list[str] = []
     if hook.exists() and not is_ours(hook):
