@@ -50,11 +50,28 @@ def redact_secrets(
     return event_dict
 
 
+class _CurrentStderrLogger:
+    """Writes to whatever ``sys.stderr`` is at the moment of each call (tests swap it)."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
 def configure_logging(
     *, level: str = "info", fmt: str = "auto", stream: TextIO | None = None
 ) -> None:
-    """Configure structlog once for the process. ``fmt``: auto, json or console."""
+    """Configure structlog once for the process. ``fmt``: auto, json or console.
+
+    Without ``stream``, every line goes to the ``sys.stderr`` of the moment it is written.
+    """
     out = stream if stream is not None else sys.stderr
+    factory: Any = (
+        structlog.PrintLoggerFactory(file=stream)
+        if stream is not None
+        else (lambda *_args: _CurrentStderrLogger())
+    )
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -73,7 +90,7 @@ def configure_logging(
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=out),
+        logger_factory=factory,
         cache_logger_on_first_use=False,
     )
 

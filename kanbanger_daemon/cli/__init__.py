@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "status":  # status stays import-light; `run` reconfigures from settings
         from kanbanger_daemon.logging import configure_logging
 
-        configure_logging(level="info", fmt="auto", stream=sys.stderr)
+        configure_logging(level="info", fmt="auto")
     try:
         return _load(args.command)(args)
     except ConfigError as exc:
