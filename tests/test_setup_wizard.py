@@ -245,3 +245,16 @@ def test_a_malformed_repository_is_asked_again(
     assert "✗ 'specs' does not look like OWNER/NAME" in screen
     assert "✗ Repository octo/nope was not found" in screen
     assert read_env(ws / ".env")["GITHUB_REPO"] == "octo/specs"
+
+
+def test_installing_over_another_workspaces_service_says_so(
+    ws: Path, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    env = environment(fake, tmp_path)
+    assert env.service is not None
+    env.service.install(tmp_path / "other-workspace")
+    out = io.StringIO()
+    answers = SetupAnswers(repo="octo/specs", project=2, install_service=True)
+    assert SetupWizard(ws, answers, FlagsOnly(out), env).run() == 0
+    assert "serves another workspace; installing replaces it" in flat(out.getvalue())
+    assert env.service.state(ws) == "same"
