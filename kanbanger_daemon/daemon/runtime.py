@@ -355,16 +355,7 @@ class Daemon:
 
     def _record(self, board: BoardStatus, result: ReconcileResult) -> None:
         self.reconciles_total += 1
-        board.reconciles += 1
-        board.last_reconcile_at = self.options.wall_clock()
-        board.last_ok = result.ok
-        board.last_wrote_board = result.wrote_board
-        board.last_remote_ops = result.remote_ops
-        board.last_error = result.error
-        board.error_file = result.error_file
-        board.error_line = result.error_line
-        board.retries = 0
-        board.backoff_until = None
+        board.record(result, at=self.options.wall_clock())
         if not result.ok:
             where = f"{result.error_file}:{result.error_line}" if result.error_file else None
             log.warning("reconcile.error", board=board.key, error=result.error, where=where)
@@ -383,12 +374,7 @@ class Daemon:
         self._mark(key, "retry")
         delay = self._wq.add_rate_limited(key, at_least_s)
         self.reconciles_total += 1
-        board.reconciles += 1
-        board.last_reconcile_at = self.options.wall_clock()
-        board.last_ok = False
-        board.last_error = message
-        board.retries = self._keys.failures(key)
-        board.backoff_until = self.options.wall_clock() + delay
+        board.record_retry(message, self._keys.failures(key), self.options.wall_clock(), delay)
         log.info("reconcile.retry", board=key, delay_s=round(delay, 2), error=message)
 
     # -- rescans, supervision, heartbeat --------------------------------------------------

@@ -66,6 +66,30 @@ class BoardStatus(BaseModel):
     retries: int = 0
     backoff_until: float | None = None
 
+    def record(self, result: ReconcileResult, *, at: float) -> None:
+        """A reconcile finished (well or for good) at wall-clock time ``at``."""
+        self.reconciles += 1
+        self.last_reconcile_at = at
+        self.last_ok = result.ok
+        self.last_wrote_board = result.wrote_board
+        self.last_remote_ops = result.remote_ops
+        self.last_error = result.error
+        self.error_file = result.error_file
+        self.error_line = result.error_line
+        self.retries = 0
+        self.backoff_until = None
+
+    def record_retry(self, error: str, retries: int, at: float, delay_s: float) -> None:
+        """A reconcile failed in a way worth retrying; it runs again after ``delay_s``."""
+        self.reconciles += 1
+        self.last_reconcile_at = at
+        self.last_ok = False
+        self.last_error = error
+        self.error_file = None
+        self.error_line = None
+        self.retries = retries
+        self.backoff_until = at + delay_s
+
 
 class GitHubStatus(BaseModel):
     enabled: bool = False
