@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,5 +269,8 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
 def status_main(root: Path, *, as_json: bool = False) -> int:
     """What ``kanbanger-daemon status [--json]`` does: print the verdict, return its exit code."""
     report = read_status(root)
-    print(render_json(report) if as_json else render_table(report))
+    try:
+        print(render_json(report) if as_json else render_table(report), flush=True)
+    except BrokenPipeError:  # `status | head -1`: the reader left, the verdict still stands
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return report.code
