@@ -462,6 +462,36 @@ async def test_a_rate_limited_board_waits_for_the_reset_github_gave(ws: FakeWork
         assert ws.calls["SPECs/alpha"] == 1  # not retried before the hour is up
 
 
+async def test_a_slow_reconcile_that_reports_progress_keeps_the_watchdog_fed(
+    ws: FakeWorkspace,
+) -> None:
+    from kanbanger_daemon.daemon.runtime import reconcile_alive
+
+    progressed = asyncio.Event()
+    finish = asyncio.Event()
+    plain = ws.reconcile
+
+    async def slow_but_moving(key: str) -> ReconcileResult:
+        if key == "SPECs/alpha" and ws.calls[key] >= 1:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            while not finish.is_set():  # a long paced push, reporting after each batch
+                await asyncio.to_thread(reconcile_alive)
+                if loop.time() - started > 0.6:
+                    progressed.set()
+                await asyncio.sleep(0.05)
+        return await plain(key)
+
+    ws.reconcile = slow_but_moving  # type: ignore[method-assign]
+    daemon = make_daemon(ws, reconcile_stuck_after_s=0.3)
+    async with running(daemon):
+        (ws.specs / "alpha" / "progress_alpha.json").write_text('{"status": "slow"}')
+        await asyncio.wait_for(progressed.wait(), 10)
+        assert daemon.healthy()  # twice the stuck limit, but it said it was alive
+        finish.set()
+        await daemon.wait_until(lambda: daemon.idle.is_set() and ws.calls["SPECs/alpha"] == 2)
+
+
 async def test_the_systemd_watchdog_is_withheld_while_a_reconcile_is_stuck(
     ws: FakeWorkspace,
 ) -> None:

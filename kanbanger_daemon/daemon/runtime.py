@@ -57,6 +57,19 @@ BOARD_FILE = "_kanban.md"
 #   "change"   files of the board changed        "rescan"  start, SIGHUP, overflow, restart
 #   "periodic" the ~10-minute safety rescan       "retry"   a failed run comes back
 reconcile_trigger: ContextVar[str] = ContextVar("reconcile_trigger", default="change")
+_alive_hook: ContextVar[Callable[[], None] | None] = ContextVar("_alive_hook", default=None)
+
+
+def reconcile_alive() -> None:
+    """Tell the daemon that the current reconcile is slow but moving (e.g. a long paced push).
+
+    The systemd watchdog is withheld while a reconcile runs longer than
+    ``reconcile_stuck_after_s`` without calling this. Safe from the reconcile's task and from
+    threads it started with ``asyncio.to_thread`` (they inherit its context); a no-op elsewhere.
+    """
+    hook = _alive_hook.get()
+    if hook is not None:
+        hook()
 _TRIGGER_RANK = {"retry": 0, "change": 1, "rescan": 2, "periodic": 3}
 log = get_logger("kanbanger_daemon.daemon")
 
@@ -70,7 +83,7 @@ class RuntimeOptions:
     supervise_interval_s: float = 3.0
     retry_base_s: float = 0.5
     retry_max_s: float = 300.0
-    reconcile_stuck_after_s: float = 900.0
+    reconcile_stuck_after_s: float = 1800.0
     install_signal_handlers: bool = True
     use_lock: bool = True
     watch_targets: Callable[[], Sequence[WatchTarget]] | None = None
@@ -317,12 +330,26 @@ class Daemon:
             if key is None:
                 return
             token = reconcile_trigger.set(self._triggers.pop(key, "change"))
+            alive_token = _alive_hook.set(self._alive_hook_for(key))
             try:
                 await self._reconcile_one(key)
             finally:
+                _alive_hook.reset(alive_token)
                 reconcile_trigger.reset(token)
                 self._wq.done(key)
                 self._poke()
+
+    def _alive_hook_for(self, key: BoardKey) -> Callable[[], None]:
+        loop = asyncio.get_running_loop()
+
+        def refresh() -> None:
+            if key in self._running_since:
+                self._running_since[key] = self._now()
+
+        def hook() -> None:
+            loop.call_soon_threadsafe(refresh)
+
+        return hook
 
     def _vanished(self, key: BoardKey) -> bool:
         """The board's folder is gone (a SPEC folder deleted or moved away): nothing to keep."""
