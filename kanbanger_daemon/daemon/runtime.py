@@ -3,8 +3,8 @@
 Everything here is composition: the file watching, debouncing and queueing live in their own
 modules, the actual reconcile is a function passed in. Time comes from the event loop (or an
 injected clock), randomness from an injected ``random.Random``. The only I/O done here is
-publishing the status file, and reading a ``_kanban.md`` (in a thread) to tell our own writes
-from a person's.
+publishing the status file, reading a ``_kanban.md`` (in a thread) to tell our own writes from
+a person's, and checking that a board's folder still exists before reconciling it.
 """
 
 from __future__ import annotations
