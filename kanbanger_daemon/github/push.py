@@ -276,6 +276,13 @@ async def push_board(
         )
         if dry_run:
             break
+        if (
+            plan.waiting
+            and not plan.ops
+            and _only_unsettled(push.state, plan, clock() - settle_seconds)
+        ):
+            push.save()  # keeps the count of listings that missed the lost creates
+            break  # waiting for lost creates to settle: listing again right now proves nothing
         if plan.is_empty:
             _finish(push, desired, digest)
             return _result(push, plan, start, rounds, in_sync=True, aside=aside)
@@ -297,6 +304,13 @@ async def push_board(
             return _result(push, plan, start, rounds, in_sync=True, aside=aside)
     in_sync = dry_run and plan.is_empty
     return _result(push, plan, start, rounds, in_sync=in_sync, aside=aside, dry_run=dry_run)
+
+
+def _only_unsettled(state: SyncState, plan: RemotePlan, settled_before: float) -> bool:
+    """True when every waiting key is a lost create GitHub may still be running."""
+    return all(
+        key in state.pending and state.pending[key].sent_at > settled_before for key in plan.waiting
+    )
 
 
 def _for_this_board(state: SyncState, project: ProjectInfo, board_key: str) -> SyncState:
