@@ -24,13 +24,16 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kanbanger_daemon.daemon.local import reconcile_local
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import Settings, load_settings
-from kanbanger_daemon.testing import FakeGitHub
+
+if TYPE_CHECKING:  # the fake (graphql-core, httpx) only loads with --github
+    from kanbanger_daemon.testing import FakeGitHub
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "examples" / "SPECs" / "website"
 Times = dict[str, list[float]]

@@ -19,6 +19,7 @@ import threading
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench_latency import (
     TEMPLATE,
@@ -31,7 +32,9 @@ from bench_latency import (
 )
 
 from kanbanger_daemon.daemon.local import reconcile_local
-from kanbanger_daemon.testing import FakeGitHub
+
+if TYPE_CHECKING:  # the fake (graphql-core, httpx) only loads with --github
+    from kanbanger_daemon.testing import FakeGitHub
 
 
 def storm(progress: Path, writes: int, seconds: float) -> None:
@@ -110,7 +113,11 @@ def main() -> int:
         return 2
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kd-bench-"))
-        fake = stack.enter_context(FakeGitHub()) if args.github else None
+        fake = None
+        if args.github:
+            from kanbanger_daemon.testing import FakeGitHub
+
+            fake = stack.enter_context(FakeGitHub())
         asyncio.run(measure(Path(tmp), args.writes, args.seconds, args.quiet_ms, fake))
     return 0
 
