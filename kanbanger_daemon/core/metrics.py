@@ -163,9 +163,13 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def metrics_report(metrics: SpecMetrics) -> dict[str, object]:
-    """A JSON-able summary for ``status --json`` and the retrospective (stable keys)."""
-    return {
+def metrics_report(metrics: SpecMetrics, *, per_task: bool = True) -> dict[str, object]:
+    """A JSON-able summary for ``status --json`` and the retrospective (stable keys).
+
+    ``per_task=False`` leaves out the per-task timelines (the daemon's status document keeps
+    only the SPEC's totals, so that a thousand boards stay a small file).
+    """
+    report: dict[str, object] = {
         "spec": metrics.spec_file,
         "descriptor": metrics.descriptor,
         "as_of": _iso(metrics.as_of),
@@ -190,7 +194,9 @@ def metrics_report(metrics: SpecMetrics) -> dict[str, object]:
             "failure_rate": _round(metrics.critical_failure_rate),
         },
         "time_in_column_s": {c: _round(v, 1) for c, v in metrics.time_in_column.items()},
-        "per_task": [
+    }
+    if per_task:
+        report["per_task"] = [
             {
                 "id": t.id,
                 "status": t.status.value if t.status else None,
@@ -200,8 +206,8 @@ def metrics_report(metrics: SpecMetrics) -> dict[str, object]:
                 "backup_used": t.backup_used,
             }
             for t in metrics.tasks
-        ],
-    }
+        ]
+    return report
 
 
 def _hours(seconds: float) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kanbanger_daemon.core.board import parse_board, render_board
 from kanbanger_daemon.core.files import classify, companion_names, pairs_with
+from kanbanger_daemon.core.metrics import metrics_report, spec_metrics
 from kanbanger_daemon.core.plan import plan_board
 from kanbanger_daemon.core.progress import parse_progress
 from kanbanger_daemon.core.spec import MAX_INPUT_BYTES, decode_text, parse_spec
@@ -37,7 +38,10 @@ _CAS_ATTEMPTS = 3
 
 @dataclass
 class LocalResult:
-    """What a local reconcile did. ``text`` is the board as it now stands (or would)."""
+    """What a local reconcile did. ``text`` is the board as it now stands (or would).
+
+    ``spec_paths[i]`` is where ``inputs[i]``'s SPEC lives, relative to the workspace root.
+    """
 
     key: BoardKey
     path: Path
@@ -46,6 +50,16 @@ class LocalResult:
     written: bool
     warnings: list[Diagnostic] = field(default_factory=list)
     inputs: list[SpecInput] = field(default_factory=list)
+    spec_paths: list[str] = field(default_factory=list)
+
+    def metrics(self) -> list[dict[str, object]]:
+        """The metrics of each SPEC the board shows, as of its log's latest timestamp (the
+        ``metrics`` of a board in ``status --json`` and ``sync --json``)."""
+        return [
+            {"path": path, **metrics_report(spec_metrics(item.spec, item.progress),
+                                            per_task=False)}
+            for path, item in zip(self.spec_paths, self.inputs, strict=True)
+        ]
 
 
 def _display(path: Path, root: Path) -> str:
@@ -214,11 +228,13 @@ def reconcile_local(
 ) -> LocalResult:
     """Bring ``_kanban.md`` of board ``key`` in line with its SPECs and progress logs."""
     inputs: list[SpecInput] = []
+    spec_paths: list[str] = []
     warnings: list[Diagnostic] = []
     options = settings.board_options()
     for folder in folders_of_board(root, key, settings.specs_dir, options.layout):
         found, notes = load_folder(root, folder)
         inputs.extend(found)
+        spec_paths.extend(_display(folder / item.spec.file, root) for item in found)
         warnings.extend(notes)
     path = board_path(root, key)
     for _ in range(_CAS_ATTEMPTS):
@@ -230,12 +246,12 @@ def reconcile_local(
         text = render_board(desired)
         data = text.encode("utf-8")
         if data == before or dry_run:
-            return LocalResult(key, path, desired, text, False, warnings, inputs)
+            return LocalResult(key, path, desired, text, False, warnings, inputs, spec_paths)
         # Compare-and-swap: a person may have saved the board while we planned.
         now = path.read_bytes() if path.exists() else None
         if now != before:
             continue
         own_writes.record(path, data)
         write_atomic(path, data)
-        return LocalResult(key, path, desired, text, True, warnings, inputs)
+        return LocalResult(key, path, desired, text, True, warnings, inputs, spec_paths)
     raise FileChangedError("board kept changing while being rewritten", file=str(path))
