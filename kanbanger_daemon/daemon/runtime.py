@@ -664,7 +664,8 @@ def main_run(
     async def reconcile(key: BoardKey) -> ReconcileResult:
         local = await asyncio.to_thread(reconcile_local, root, key, settings)
         remote_ops = await push(key, local) if push is not None else 0
-        return ReconcileResult(wrote_board=local.written, remote_ops=remote_ops)
+        return ReconcileResult(wrote_board=local.written, remote_ops=remote_ops,
+                               metrics=local.metrics())
 
     return asyncio.run(
         run_daemon(

@@ -209,6 +209,26 @@ def _ago(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} h ago"
 
 
+def _count(section: object, name: str) -> int:
+    value = section.get(name) if isinstance(section, dict) else None
+    return value if isinstance(value, int) else 0
+
+
+def _metrics_summary(board: dict[str, Any]) -> tuple[str, str]:
+    """TASKS (completed/total) and BACKUPS (used) over the board's SPECs; "-" if unmeasured."""
+    metrics = board.get("metrics")
+    if not isinstance(metrics, list):
+        return "-", "-"
+    done = total = backups = 0
+    for spec in metrics:
+        if not isinstance(spec, dict):
+            continue
+        done += _count(spec.get("tasks"), "completed")
+        total += _count(spec.get("tasks"), "total")
+        backups += _count(spec.get("backups"), "used")
+    return f"{done}/{total}", str(backups)
+
+
 def render_table(report: StatusReport, *, now: float | None = None) -> str:
     """A short human summary, then one line per board."""
     now = time.time() if now is None else now
@@ -247,7 +267,8 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
     if boards:
         width = max(5, *(len(k) for k in boards))
         lines.append("")
-        lines.append(f"{'BOARD':<{width}}  {'LAST RECONCILE':<16}  {'RESULT':<7}  PENDING  ERROR")
+        lines.append(f"{'BOARD':<{width}}  {'LAST RECONCILE':<16}  {'RESULT':<7}  PENDING  "
+                     f"{'TASKS':>7}  BACKUPS  ERROR")
         for key in sorted(boards):
             board = boards[key]
             at = board.get("last_reconcile_at")
@@ -259,9 +280,10 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
             retry_at = board.get("backoff_until")
             if isinstance(retry_at, int | float) and retry_at > now:
                 error += f" (retry {board.get('retries', 0)} in {retry_at - now:.0f} s)"
+            tasks, backups = _metrics_summary(board)
             lines.append(
                 f"{key:<{width}}  {_ago(now - at if at else None):<16}  {result:<7}  "
-                f"{board.get('pending_events', 0):>7}  {error}"
+                f"{board.get('pending_events', 0):>7}  {tasks:>7}  {backups:>7}  {error}".rstrip()
             )
     return "\n".join(lines)
 

@@ -19,6 +19,8 @@ class ReconcileResult(BaseModel):
 
     A reconcile that fails in a way worth retrying raises a retryable ``KanbangerError``
     instead of returning; a result with ``ok=False`` is final until the board changes again.
+    ``metrics``: one ``core.metrics.metrics_report`` per SPEC the board shows (None: not
+    measured by this reconcile).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -29,6 +31,7 @@ class ReconcileResult(BaseModel):
     error: str | None = None
     error_file: str | None = None
     error_line: int | None = None
+    metrics: list[dict[str, object]] | None = None
 
     @classmethod
     def failed(
@@ -51,7 +54,11 @@ class RunState(StrEnum):
 
 
 class BoardStatus(BaseModel):
-    """One board as the daemon last saw it."""
+    """One board as the daemon last saw it.
+
+    ``metrics`` are those of the last reconcile that measured them (a failed or retried
+    reconcile keeps them, as the board file keeps its last good content); None until then.
+    """
 
     key: str
     last_reconcile_at: float | None = None
@@ -65,6 +72,7 @@ class BoardStatus(BaseModel):
     pending_events: int = 0
     retries: int = 0
     backoff_until: float | None = None
+    metrics: list[dict[str, object]] | None = None
 
     def record(self, result: ReconcileResult, *, at: float) -> None:
         """A reconcile finished (well or for good) at wall-clock time ``at``."""
@@ -78,6 +86,8 @@ class BoardStatus(BaseModel):
         self.error_line = result.error_line
         self.retries = 0
         self.backoff_until = None
+        if result.metrics is not None:
+            self.metrics = result.metrics
 
     def record_retry(self, error: str, retries: int, at: float, delay_s: float) -> None:
         """A reconcile failed in a way worth retrying; it runs again after ``delay_s``."""
