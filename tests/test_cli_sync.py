@@ -142,3 +142,22 @@ def test_project_status_update_is_posted_only_when_it_changes(
     code, _ = sync(ws, capsys)
     assert code == 0
     assert [s for s, _ in fake.status_updates(1)] == ["ON_TRACK", "COMPLETE"]
+
+
+def test_json_carries_the_spec_metrics_of_each_board(
+    ws: Path, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = sync(ws, capsys, "--dry-run")
+    assert code == 0
+    metrics = {b["board"]: b["metrics"] for b in doc["boards"]}
+    [website] = metrics["SPECs/website"]
+    assert website["path"] == "SPECs/website/spec_website.md"
+    assert website["tasks"] == {"total": 3, "completed": 1, "in_progress": 1, "blocked": 0,
+                                "skipped": 0}
+    assert website["backups"]["steps_recorded"] == 3
+    assert (website["backups"]["used"], website["backups"]["usage_rate"]) == (0, 0.0)
+    # The example log has no timestamps: velocity and time per column are unknown, not zero.
+    assert website["velocity_tasks_per_hour"] is None and website["time_in_column_s"] == {}
+    assert "per_task" not in website
+    [pipeline] = metrics["SPECs/ACGTACGT/spec_data_pipeline"]
+    assert pipeline["tasks"]["completed"] == 0 and pipeline["backups"]["usage_rate"] is None

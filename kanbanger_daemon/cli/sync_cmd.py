@@ -46,6 +46,7 @@ async def _sync(
                     reconcile_local, args.root, key, settings, dry_run=args.dry_run
                 )
                 report["board_written"] = local.written
+                report["metrics"] = local.metrics()
                 result = await pusher.push(key, local, dry_run=args.dry_run)
             except KanbangerError as exc:
                 report["error"] = str(exc)
