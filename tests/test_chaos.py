@@ -110,7 +110,14 @@ def project_view(
         if key:
             counts[key] = counts.get(key, 0) + 1
     view = [(i.title, i.status) for i in items if not i.archived and parse_marker_key(i.body)]
-    return view, counts
+    return by_column(view), counts
+
+
+def by_column(cards: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """Grouped by Status, order kept within each: what GitHub's board view shows (the order
+    across columns shows nowhere and is not synced)."""
+    rank = {status: n for n, (status, _kind) in enumerate(COLUMNS.values())}
+    return sorted(cards, key=lambda card: rank.get(card[1] or "", len(rank)))
 
 
 async def converge(
@@ -126,7 +133,7 @@ async def converge(
     for version, desired in enumerate(board_versions(faults.seed)):
         what = f"seed {faults.seed} v{version}"
         await push_until_in_sync(client, project, desired, state, what, settle=settle)
-        want = [(c.title, COLUMNS[c.column][0]) for c in desired]
+        want = by_column([(c.title, COLUMNS[c.column][0]) for c in desired])
         view, counts = project_view(fake, number)
         if view != want and faults.slow_reply:
             # A slow request GitHub applied after the client gave up on it can land after the

@@ -54,9 +54,17 @@ def cards(spec: list[tuple[str, str]]) -> list[DesiredCard]:
     return out
 
 
+STATUS_RANK = {"Todo": 0, "In Progress": 1, "Done": 2}
+
+
+def by_column(cards: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """Grouped by Status column, order kept within each: what GitHub's board view shows."""
+    return sorted(cards, key=lambda c: STATUS_RANK.get(c[1] or "", 3))
+
+
 def board_of(fake: FakeGitHub) -> list[tuple[str, str | None]]:
-    """Our live items as (title, status) in project order."""
-    return [(i.title, i.status) for i in live(fake)]
+    """Our live items as (title, status), column by column, in project order within each."""
+    return by_column([(i.title, i.status) for i in live(fake)])
 
 
 def live(fake: FakeGitHub) -> list[FakeItem]:
@@ -76,7 +84,7 @@ EXPECTED_STATUS = {"TODO": "Todo", "DOING": "In Progress", "DONE": "Done"}
 
 
 def expected(desired: list[DesiredCard]) -> list[tuple[str, str | None]]:
-    return [(c.title, EXPECTED_STATUS[c.column]) for c in desired]
+    return by_column([(c.title, EXPECTED_STATUS[c.column]) for c in desired])
 
 
 @pytest.fixture

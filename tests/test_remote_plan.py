@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from kanbanger_daemon.core.markers import marker_for_key, parse_marker, render_marker, with_marker
+from kanbanger_daemon.core.markers import (
+    SyncTag,
+    marker_for_key,
+    parse_marker,
+    parse_tag,
+    render_marker,
+    title_digest,
+    with_marker,
+    with_tag,
+)
 from kanbanger_daemon.core.remote_plan import (
     fingerprint,
     format_plan,
@@ -115,14 +124,61 @@ def test_renamed_card_is_updated_in_place_keeping_the_persons_body_text() -> Non
     assert kinds(result.ops) == ["update"]
     op = result.ops[0]
     assert (op.item_id, op.draft_id, op.title) == ("PVTI_1", "DI_1", "Task 1: renamed")
-    assert op.body == body
+    assert op.body == with_tag(body, "Todo", "Task 1: renamed")
+    assert op.body is not None and op.body.startswith(body)  # the person's text is kept
 
 
-def test_card_moved_to_another_column_changes_only_its_status() -> None:
+def test_card_moved_to_another_column_changes_its_status_and_tags_the_change() -> None:
     result = plan([card(1, "DOING"), card(2)], [item(1), item(2)])
     assert [(op.kind, op.item_id, op.option_name) for op in result.ops] == [
-        (OpKind.STATUS, "PVTI_1", "In Progress")
+        (OpKind.UPDATE, "PVTI_1", None),
+        (OpKind.STATUS, "PVTI_1", "In Progress"),
     ]
+    assert parse_tag(result.ops[0].body) == SyncTag("In Progress", title_digest("Task 1"))
+
+
+def synced(n: int, column: str, *, title: str | None = None) -> tuple[str, CardState]:
+    """A state entry: this workspace last synced card ``n`` in ``column``."""
+    return f"{BOARD}/spec.md#{n}", CardState(
+        item_id=f"PVTI_{n}", synced_status=OPTIONS[column].name, synced_title=title or f"Task {n}"
+    )
+
+
+def tagged(n: int, column: str, title: str | None = None) -> RemoteItem:
+    """Card ``n`` as a workspace left it on GitHub: in ``column``, its sync tag agreeing."""
+    name = title or f"Task {n}"
+    body = with_tag(marker_for_key(f"{BOARD}/spec.md#{n}"), OPTIONS[column].name, name)
+    return item(n, column, name, body=body)
+
+
+def test_a_change_another_workspace_made_is_left_alone_while_this_board_did_not_change() -> None:
+    state = SyncState(cards=dict([synced(1, "TODO"), synced(2, "TODO")]))
+    # Another clone (with the progress this one lacks) moved card 1 and renamed card 2.
+    remote = [tagged(1, "DONE"), tagged(2, "TODO", title="Task 2: renamed there")]
+    result = plan([card(1), card(2)], remote, state)
+    assert result.ops == [] and sorted(result.left) == [f"{BOARD}/spec.md#1", f"{BOARD}/spec.md#2"]
+
+
+def test_a_change_this_board_made_since_its_last_push_wins_over_another_workspaces() -> None:
+    state = SyncState(cards=dict([synced(1, "TODO")]))
+    result = plan([card(1, "DOING")], [tagged(1, "DONE")], state)
+    assert [(op.kind, op.option_name) for op in result.ops] == [
+        (OpKind.UPDATE, None),
+        (OpKind.STATUS, "In Progress"),
+    ]
+
+
+def test_a_persons_move_or_rename_on_github_is_repaired() -> None:
+    state = SyncState(cards=dict([synced(1, "TODO"), synced(2, "TODO")]))
+    moved = item(1, "DONE", body=tagged(1, "TODO").body)  # Status changed, tag untouched
+    renamed = item(2, "TODO", "scribbled", body=tagged(2, "TODO").body)
+    result = plan([card(1), card(2)], [moved, renamed], state)
+    # The tag already says Todo, so putting card 1 back needs no body write.
+    assert {(op.kind, op.key[-1]) for op in result.ops} == {
+        (OpKind.STATUS, "1"),
+        (OpKind.UPDATE, "2"),
+    }
+    assert not result.left
 
 
 def test_removed_card_is_archived_and_readded_card_unarchived() -> None:

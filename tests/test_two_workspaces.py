@@ -30,14 +30,6 @@ BUILD = "Task 2: Build (SPEC: spec_website.md)"
 LAUNCH = "Task 3: Launch (SPEC: spec_website.md)"
 ROUNDS = 4
 
-PLANNER_RULE = (
-    "needs the planner rule 'a workspace pushes only what changed locally since its own last "
-    "push' (core/remote_plan.py plan_remote): a forced push (the daemon's rescan) lists the "
-    "project and sets every card's Status to this clone's column, so a clone that lacks the "
-    "other machine's progress log moves that machine's card back"
-)
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeGitHub]:
     with FakeGitHub() as gh:
@@ -157,7 +149,6 @@ def test_edits_on_both_machines_converge_through_sync_loops(
     assert_converged(history, fake, cards)
 
 
-@pytest.mark.xfail(strict=True, reason=PLANNER_RULE)
 def test_edits_on_both_machines_survive_the_daemons_forced_rescans(
     clones: tuple[Path, Path], fake: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,6 +9,8 @@ key, so that the board key is everything before the last ``/``.
 from __future__ import annotations
 
 import re
+from hashlib import sha256
+from typing import NamedTuple
 from urllib.parse import quote, unquote
 
 _MARKER_RE = re.compile(r"<!-- kanbanger-daemon:card=(\S+) -->")
@@ -66,3 +68,53 @@ def with_marker(body: str | None, key: str) -> str:
     if _MARKER_RE.search(text):
         return _MARKER_RE.sub(lambda _m: marker, text, count=1)
     return f"{text.rstrip()}\n\n{marker}" if text.strip() else marker
+
+
+# The sync tag: what a kanbanger workspace last set on an item, so that any workspace can tell a
+# change made by another workspace (the tag agrees with the item) from one made by a person on
+# github.com (the tag disagrees: a person moves or retitles an item without touching its body).
+_TAG_RE = re.compile(r"<!-- kanbanger-daemon:set status=(\S+) title=([0-9a-f]{8}) -->")
+_NO_STATUS = "-"
+
+
+class SyncTag(NamedTuple):
+    status: str | None  # Status option name
+    title_digest: str
+
+
+def title_digest(title: str) -> str:
+    return sha256(title.encode()).hexdigest()[:8]
+
+
+def render_tag(status: str | None, title: str) -> str:
+    encoded = _NO_STATUS if status is None else quote(status, safe="")
+    return f"<!-- kanbanger-daemon:set status={encoded} title={title_digest(title)} -->"
+
+
+def parse_tag(body: str | None) -> SyncTag | None:
+    """The sync tag in ``body``, or None (an item no workspace tagged yet)."""
+    match = _TAG_RE.search(body or "")
+    if match is None:
+        return None
+    status = None if match.group(1) == _NO_STATUS else unquote(match.group(1))
+    return SyncTag(status=status, title_digest=match.group(2))
+
+
+def tag_agrees(body: str | None, status: str | None, title: str) -> tuple[bool, bool]:
+    """(status agrees, title agrees): whether a workspace set what the item shows now."""
+    tag = parse_tag(body)
+    if tag is None:
+        return False, False
+    return tag.status == status, tag.title_digest == title_digest(title)
+
+
+def with_tag(body: str | None, status: str | None, title: str) -> str:
+    """``body`` carrying exactly the sync tag of (``status``, ``title``), after the marker."""
+    tag = render_tag(status, title)
+    text = body or ""
+    if _TAG_RE.search(text):
+        return _TAG_RE.sub(lambda _m: tag, text, count=1)
+    match = _MARKER_RE.search(text)
+    if match is not None:
+        return f"{text[: match.end()]}\n{tag}{text[match.end():]}"
+    return f"{text.rstrip()}\n\n{tag}" if text.strip() else tag

@@ -15,10 +15,18 @@ from hashlib import sha256
 
 from kanbanger_daemon.core.board import board_cards
 from kanbanger_daemon.core.cards import card_identity, hand_card_key
-from kanbanger_daemon.core.markers import marker_for_key, parse_marker_key, split_key, with_marker
+from kanbanger_daemon.core.markers import (
+    marker_for_key,
+    parse_marker_key,
+    split_key,
+    tag_agrees,
+    with_marker,
+    with_tag,
+)
 from kanbanger_daemon.models.board import Board
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import (
+    CardState,
     DesiredCard,
     OpKind,
     RemoteOp,
@@ -72,6 +80,14 @@ def belongs_to(key: str | None, board_key: str) -> bool:
     return key is not None and split_key(key)[0] == board_key
 
 
+def marker_key_of(body: str | None, board_key: str, state: SyncState) -> str | None:
+    """The key of this board's card an item's marker names (after a pulled retitle), or None."""
+    key = parse_marker_key(body)
+    if key is None or not belongs_to(key, board_key):
+        return None
+    return state.aliases.get(key, key)
+
+
 def observe_listing(
     state: SyncState,
     remote: Sequence[RemoteItem],
@@ -85,7 +101,7 @@ def observe_listing(
     listing made while GitHub may still be running the request proves nothing.
     """
     seen_ids = {item.item_id for item in remote}
-    seen_keys = {k for k in (parse_marker_key(i.body) for i in remote) if belongs_to(k, board_key)}
+    seen_keys = {k for k in (marker_key_of(i.body, board_key, state) for i in remote) if k}
     cards = {
         key: card.model_copy(update={"unseen": 0 if _seen else card.unseen + 1})
         for key, card in state.cards.items()
@@ -166,8 +182,8 @@ def plan_remote(
     by_id = {item.item_id: item for item in remote}
     groups: dict[str, list[RemoteItem]] = {}
     for listed in remote:
-        marker_key = parse_marker_key(listed.body)
-        if marker_key is not None and belongs_to(marker_key, board_key):
+        marker_key = marker_key_of(listed.body, board_key, state)
+        if marker_key is not None:
             groups.setdefault(marker_key, []).append(listed)
 
     keepers: dict[str, RemoteItem] = {}
@@ -189,7 +205,11 @@ def plan_remote(
         adopting = False
         if item is None:
             item = _unmarked_candidate(key, card, state, by_id, kanbanger, claimed)
-            adopting = item is not None
+            known = state.cards.get(key)
+            # A person's draft the board took in stays unmarked until we change it.
+            taken_in = item is not None and known is not None and known.foreign
+            adopting = item is not None and not (taken_in and known is not None
+                                                 and known.item_id == item.item_id)
         if item is None:
             if _should_wait(key, state, adopt_patience, now - settle_seconds):
                 plan.waiting.append(key)
@@ -200,7 +220,7 @@ def plan_remote(
                     kind=OpKind.CREATE,
                     key=key,
                     title=card.title,
-                    body=marker_for_key(key),
+                    body=with_tag(marker_for_key(key), choice.name if choice else None, card.title),
                     option_id=choice.option_id if choice else None,
                     option_name=choice.name if choice else None,
                 )
@@ -208,48 +228,11 @@ def plan_remote(
             created.append(key)
             continue
         claimed.add(item.item_id)
-        if adopting:
-            plan.adopted[key] = item.item_id
-            if item.content_id is not None:
-                plan.ops.append(
-                    _op(
-                        OpKind.ADOPT,
-                        key,
-                        item,
-                        title=card.title,
-                        body=with_marker(item.body, key),
-                        old_title=item.title,
-                    )
-                )
-        elif item.title != card.title and item.content_id is not None:
-            plan.ops.append(
-                _op(
-                    OpKind.UPDATE,
-                    key,
-                    item,
-                    title=card.title,
-                    body=item.body or marker_for_key(key),
-                    old_title=item.title,
-                )
-            )
-        elif key not in state.cards or state.cards[key].item_id != item.item_id:
-            plan.adopted[key] = item.item_id
+        _plan_existing(plan, key, card, item, state.cards.get(key), options.get(card.column),
+                       adopting=adopting)
         if item.is_archived:
             plan.ops.append(_op(OpKind.UNARCHIVE, key, item, title=card.title))
             unarchived.add(item.item_id)
-        choice = options.get(card.column)
-        if choice is not None and item.status_option_id != choice.option_id:
-            plan.ops.append(
-                _op(
-                    OpKind.STATUS,
-                    key,
-                    item,
-                    title=card.title,
-                    option_id=choice.option_id,
-                    option_name=choice.name,
-                    old_title=item.status_name,
-                )
-            )
 
     _plan_removals(plan, wanted, keepers, state, by_id, adopt_patience, now - settle_seconds)
     for key in created:
@@ -266,6 +249,69 @@ def plan_remote(
             )
     _plan_moves(plan, wanted, keepers, remote, unarchived, created)
     return plan
+
+
+def _plan_existing(
+    plan: RemotePlan,
+    key: str,
+    card: DesiredCard,
+    item: RemoteItem,
+    known: CardState | None,
+    choice: StatusChoice | None,
+    *,
+    adopting: bool,
+) -> None:
+    """Title, body and Status of an item we keep. The rule for a value that differs:
+
+    push the board's value when this workspace never synced the card, when the board changed it
+    since this workspace's last push, or when a person changed it on GitHub (the item's sync tag
+    disagrees); otherwise another workspace set it (its tag agrees) and it is left alone, so a
+    clone lacking another machine's progress never moves that machine's cards back.
+    """
+    same_item = known is not None and known.item_id == item.item_id
+    remote_title = item.title or ""
+    status_tagged, title_tagged = tag_agrees(item.body, item.status_name, remote_title)
+    title = card.title
+    if remote_title != card.title and not adopting:
+        base = known.synced_title if same_item and known else None
+        if base == card.title and title_tagged:
+            title = remote_title
+            plan.left.append(key)
+    status = item.status_name
+    set_status = False
+    if choice is not None and item.status_option_id != choice.option_id:
+        base_status = known.synced_status if same_item and known else None
+        if base_status == choice.name and status_tagged:
+            if key not in plan.left:
+                plan.left.append(key)
+        else:
+            status, set_status = choice.name, True
+    elif choice is not None:
+        status = choice.name
+    shows_board = choice is not None and item.status_option_id == choice.option_id
+    if choice is not None and shows_board and remote_title == card.title:
+        plan.agreed[key] = (choice.name, card.title)  # the item already shows what we want
+    body = with_tag(with_marker(item.body, key), status, title)
+    if adopting or not same_item:
+        plan.adopted[key] = item.item_id
+    # The tag is written with every change we make (never on its own: an untagged item whose
+    # values agree costs nothing; should it change later, it counts as a person's change).
+    changes_draft = adopting or title != remote_title or (set_status and body != item.body)
+    if item.content_id is not None and changes_draft:
+        kind = OpKind.ADOPT if adopting else OpKind.UPDATE
+        plan.ops.append(_op(kind, key, item, title=title, body=body, old_title=item.title))
+    if set_status and choice is not None:
+        plan.ops.append(
+            _op(
+                OpKind.STATUS,
+                key,
+                item,
+                title=card.title,
+                option_id=choice.option_id,
+                option_name=choice.name,
+                old_title=item.status_name,
+            )
+        )
 
 
 def _op(kind: OpKind, key: str, item: RemoteItem, **fields: str | None) -> RemoteOp:
@@ -349,12 +395,14 @@ def _plan_moves(
     unarchived: set[str],
     created: Sequence[str],
 ) -> None:
-    """Moves that make our live items follow board order, touching as few items as possible.
+    """Moves that make our live items follow board order within each column, touching as few
+    items as possible (a project's board view shows each Status as a column ordered by item
+    position; the order across columns shows nowhere, so it is left as it is).
 
     The predicted order is the listing order of our kept items (unarchived ones keep their place)
-    followed by created items in creation order (GitHub appends new items). Items on the longest
-    subsequence already in board order stay; every other item goes right after its board
-    predecessor, in board order, so each move lands next to an item already in place.
+    followed by created items in creation order (GitHub appends new items). Per column, items on
+    the longest subsequence already in board order stay; every other item goes right after its
+    board predecessor in that column (the first one to the top), in board order.
     """
     item_key: dict[str, str] = {item.item_id: key for key, item in keepers.items() if key in wanted}
     for key, item_id in plan.adopted.items():
@@ -368,23 +416,27 @@ def _plan_moves(
         current.append(maybe_key)
     current.extend(created)
     board_index = {key: i for i, key in enumerate(wanted)}
-    ordered = sorted(current, key=lambda k: (wanted[k].position, board_index[k]))
-    stay = _longest_increasing(current, {k: i for i, k in enumerate(ordered)})
-    previous: str | None = None
-    for key in ordered:
-        if key not in stay:
-            plan.ops.append(
-                RemoteOp(
-                    kind=OpKind.MOVE,
-                    key=key,
-                    item_id=ids.get(key),
-                    title=wanted[key].title,
-                    after_key=previous,
-                    after_id=ids.get(previous) if previous else None,
-                    after_title=wanted[previous].title if previous else None,
+    columns: dict[str, list[str]] = {}
+    for key in current:
+        columns.setdefault(wanted[key].column, []).append(key)
+    for column_keys in columns.values():
+        ordered = sorted(column_keys, key=lambda k: (wanted[k].position, board_index[k]))
+        stay = _longest_increasing(column_keys, {k: i for i, k in enumerate(ordered)})
+        previous: str | None = None
+        for key in ordered:
+            if key not in stay:
+                plan.ops.append(
+                    RemoteOp(
+                        kind=OpKind.MOVE,
+                        key=key,
+                        item_id=ids.get(key),
+                        title=wanted[key].title,
+                        after_key=previous,
+                        after_id=ids.get(previous) if previous else None,
+                        after_title=wanted[previous].title if previous else None,
+                    )
                 )
-            )
-        previous = key
+            previous = key
 
 
 def _longest_increasing(seq: Sequence[str], rank: Mapping[str, int]) -> set[str]:

@@ -22,9 +22,9 @@ import structlog
 from kanbanger_daemon.core.markers import marker_for_key, parse_marker_key
 from kanbanger_daemon.core.remote_plan import (
     DEFAULT_ADOPT_PATIENCE,
-    belongs_to,
     fingerprint,
     keeper_of,
+    marker_key_of,
     observe_listing,
     plan_remote,
     trusted_snapshot,
@@ -168,28 +168,44 @@ class _Push:
     def absorb_listing(
         self, remote: Sequence[RemoteItem], patience: int, settled_before: float
     ) -> None:
-        """Bring the state's cards up to date with what the listing shows of our items."""
-        self.state = observe_listing(
-            self.state, remote, self.board_key, settled_before=settled_before
-        )
-        groups: dict[str, list[RemoteItem]] = {}
-        for item in remote:
-            key = parse_marker_key(item.body)
-            if key is not None and belongs_to(key, self.board_key):
-                groups.setdefault(key, []).append(item)
-        for key, group in groups.items():
-            known = self.state.cards.get(key)
-            item = keeper_of(group, known.item_id if known else None)
-            self.state.cards[key] = _card_from(key, item, known)
-            self.state.pending.pop(key, None)
-        for key, card in list(self.state.cards.items()):
-            gone = key not in groups and card.unseen >= patience
-            if gone and (card.archived or not card.item_id):
-                del self.state.cards[key]
+        self.state = absorb_listing(self.state, remote, self.board_key, patience, settled_before)
+
+
+def absorb_listing(
+    state: SyncState,
+    remote: Sequence[RemoteItem],
+    board_key: str,
+    patience: int = DEFAULT_ADOPT_PATIENCE,
+    settled_before: float | None = None,
+) -> SyncState:
+    """The state brought up to date with what a full listing shows of our items."""
+    state = observe_listing(state, remote, board_key, settled_before=settled_before)
+    groups: dict[str, list[RemoteItem]] = {}
+    for item in remote:
+        key = marker_key_of(item.body, board_key, state)
+        if key is not None:
+            groups.setdefault(key, []).append(item)
+    if state.people_items is None:  # two-way sync takes in only drafts added later
+        state.people_items = [i.item_id for i in remote if not parse_marker_key(i.body)]
+    by_id = {item.item_id: item for item in remote}
+    for key, card in list(state.cards.items()):
+        if card.foreign and key not in groups and card.item_id in by_id:
+            state.cards[key] = _card_from(key, by_id[card.item_id], card)
+    for key, group in groups.items():
+        known = state.cards.get(key)
+        item = keeper_of(group, known.item_id if known else None)
+        state.cards[key] = _card_from(key, item, known)
+        state.pending.pop(key, None)
+    for key, card in list(state.cards.items()):
+        gone = key not in groups and card.unseen >= patience
+        if gone and (card.archived or not card.item_id):
+            del state.cards[key]
+    return state
 
 
 def _card_from(key: str, item: RemoteItem, known: CardState | None) -> CardState:
     body = item.body if item.body != marker_for_key(key) else None
+    same = known is not None and known.item_id == item.item_id
     return CardState(
         item_id=item.item_id,
         draft_id=item.content_id,
@@ -199,6 +215,9 @@ def _card_from(key: str, item: RemoteItem, known: CardState | None) -> CardState
         position=known.position if known else 0,
         archived=item.is_archived,
         body=body,
+        synced_status=known.synced_status if known and same else None,
+        synced_title=known.synced_title if known and same else None,
+        foreign=bool(known and same and known.foreign),
     )
 
 
@@ -276,6 +295,7 @@ async def push_board(
         )
         if dry_run:
             break
+        _note_agreed(push.state, plan)
         if (
             plan.waiting
             and not plan.ops
@@ -304,6 +324,14 @@ async def push_board(
             return _result(push, plan, start, rounds, in_sync=True, aside=aside)
     in_sync = dry_run and plan.is_empty
     return _result(push, plan, start, rounds, in_sync=in_sync, aside=aside, dry_run=dry_run)
+
+
+def _note_agreed(state: SyncState, plan: RemotePlan) -> None:
+    """Cards whose item shows what the board wants are synced at those values."""
+    for key, (status, title) in plan.agreed.items():
+        card = state.cards.get(key)
+        if card is not None:
+            card.synced_status, card.synced_title = status, title
 
 
 def _only_unsettled(state: SyncState, plan: RemotePlan, settled_before: float) -> bool:
@@ -389,6 +417,7 @@ async def _apply_updates(push: _Push, ops: Sequence[RemoteOp]) -> None:
                 card = push.card(op.key, op.item_id)
                 card.draft_id = op.draft_id
                 card.title = op.title or ""
+                card.synced_title = card.title
                 card.body = op.body if op.body != marker_for_key(op.key) else None
         push.save()
 
@@ -427,7 +456,11 @@ async def _apply_creates(push: _Push, ops: Sequence[RemoteOp], now: float) -> No
                 push.note(op, result)
                 push.state.pending.pop(op.key, None)
                 push.state.cards[op.key] = CardState(
-                    item_id=result.item_id, draft_id=result.content_id, title=op.title or ""
+                    item_id=result.item_id,
+                    draft_id=result.content_id,
+                    title=op.title or "",
+                    synced_title=op.title or "",
+                    body=op.body,
                 )
             elif result.ambiguous:
                 push.clean = False
@@ -455,6 +488,7 @@ async def _apply_statuses(push: _Push, ops: Sequence[RemoteOp]) -> None:
             if push.note(op, result):
                 card = push.card(op.key, item_id)
                 card.status, card.option_id = op.option_name, op.option_id
+                card.synced_status = op.option_name
         push.save()
 
 

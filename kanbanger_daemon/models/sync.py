@@ -93,6 +93,10 @@ class RemotePlan(BaseModel):
     adopted: dict[str, str] = Field(default_factory=dict)
     unmapped_columns: list[str] = Field(default_factory=list)
     forgotten: list[str] = Field(default_factory=list)  # state keys whose item is gone for good
+    # Cards another workspace changed on GitHub while this board did not change them: left alone.
+    left: list[str] = Field(default_factory=list)
+    # Cards whose item shows what the board wants: key -> (Status name, title), the synced values.
+    agreed: dict[str, tuple[str | None, str]] = Field(default_factory=dict)
 
     def of_kind(self, kind: OpKind) -> list[RemoteOp]:
         return [op for op in self.ops if op.kind == kind]
@@ -114,6 +118,11 @@ class CardState(BaseModel):
     archived: bool = False
     body: str | None = None  # None: the bare marker (kept only when a person added text)
     unseen: int = 0  # consecutive listings that did not show the item
+    # What this workspace last pushed or accepted (None: unknown). A remote value that differs
+    # while the board still wants these was changed elsewhere; see ``core.remote_plan``.
+    synced_status: str | None = None
+    synced_title: str | None = None
+    foreign: bool = False  # a person's draft the board took in (two-way sync): left unmarked
 
 
 class PendingCreate(BaseModel):
@@ -146,6 +155,10 @@ class SyncState(BaseModel):
     cards: dict[str, CardState] = Field(default_factory=dict)
     pending: dict[str, PendingCreate] = Field(default_factory=dict)
     fingerprint: str | None = None
+    # Two-way sync: a hand-written card retitled on GitHub keeps its item under its new key
+    # (old marker key -> new key); ids of people's items already listed (None: never listed).
+    aliases: dict[str, str] = Field(default_factory=dict)
+    people_items: list[str] | None = None
     # True only when the last push confirmed every operation: the state then mirrors our items
     # on the project and a push may plan from it without listing the project again.
     complete: bool = False
