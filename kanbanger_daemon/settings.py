@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     max_wait_ms: int = Field(3000, ge=1, le=600_000)
     rescan_interval_s: float = Field(600.0, gt=0)
     poll_interval: float = Field(60.0, gt=0)
+    # Two-way sync: changes made on GitHub land in _kanban.md (polled every poll_interval).
+    two_way: bool = True
     stop_timeout_s: float = Field(10.0, gt=0)
 
     # GitHub.

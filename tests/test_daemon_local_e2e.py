@@ -98,7 +98,8 @@ async def test_progress_edits_move_cards_on_the_real_board(tmp_path: Path) -> No
 MAIN_RUN_SCRIPT = """
 import sys
 from pathlib import Path
-from kanbanger_daemon.daemon.runtime import RuntimeOptions, main_run
+from kanbanger_daemon.daemon.runtime import RuntimeOptions
+from kanbanger_daemon.daemon.wiring import main_run
 from kanbanger_daemon.settings import load_settings
 
 root = Path(sys.argv[1])

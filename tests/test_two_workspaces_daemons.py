@@ -1,8 +1,8 @@
 """Two daemons on two clones of a workspace, one fake GitHub: edits on both converge.
 
 The daemons are the real runtime (watchdog observers, debouncer, work queue, local reconcile,
-BoardPusher) wired as `kanbanger-daemon run` wires them, in one event loop. Waits are on the
-daemons' own state changes, never fixed sleeps.
+BoardPusher, two-way Puller) wired as `kanbanger-daemon run` wires them, in one event loop.
+Waits are on the daemons' own state changes, never fixed sleeps.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.daemon.pull import Puller
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
-from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
-from kanbanger_daemon.models.status import ReconcileResult
+from kanbanger_daemon.daemon.wiring import wire_daemon
+from kanbanger_daemon.daemon.workspace import find_boards
 from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.testing import FakeGitHub
 from tests.test_two_workspaces import (  # the same clones, edits and board checks as the sync loops
@@ -49,7 +49,10 @@ class Running:
             await self.pusher.client.aclose()
 
     async def settled(self) -> None:
-        """Wait for a full rescan after this call and the idle state after it."""
+        """A poll of GitHub (two-way sync), then a full rescan, each waited for until idle."""
+        before = self.daemon.idle_count
+        self.daemon.request_poll()
+        await self.daemon.wait_idle_after(before, WAIT_S)
         rescans = self.daemon.rescans
         self.daemon.request_rescan()
         await self.daemon.wait_until(
@@ -57,22 +60,16 @@ class Running:
 
 
 def start(root: Path) -> Running:
+    """A daemon wired as `kanbanger-daemon run` wires it, two-way sync included."""
     settings = load_settings(root, flags={"quiet_ms": 50, "max_wait_ms": 500})
     pusher = BoardPusher(root, settings, client_from(settings))
     layout = settings.effective_layout
-
-    async def reconcile(key: str) -> ReconcileResult:
-        local = await asyncio.to_thread(reconcile_local, root, key, settings)
-        ops = await pusher.push_ops(key, local)
-        return ReconcileResult(wrote_board=local.written, remote_ops=ops)
-
-    daemon = Daemon(
-        root, settings, reconcile=reconcile,
-        discover=lambda: find_boards(root, settings.specs_dir, layout),
-        board_for_path=lambda p: board_for_path(root, p, settings.specs_dir, layout),
+    puller = Puller(pusher, settings, lambda: find_boards(root, settings.specs_dir, layout))
+    daemon = wire_daemon(
+        root, settings, push=pusher.push_ops, pull=puller, github_status=pusher.status,
         options=RuntimeOptions(install_signal_handlers=False, heartbeat_interval_s=0.2,
                                supervise_interval_s=0.2, retry_base_s=0.05,
-                               github_status=pusher.status),
+                               poll_interval_s=3600.0),  # polls come from the test
     )
     return Running(daemon, pusher, asyncio.create_task(daemon.run()))
 
@@ -102,7 +99,8 @@ async def test_two_daemons_converge_with_no_duplicate_and_no_flapping(
                                   and b.daemon.idle.is_set(), WAIT_S)
         converged = board_snapshot(fake)
 
-        # Rescans on both (as at start, SIGHUP, every ~10 min) change nothing: no flapping.
+        # Polls and rescans on both (every poll_interval; at start, SIGHUP, every ~10 min)
+        # change nothing: no flapping, though each clone's progress disagrees with a card.
         for _ in range(2):
             await a.settled()
             await b.settled()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,9 +224,18 @@ def _current_board(path: Path, root: Path) -> tuple[bytes | None, Board | None]:
 
 
 def reconcile_local(
-    root: Path, key: BoardKey, settings: Settings, *, dry_run: bool = False
+    root: Path,
+    key: BoardKey,
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    edit: Callable[[Board], Board] | None = None,
 ) -> LocalResult:
-    """Bring ``_kanban.md`` of board ``key`` in line with its SPECs and progress logs."""
+    """Bring ``_kanban.md`` of board ``key`` in line with its SPECs and progress logs.
+
+    ``edit`` (two-way sync) changes the board as read before it is planned; the plan may undo
+    part of it (progress is the authority for the column of a task it knows).
+    """
     inputs: list[SpecInput] = []
     spec_paths: list[str] = []
     warnings: list[Diagnostic] = []
@@ -239,6 +248,8 @@ def reconcile_local(
     path = board_path(root, key)
     for _ in range(_CAS_ATTEMPTS):
         before, current = _current_board(path, root)
+        if edit is not None and current is not None:
+            current = edit(current)
         title = board_title(key, inputs, options.layout)
         desired = plan_board(inputs, current, options, title=title)
         if current is None:

@@ -25,6 +25,7 @@ from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
 from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.github.state import load_state
 from kanbanger_daemon.models.board import SpecInput
+from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.status import GitHubStatus
 from kanbanger_daemon.models.sync import DesiredCard, PushResult, RemotePlan
 from kanbanger_daemon.settings import Settings, load_settings
@@ -145,6 +146,13 @@ class BoardPusher:
             )
         self._remember_project(target, self._projects[cache_key])
         return self._projects[cache_key]
+
+    async def list_items(self, project: ProjectInfo) -> list[RemoteItem]:
+        """Every item of ``project`` (two-way sync's poll), one request per 100 items."""
+        async with self._lock:
+            return await self.client.list_items(
+                project.project_id, status_field=project.status_field.name
+            )
 
     async def push(
         self, key: BoardKey, local: LocalResult, *, dry_run: bool = False, force: bool = False

@@ -93,6 +93,10 @@ class RuntimeOptions:
     wall_clock: Callable[[], float] = time.time
     github_status: Callable[[], GitHubStatus] | None = None
     notes: list[str] = field(default_factory=list)
+    # Two-way sync: every ``poll_interval_s`` each board is reconciled with ``on_poll(key)``
+    # called first (the reconcile then lists the project and takes its changes in).
+    on_poll: Callable[[BoardKey], None] | None = None
+    poll_interval_s: float | None = None
 
 
 class Daemon:
@@ -169,6 +173,16 @@ class Daemon:
     def request_rescan(self, *, periodic: bool = False) -> None:
         self._rescan_periodic = self._rescan_periodic or periodic
         self._rescan_wanted.set()
+        self._poke()
+
+    def request_poll(self) -> None:
+        """Reconcile every board with a look at its GitHub project first (two-way sync)."""
+        if self.options.on_poll is None:
+            return
+        for key in list(self._boards):
+            self.options.on_poll(key)
+            self._mark(key, "poll")
+            self._wq.add(key)
         self._poke()
 
     def reconciles_of(self, key: BoardKey) -> int:
@@ -433,6 +447,11 @@ class Daemon:
             await asyncio.sleep(interval * self._rng.uniform(0.75, 1.25))
             self.request_rescan(periodic=True)
 
+    async def _poller(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.request_poll()
+
     async def _supervise(self) -> None:
         assert self.supervisor is not None
         while True:
@@ -543,6 +562,8 @@ class Daemon:
                 spawn(self._periodic_rescan(), "periodic-rescan"),
                 spawn(self._supervise(), "supervisor"),
             ]
+            if self.options.on_poll is not None and self.options.poll_interval_s:
+                tasks.append(spawn(self._poller(self.options.poll_interval_s), "poller"))
             if self._notifier.watchdog_interval_s:
                 tasks.append(spawn(self._watchdog_pings(self._notifier.watchdog_interval_s), "wd"))
             workers = [spawn(self._worker(), f"worker-{i}") for i in range(self.options.workers)]
@@ -628,52 +649,3 @@ async def run_daemon(
         options=options,
     )
     return await daemon.run()
-
-
-LOCAL_ONLY_NOTE = (
-    "local-only: no GitHub settings (GITHUB_TOKEN, GITHUB_REPO, GITHUB_PROJECT_NUMBER); "
-    "boards are kept up to date, nothing is pushed"
-)
-
-
-def main_run(
-    root: Path,
-    settings: Settings,
-    *,
-    push: Callable[[BoardKey, object], Awaitable[int]] | None = None,
-    github_status: Callable[[], GitHubStatus] | None = None,
-    options: RuntimeOptions | None = None,
-) -> int:
-    """``kanbanger-daemon run``: the real pieces wired into :func:`run_daemon`.
-
-    ``push(key, local_result)`` sends a board to GitHub and returns the number of remote
-    operations; without it (or without GitHub settings) the daemon runs local-only.
-    Raises :class:`~kanbanger_daemon.errors.LockError` if another daemon serves ``root``.
-    """
-    from kanbanger_daemon.daemon.local import reconcile_local
-    from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
-
-    layout = settings.effective_layout
-    root = root.absolute()
-    opts = options or RuntimeOptions()
-    opts.github_status = opts.github_status or github_status
-    if push is None or not settings.github_enabled:
-        push = None
-        opts.notes = [*opts.notes, LOCAL_ONLY_NOTE]
-
-    async def reconcile(key: BoardKey) -> ReconcileResult:
-        local = await asyncio.to_thread(reconcile_local, root, key, settings)
-        remote_ops = await push(key, local) if push is not None else 0
-        return ReconcileResult(wrote_board=local.written, remote_ops=remote_ops,
-                               metrics=local.metrics())
-
-    return asyncio.run(
-        run_daemon(
-            root,
-            settings,
-            reconcile=reconcile,
-            discover=lambda: find_boards(root, settings.specs_dir, layout),
-            board_for_path=lambda path: board_for_path(root, path, settings.specs_dir, layout),
-            options=opts,
-        )
-    )

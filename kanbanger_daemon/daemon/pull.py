@@ -1,0 +1,171 @@
+"""Two-way sync, the I/O half: list a board's project, take its remote changes into ``_kanban.md``.
+
+Runs inside the board's reconcile (so never at the same time as another reconcile of the board):
+list the project (one query per 100 items, shared by every board that goes to it within one poll
+round), find the edits (``core.remote_edits``), re-plan the board with them applied, record in
+``.kanban.json`` the ones that stayed, and leave the rest to the push that follows: a person's
+move of a card whose task has a progress status is undone there (progress is the authority).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from kanbanger_daemon.core.board import board_columns, parse_board
+from kanbanger_daemon.core.remote_edits import (
+    EditKind,
+    RemoteEdit,
+    apply_remote_edits,
+    find_remote_edits,
+    survivors,
+)
+from kanbanger_daemon.core.remote_plan import desired_cards
+from kanbanger_daemon.core.spec import decode_text
+from kanbanger_daemon.daemon.local import LocalResult, read_guarded, reconcile_local
+from kanbanger_daemon.daemon.remote import STATE_FILE, BoardPusher
+from kanbanger_daemon.daemon.workspace import BoardKey, board_path
+from kanbanger_daemon.github.options import match_status_option
+from kanbanger_daemon.github.push import absorb_listing
+from kanbanger_daemon.github.state import load_state, save_state
+from kanbanger_daemon.models.board import Board
+from kanbanger_daemon.models.remote import ProjectInfo, RemoteItem
+from kanbanger_daemon.models.sync import CardState, DesiredCard, SyncState
+from kanbanger_daemon.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class PullOutcome:
+    edits: list[RemoteEdit] = field(default_factory=list)
+    kept: list[RemoteEdit] = field(default_factory=list)
+    local: LocalResult | None = None
+
+
+def column_of_status(board: Board, project: ProjectInfo) -> dict[str, str]:
+    """Status option name -> the first board column it stands for."""
+    out: dict[str, str] = {}
+    options = project.status_field.options
+    for name, kind, _ in board_columns(board):
+        option = match_status_option(name, options) or match_status_option(kind.value, options)
+        if option is not None:
+            out.setdefault(option.name, name)
+    return out
+
+
+def _record(state: SyncState, kept: Sequence[RemoteEdit], final: Sequence[DesiredCard],
+            remote: Sequence[RemoteItem]) -> None:
+    """The edits that stayed on the board are synced: the next push leaves them alone."""
+    by_title = {card.title: card.key for card in final}
+    by_id = {item.item_id: item for item in remote}
+    for edit in kept:
+        card = state.cards.get(edit.key)
+        if edit.kind is EditKind.MOVE and card is not None:
+            card.synced_status = edit.status
+        elif edit.kind is EditKind.ARCHIVE and card is not None:
+            card.archived = True
+        elif edit.kind is EditKind.RETITLE and card is not None:
+            new_key = by_title.get(edit.new_title or "")
+            if new_key is not None:
+                del state.cards[edit.key]
+                card.synced_title = card.title = edit.new_title or ""
+                state.cards[new_key] = card
+                state.aliases[edit.key] = new_key
+        elif edit.kind is EditKind.ADD and edit.title in by_title:
+            item = by_id[edit.item_id]
+            state.cards[by_title[edit.title]] = CardState(
+                item_id=item.item_id, draft_id=item.content_id, title=edit.title,
+                status=item.status_name, option_id=item.status_option_id, body=item.body,
+                synced_status=item.status_name, synced_title=edit.title, foreign=True,
+            )
+
+
+def _read_board(root: Path, key: BoardKey) -> Board | None:
+    path = board_path(root, key)
+    if not path.exists():
+        return None
+    return parse_board(decode_text(read_guarded(path, root), file=str(path)))
+
+
+async def pull_board(
+    pusher: BoardPusher, key: BoardKey, settings: Settings, *, take_new_drafts: bool,
+    listings: dict[str, list[RemoteItem]],
+) -> PullOutcome:
+    """Take the remote changes of board ``key`` into ``_kanban.md`` (see the module docstring).
+
+    ``listings`` caches the listing of each project for one poll round.
+    """
+    root = pusher.root
+    state_path = board_path(root, key).parent / STATE_FILE
+    state, aside = await asyncio.to_thread(load_state, state_path, set_aside=False)
+    board = await asyncio.to_thread(_read_board, root, key)
+    if aside is not None or board is None or state.project_id is None:
+        return PullOutcome()  # never pushed (or the state is unreadable): nothing to compare
+    target = pusher.target_of(key)
+    project = await pusher.project(target)
+    if project.project_id != state.project_id:
+        return PullOutcome()
+    if project.project_id not in listings:
+        listings[project.project_id] = await pusher.list_items(project)
+    remote = listings[project.project_id]
+    # Edits compare the listing with the state as last synced, before the listing updates it.
+    edits = find_remote_edits(board, key, state, remote, column_of_status(board, project),
+                              take_new_drafts=take_new_drafts)
+    state = absorb_listing(state, remote, key)
+    outcome = PullOutcome(edits=edits)
+    if edits:
+        local = await asyncio.to_thread(
+            reconcile_local, root, key, settings, edit=lambda b: apply_remote_edits(b, edits)
+        )
+        outcome.local = local
+        outcome.kept = survivors(edits, desired_cards(local.board, key))
+        _record(state, outcome.kept, desired_cards(local.board, key), remote)
+        if any(edit.by_person and edit not in outcome.kept for edit in edits):
+            state.fingerprint = None  # the push must run even if the board did not change
+        for edit in edits:
+            if edit in outcome.kept:
+                log.info("pull.taken", board=key, change=edit.describe())
+            elif edit.by_person:
+                log.warning("pull.undone", board=key, change=edit.describe(),
+                            reason="progress is the authority for this card's column")
+            else:
+                log.info("pull.left", board=key, change=edit.describe(),
+                         reason="set by another workspace; this one's progress disagrees")
+    known = set(state.people_items or [])
+    state.people_items = [*(state.people_items or []),
+                          *(i.item_id for i in remote if i.item_id not in known
+                            and not any(c.item_id == i.item_id for c in state.cards.values()))]
+    await asyncio.to_thread(save_state, state_path, state)
+    return outcome
+
+
+class Puller:
+    """The daemon's pull hook: one listing per project per poll round, new drafts to the board
+    that is alone in going to that project (with several, which one gets them is a guess)."""
+
+    def __init__(self, pusher: BoardPusher, settings: Settings,
+                 boards: Callable[[], Sequence[BoardKey]], *, listing_ttl_s: float = 10.0):
+        self.pusher = pusher
+        self.settings = settings
+        self.boards = boards
+        self.listing_ttl_s = listing_ttl_s
+        self._listings: dict[str, list[RemoteItem]] = {}
+        self._listed_at = float("-inf")
+        self._pulled: set[BoardKey] = set()
+
+    async def __call__(self, key: BoardKey) -> PullOutcome:
+        now = asyncio.get_running_loop().time()
+        # A round pulls each board once: a board pulled again starts a new round (fresh lists).
+        if key in self._pulled or now - self._listed_at > self.listing_ttl_s:
+            self._listings, self._listed_at, self._pulled = {}, now, set()
+        self._pulled.add(key)
+        target = self.pusher.target_of(key)
+        keys = await asyncio.to_thread(self.boards)
+        sharing = [k for k in keys if self.pusher.target_of(k) == target]
+        return await pull_board(self.pusher, key, self.settings,
+                                take_new_drafts=len(sharing) <= 1, listings=self._listings)

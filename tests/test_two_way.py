@@ -1,0 +1,199 @@
+"""Two-way sync: what a person changes on github.com lands in ``_kanban.md`` within one poll.
+
+The daemon is wired as `kanbanger-daemon run` wires it (``wire_daemon`` with the real
+BoardPusher and Puller) against the fake GitHub. Polls are triggered with ``request_poll`` (what
+the poller does every ``poll_interval``) and waited for on the daemon's own idle state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kanbanger_daemon.core.board import board_cards, parse_board
+from kanbanger_daemon.daemon.pull import Puller
+from kanbanger_daemon.daemon.remote import BoardPusher, client_from
+from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
+from kanbanger_daemon.daemon.wiring import wire_daemon
+from kanbanger_daemon.daemon.workspace import find_boards
+from kanbanger_daemon.settings import load_settings
+from kanbanger_daemon.testing import FakeGitHub
+
+pytestmark = pytest.mark.timeout(60)
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+WEBSITE = "SPECs/website"
+DESIGN = "Task 1: Design (SPEC: spec_website.md)"  # progress: completed
+BUILD = "Task 2: Build (SPEC: spec_website.md)"  # progress: in_progress
+LAUNCH = "Task 3: Launch (SPEC: spec_website.md)"  # no progress
+WAIT_S = 20.0
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as gh:
+        yield gh
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME", "KANBANGER_GITHUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.url)
+    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+    monkeypatch.setenv("GITHUB_REPO", "octo/specs")
+    monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
+    monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
+    monkeypatch.setenv("KANBANGER_STATUS_UPDATES", "false")
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLES, root)
+    shutil.rmtree(root / "SPECs" / "ACGTACGT")  # one board: it takes in new drafts
+    return root
+
+
+@dataclass
+class Running:
+    daemon: Daemon
+    pusher: BoardPusher
+
+    async def poll(self) -> None:
+        """One poll round, as the poller runs it every poll_interval, and its settling."""
+        before = self.daemon.idle_count
+        self.daemon.request_poll()
+        await self.daemon.wait_idle_after(before, WAIT_S)
+
+
+@pytest.fixture
+async def running(workspace: Path) -> AsyncIterator[Running]:
+    settings = load_settings(workspace, flags={"quiet_ms": 50, "max_wait_ms": 500})
+    pusher = BoardPusher(workspace, settings, client_from(settings), health_delay_s=None)
+    layout = settings.effective_layout
+    puller = Puller(pusher, settings, lambda: find_boards(workspace, settings.specs_dir, layout))
+    daemon = wire_daemon(
+        workspace, settings, push=pusher.push_ops, pull=puller, github_status=pusher.status,
+        options=RuntimeOptions(install_signal_handlers=False, heartbeat_interval_s=0.2,
+                               supervise_interval_s=0.2, retry_base_s=0.05,
+                               poll_interval_s=3600.0),  # polls come from the test
+    )
+    task = asyncio.create_task(daemon.run())
+    await daemon.wait_until(lambda: daemon.rescans >= 1 and daemon.idle.is_set(), WAIT_S)
+    try:
+        yield Running(daemon, pusher)
+    finally:
+        daemon.request_stop()
+        assert await asyncio.wait_for(task, 15) == 0
+        await pusher.client.aclose()
+
+
+def local_columns(root: Path) -> dict[str, str]:
+    """card text -> column, from the board file."""
+    board = parse_board((root / WEBSITE / "_kanban.md").read_text("utf-8"))
+    return {card.text: card.column for card in board_cards(board)}
+
+
+def item_id(fake: FakeGitHub, title: str) -> str:
+    return next(i.id for i in fake.items() if i.title == title and not i.archived)
+
+
+def board_bytes(root: Path) -> bytes:
+    return (root / WEBSITE / "_kanban.md").read_bytes()
+
+
+async def test_remote_edits_land_locally_with_one_write_and_no_mutation(
+    running: Running, fake: FakeGitHub, workspace: Path
+) -> None:
+    assert local_columns(workspace)[LAUNCH] == "TODO"
+    fake.person_add_draft("Write the press release", "In Progress")
+    fake.person_move(item_id(fake, LAUNCH), "Done")  # no progress for Launch: the move stands
+    reconciles = running.daemon.reconciles_total
+    fake.reset_counters()
+
+    await running.poll()
+
+    columns = local_columns(workspace)
+    assert columns[LAUNCH] == "DONE"
+    assert columns["Write the press release"] == "DOING"
+    assert fake.counters.mutation_documents == 0  # nothing bounced back
+    assert fake.counters.queries == 1  # one listing: the project has fewer than 100 items
+    written = board_bytes(workspace)
+
+    # Settled: the next poll and a full rescan change nothing, locally or on GitHub.
+    fake.reset_counters()
+    await running.poll()
+    before = running.daemon.rescans
+    running.daemon.request_rescan()
+    await running.daemon.wait_until(
+        lambda: running.daemon.rescans > before and running.daemon.idle.is_set(), WAIT_S)
+    assert board_bytes(workspace) == written
+    assert fake.counters.mutation_documents == 0
+    assert running.daemon.reconciles_total > reconciles
+
+
+async def test_archived_and_retitled_hand_written_cards_follow_github(
+    running: Running, fake: FakeGitHub, workspace: Path
+) -> None:
+    board = workspace / WEBSITE / "_kanban.md"
+    text = board.read_text("utf-8").replace("## TODO\n", "## TODO\n*   [ ] Buy domain\n"
+                                            "*   [ ] Order stickers\n", 1)
+    before = running.daemon.idle_count
+    board.write_text(text, "utf-8")
+    await running.daemon.wait_until(
+        lambda: running.daemon.idle_count > before and running.daemon.idle.is_set()
+        and {"Buy domain", "Order stickers"} <= {i.title for i in fake.items()}, WAIT_S)
+    fake.person_rename(item_id(fake, "Buy domain"), "Buy the domain name")
+    fake.person_archive(item_id(fake, "Order stickers"))
+    fake.reset_counters()
+
+    await running.poll()
+
+    columns = local_columns(workspace)
+    assert columns.get("Buy the domain name") == "TODO"
+    assert "Buy domain" not in columns and "Order stickers" not in columns
+    assert fake.counters.mutation_documents == 0
+    assert fake.counters.creates == 0
+    # The retitled card keeps its item: still one live item per card, nothing recreated.
+    live = [i.title for i in fake.items() if not i.archived]
+    assert sorted(live) == sorted(local_columns(workspace))
+
+
+async def test_progress_wins_over_a_persons_move_and_the_move_is_undone_once(
+    running: Running, fake: FakeGitHub, workspace: Path
+) -> None:
+    fake.person_move(item_id(fake, BUILD), "Done")  # progress says Build is in progress
+    written = board_bytes(workspace)
+    fake.reset_counters()
+
+    await running.poll()
+
+    assert local_columns(workspace)[BUILD] == "DOING"
+    assert board_bytes(workspace) == written  # the local board never showed the move
+    assert next(i.status for i in fake.items() if i.title == BUILD) == "In Progress"
+    assert fake.counters.mutations.get("updateProjectV2ItemFieldValue") == 1
+    # And it stays undone: the next poll sends nothing.
+    fake.reset_counters()
+    await running.poll()
+    assert fake.counters.mutation_documents == 0
+
+
+async def test_progress_moves_a_card_a_person_moved_before(
+    running: Running, fake: FakeGitHub, workspace: Path
+) -> None:
+    fake.person_move(item_id(fake, LAUNCH), "In Progress")
+    await running.poll()
+    assert local_columns(workspace)[LAUNCH] == "DOING"
+    # The executor then finishes Launch: progress moves the card, the push follows.
+    path = workspace / WEBSITE / "progress_website.json"
+    doc = json.loads(path.read_text())
+    doc["tasks"].append({"id": 3, "status": "completed"})
+    before = running.daemon.idle_count
+    path.write_text(json.dumps(doc))
+    await running.daemon.wait_until(
+        lambda: running.daemon.idle_count > before and running.daemon.idle.is_set()
+        and local_columns(workspace)[LAUNCH] == "DONE", WAIT_S)
+    assert next(i.status for i in fake.items() if i.title == LAUNCH) == "Done"
