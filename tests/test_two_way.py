@@ -17,11 +17,9 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.core.board import board_cards, parse_board
-from kanbanger_daemon.daemon.pull import Puller
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
-from kanbanger_daemon.daemon.wiring import wire_daemon
-from kanbanger_daemon.daemon.workspace import find_boards
+from kanbanger_daemon.daemon.wiring import wire_github_daemon
 from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.testing import FakeGitHub
 
@@ -73,14 +71,10 @@ class Running:
 async def running(workspace: Path) -> AsyncIterator[Running]:
     settings = load_settings(workspace, flags={"quiet_ms": 50, "max_wait_ms": 500})
     pusher = BoardPusher(workspace, settings, client_from(settings), health_delay_s=None)
-    layout = settings.effective_layout
-    puller = Puller(pusher, settings, lambda: find_boards(workspace, settings.specs_dir, layout))
-    daemon = wire_daemon(
-        workspace, settings, push=pusher.push_ops, pull=puller, github_status=pusher.status,
-        options=RuntimeOptions(install_signal_handlers=False, heartbeat_interval_s=0.2,
-                               supervise_interval_s=0.2, retry_base_s=0.05,
-                               poll_interval_s=3600.0),  # polls come from the test
-    )
+    options = RuntimeOptions(install_signal_handlers=False, heartbeat_interval_s=0.2,
+                             supervise_interval_s=0.2, retry_base_s=0.05,
+                             poll_interval_s=3600.0)  # polls come from the test
+    daemon = wire_github_daemon(workspace, settings, pusher, options=options)
     task = asyncio.create_task(daemon.run())
     await daemon.wait_until(lambda: daemon.rescans >= 1 and daemon.idle.is_set(), WAIT_S)
     try:
@@ -103,6 +97,18 @@ def item_id(fake: FakeGitHub, title: str) -> str:
 
 def board_bytes(root: Path) -> bytes:
     return (root / WEBSITE / "_kanban.md").read_bytes()
+
+
+async def test_status_shows_where_the_board_goes_and_that_github_is_polled(
+    running: Running,
+) -> None:
+    from kanbanger_daemon.daemon.status import StatusReport, render_table
+
+    snapshot = running.daemon.snapshot()
+    assert snapshot.boards[WEBSITE].target == "octo/specs#1"
+    assert any("two-way sync" in note for note in snapshot.notes)
+    table = render_table(StatusReport(0, status=snapshot.model_dump(mode="json")))
+    assert any(WEBSITE in line and "octo/specs#1" in line for line in table.splitlines())
 
 
 async def test_remote_edits_land_locally_with_one_write_and_no_mutation(

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.daemon.pull import Puller
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
-from kanbanger_daemon.daemon.wiring import wire_daemon
-from kanbanger_daemon.daemon.workspace import find_boards
+from kanbanger_daemon.daemon.wiring import wire_github_daemon
 from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.testing import FakeGitHub
 from tests.test_two_workspaces import (  # the same clones, edits and board checks as the sync loops
@@ -63,14 +61,10 @@ def start(root: Path) -> Running:
     """A daemon wired as `kanbanger-daemon run` wires it, two-way sync included."""
     settings = load_settings(root, flags={"quiet_ms": 50, "max_wait_ms": 500})
     pusher = BoardPusher(root, settings, client_from(settings))
-    layout = settings.effective_layout
-    puller = Puller(pusher, settings, lambda: find_boards(root, settings.specs_dir, layout))
-    daemon = wire_daemon(
-        root, settings, push=pusher.push_ops, pull=puller, github_status=pusher.status,
-        options=RuntimeOptions(install_signal_handlers=False, heartbeat_interval_s=0.2,
-                               supervise_interval_s=0.2, retry_base_s=0.05,
-                               poll_interval_s=3600.0),  # polls come from the test
-    )
+    options = RuntimeOptions(install_signal_handlers=False, heartbeat_interval_s=0.2,
+                             supervise_interval_s=0.2, retry_base_s=0.05,
+                             poll_interval_s=3600.0)  # polls come from the test
+    daemon = wire_github_daemon(root, settings, pusher, options=options)
     return Running(daemon, pusher, asyncio.create_task(daemon.run()))
 
 

@@ -15,10 +15,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kanbanger_daemon.daemon.pull import Puller
     from kanbanger_daemon.daemon.remote import BoardPusher, client_from
     from kanbanger_daemon.daemon.wiring import main_run
-    from kanbanger_daemon.daemon.workspace import find_boards
     from kanbanger_daemon.logging import configure_logging
     from kanbanger_daemon.settings import load_settings
 
@@ -27,10 +25,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.github_enabled:
         return main_run(args.root, settings)
     pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config)
-    root, layout = args.root.absolute(), settings.effective_layout
-    puller = Puller(pusher, settings, lambda: find_boards(root, settings.specs_dir, layout))
-    return main_run(args.root, settings, push=pusher.push_ops, pull=puller,
-                    github_status=pusher.status)
+    return main_run(args.root, settings, pusher=pusher)
 
 
 def cmd_service(args: argparse.Namespace) -> int:

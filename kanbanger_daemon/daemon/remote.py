@@ -94,6 +94,14 @@ class BoardPusher:
         return Target(settings.github_repo, settings.github_project_number,
                       settings.status_field)
 
+    def describe_target(self, key: BoardKey) -> str:
+        """Where board ``key`` goes, for ``status``: ``owner/repo#N``, or why it goes nowhere."""
+        try:
+            target = self.target_of(key)
+        except ConfigError as exc:
+            return f"nowhere: {exc.message}"
+        return f"{target.repo}#{target.project_number}"
+
     def _cached_project_id(self, target: Target) -> str | None:
         try:
             data = json.loads((self.root / STATE_DIR / PROJECTS_CACHE).read_text("utf-8"))

@@ -267,8 +267,9 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
     if boards:
         width = max(5, *(len(k) for k in boards))
         lines.append("")
-        lines.append(f"{'BOARD':<{width}}  {'LAST RECONCILE':<16}  {'RESULT':<7}  PENDING  "
-                     f"{'TASKS':>7}  BACKUPS  ERROR")
+        goes = max(8, *(len(str(b.get("target") or "-")) for b in boards.values()))
+        lines.append(f"{'BOARD':<{width}}  {'GOES TO':<{goes}}  {'LAST RECONCILE':<16}  "
+                     f"{'RESULT':<7}  PENDING  {'TASKS':>7}  BACKUPS  ERROR")
         for key in sorted(boards):
             board = boards[key]
             at = board.get("last_reconcile_at")
@@ -281,8 +282,10 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
             if isinstance(retry_at, int | float) and retry_at > now:
                 error += f" (retry {board.get('retries', 0)} in {retry_at - now:.0f} s)"
             tasks, backups = _metrics_summary(board)
+            target = str(board.get("target") or "-")
             lines.append(
-                f"{key:<{width}}  {_ago(now - at if at else None):<16}  {result:<7}  "
+                f"{key:<{width}}  {target:<{goes}}  {_ago(now - at if at else None):<16}  "
+                f"{result:<7}  "
                 f"{board.get('pending_events', 0):>7}  {tasks:>7}  {backups:>7}  {error}".rstrip()
             )
     return "\n".join(lines)

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from kanbanger_daemon.daemon.remote import BoardPusher
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.workspace import BoardKey
 from kanbanger_daemon.models.status import GitHubStatus, ReconcileResult
@@ -21,22 +22,38 @@ def main_run(
     root: Path,
     settings: Settings,
     *,
-    push: Callable[[BoardKey, object], Awaitable[int]] | None = None,
-    pull: Callable[[BoardKey], Awaitable[object]] | None = None,
-    github_status: Callable[[], GitHubStatus] | None = None,
+    pusher: BoardPusher | None = None,
     options: RuntimeOptions | None = None,
 ) -> int:
-    """``kanbanger-daemon run``: :func:`wire_daemon` run until SIGTERM/SIGINT.
+    """``kanbanger-daemon run``: the daemon, pushing (and pulling) through ``pusher`` when given,
+    else local-only, run until SIGTERM/SIGINT.
 
     Raises :class:`~kanbanger_daemon.errors.LockError` if another daemon serves ``root``.
     """
 
     async def serve() -> int:
-        daemon = wire_daemon(root, settings, push=push, pull=pull,
-                             github_status=github_status, options=options)
-        return await daemon.run()
+        if pusher is None:
+            return await wire_daemon(root, settings, options=options).run()
+        try:
+            return await wire_github_daemon(root, settings, pusher, options=options).run()
+        finally:
+            await pusher.aclose()
 
     return asyncio.run(serve())
+
+
+def wire_github_daemon(
+    root: Path, settings: Settings, pusher: BoardPusher, *, options: RuntimeOptions | None = None
+) -> Daemon:
+    """The daemon of a workspace with GitHub settings: push, two-way pull, targets in status."""
+    from kanbanger_daemon.daemon.pull import Puller
+    from kanbanger_daemon.daemon.workspace import find_boards
+
+    absolute, layout = root.absolute(), settings.effective_layout
+    puller = Puller(pusher, settings, lambda: find_boards(absolute, settings.specs_dir, layout))
+    return wire_daemon(root, settings, push=pusher.push_ops, pull=puller,
+                       target_of=pusher.describe_target, github_status=pusher.status,
+                       options=options)
 
 
 def wire_daemon(
@@ -45,6 +62,7 @@ def wire_daemon(
     *,
     push: Callable[[BoardKey, object], Awaitable[int]] | None = None,
     pull: Callable[[BoardKey], Awaitable[object]] | None = None,
+    target_of: Callable[[BoardKey], str] | None = None,
     github_status: Callable[[], GitHubStatus] | None = None,
     options: RuntimeOptions | None = None,
 ) -> Daemon:
@@ -53,7 +71,8 @@ def wire_daemon(
     ``push(key, local_result)`` sends a board to GitHub and returns the number of remote
     operations; without it (or without GitHub settings) the daemon runs local-only.
     ``pull(key)`` takes GitHub's changes into the board (two-way sync), before the board's
-    reconcile, every ``poll_interval``.
+    reconcile, every ``poll_interval``. ``target_of(key)`` names where a board goes (shown by
+    ``status``).
     """
     from kanbanger_daemon.daemon.local import reconcile_local
     from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
@@ -70,15 +89,18 @@ def wire_daemon(
     if push is not None and pull is not None and settings.two_way:
         opts.on_poll = polls.add
         opts.poll_interval_s = opts.poll_interval_s or settings.poll_interval
+        opts.notes = [*opts.notes, f"two-way sync: GitHub is polled every "
+                      f"{opts.poll_interval_s:g} s; its changes land in _kanban.md"]
 
     async def reconcile(key: BoardKey) -> ReconcileResult:
         if pull is not None and key in polls:
             polls.discard(key)
             await pull(key)  # takes GitHub's changes into the board before it is planned
         local = await asyncio.to_thread(reconcile_local, root, key, settings)
+        target = "local-only" if push is None else target_of(key) if target_of else None
         remote_ops = await push(key, local) if push is not None else 0
         return ReconcileResult(wrote_board=local.written, remote_ops=remote_ops,
-                               metrics=local.metrics())
+                               metrics=local.metrics(), target=target)
 
     return Daemon(
         root,

@@ -32,6 +32,7 @@ class ReconcileResult(BaseModel):
     error_file: str | None = None
     error_line: int | None = None
     metrics: list[dict[str, object]] | None = None
+    target: str | None = None  # where the board goes: "owner/repo#N", or "local-only"
 
     @classmethod
     def failed(
@@ -73,6 +74,7 @@ class BoardStatus(BaseModel):
     retries: int = 0
     backoff_until: float | None = None
     metrics: list[dict[str, object]] | None = None
+    target: str | None = None  # where the board goes: "owner/repo#N", or "local-only"
 
     def record(self, result: ReconcileResult, *, at: float) -> None:
         """A reconcile finished (well or for good) at wall-clock time ``at``."""
@@ -88,6 +90,8 @@ class BoardStatus(BaseModel):
         self.backoff_until = None
         if result.metrics is not None:
             self.metrics = result.metrics
+        if result.target is not None:
+            self.target = result.target
 
     def record_retry(self, error: str, retries: int, at: float, delay_s: float) -> None:
         """A reconcile failed in a way worth retrying; it runs again after ``delay_s``."""
