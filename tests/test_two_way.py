@@ -187,6 +187,18 @@ async def test_progress_wins_over_a_persons_move_and_the_move_is_undone_once(
     assert fake.counters.mutation_documents == 0
 
 
+async def test_polls_while_a_board_is_already_pending_are_merged_into_one_reconcile(
+    running: Running, fake: FakeGitHub, workspace: Path
+) -> None:
+    fake.person_move(item_id(fake, LAUNCH), "In Progress")
+    before, reconciles = running.daemon.idle_count, running.daemon.reconciles_total
+    for _ in range(3):  # the poller fires again before the worker took the board
+        running.daemon.request_poll()
+    await running.daemon.wait_idle_after(before, WAIT_S)
+    assert local_columns(workspace)[LAUNCH] == "DOING"
+    assert running.daemon.reconciles_total - reconciles == 1  # one board, one reconcile
+
+
 async def test_progress_moves_a_card_a_person_moved_before(
     running: Running, fake: FakeGitHub, workspace: Path
 ) -> None:

@@ -70,7 +70,7 @@ def reconcile_alive() -> None:
     hook = _alive_hook.get()
     if hook is not None:
         hook()
-_TRIGGER_RANK = {"retry": 0, "change": 1, "rescan": 2, "periodic": 3}
+_TRIGGER_RANK = {"retry": 0, "change": 1, "poll": 2, "rescan": 3, "periodic": 4}
 log = get_logger("kanbanger_daemon.daemon")
 
 
