@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from kanbanger_daemon.testing import FakeGitHub
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
@@ -17,3 +19,16 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is absent ({CORPUS}); conformance tests need it")
     return CORPUS
+
+
+def point_at_fake(monkeypatch: pytest.MonkeyPatch, home: Path, fake: FakeGitHub) -> None:
+    """The environment of a workspace that pushes to ``fake`` (octo/specs, project 1, no
+    pacing), with ``home`` as HOME so that no user config leaks in."""
+    for name in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME", "KANBANGER_GITHUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.url)
+    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+    monkeypatch.setenv("GITHUB_REPO", "octo/specs")
+    monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
+    monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")

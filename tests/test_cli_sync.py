@@ -12,6 +12,7 @@ import pytest
 
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.testing import FakeGitHub
+from tests.conftest import point_at_fake
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -28,14 +29,7 @@ def fake() -> Iterator[FakeGitHub]:
 def ws(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "ws"
     shutil.copytree(EXAMPLES, root)
-    for name in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.url)
-    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
-    monkeypatch.setenv("GITHUB_REPO", "octo/specs")
-    monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
-    monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
+    point_at_fake(monkeypatch, tmp_path, fake)
     return root
 
 

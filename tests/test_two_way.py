@@ -22,6 +22,7 @@ from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon
 from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.testing import FakeGitHub
+from tests.conftest import point_at_fake
 
 pytestmark = pytest.mark.timeout(60)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -40,14 +41,7 @@ def fake() -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 def workspace(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME", "KANBANGER_GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.url)
-    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
-    monkeypatch.setenv("GITHUB_REPO", "octo/specs")
-    monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
-    monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
+    point_at_fake(monkeypatch, tmp_path, fake)
     monkeypatch.setenv("KANBANGER_STATUS_UPDATES", "false")
     root = tmp_path / "ws"
     shutil.copytree(EXAMPLES, root)

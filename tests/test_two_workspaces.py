@@ -23,6 +23,7 @@ from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.workspace import find_boards
 from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.testing import FakeGitHub
+from tests.conftest import point_at_fake
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WEBSITE = "SPECs/website"
@@ -39,14 +40,7 @@ def fake() -> Iterator[FakeGitHub]:
 @pytest.fixture
 def clones(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
            ) -> tuple[Path, Path]:
-    for name in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME", "KANBANGER_GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.url)
-    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
-    monkeypatch.setenv("GITHUB_REPO", "octo/specs")
-    monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
-    monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
+    point_at_fake(monkeypatch, tmp_path, fake)
     a, b = tmp_path / "machine-a", tmp_path / "machine-b"
     shutil.copytree(EXAMPLES, a)
     shutil.copytree(EXAMPLES, b)
