@@ -4,7 +4,12 @@ Level-triggered: the plan depends only on (desired cards, sync state, remote sna
 what happened before. Our items are recognised by the hidden body marker (``core.markers``);
 items without it belong to people and are never touched, items with another board's key are that
 board's business. Orders of application (by the engine): adopt/update, unarchive, archive,
-create, status, move.
+create, status and field values, move.
+
+Optional project fields (the ``project_fields`` setting): ``card_field_values`` gives each
+generated card the values it should show (``Backups used`` on task cards, ``SPEC`` on every
+generated card; hand-written cards get none) and the plan sets only those that differ from what
+the item shows, by the same rule as a Status (see ``_plan_existing``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from hashlib import sha256
 
 from kanbanger_daemon.core.board import board_cards
-from kanbanger_daemon.core.cards import card_identity, hand_card_key
+from kanbanger_daemon.core.cards import (
+    card_identity,
+    hand_card_key,
+    identity_of,
+    namespace_of,
+    step_full_id,
+)
 from kanbanger_daemon.core.markers import (
     marker_for_key,
     parse_marker_key,
@@ -23,11 +34,13 @@ from kanbanger_daemon.core.markers import (
     with_marker,
     with_tag,
 )
-from kanbanger_daemon.models.board import Board
+from kanbanger_daemon.core.metrics import BACKUPS_USED_FIELD, SPEC_FIELD, task_field_values
+from kanbanger_daemon.models.board import Board, BoardOptions, SpecInput
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import (
     CardState,
     DesiredCard,
+    FieldValue,
     OpKind,
     RemoteOp,
     RemotePlan,
@@ -37,23 +50,74 @@ from kanbanger_daemon.models.sync import (
 
 DEFAULT_ADOPT_PATIENCE = 3
 
+# The optional project fields (name, GitHub data type) the ``project_fields`` setting creates.
+PROJECT_FIELDS: tuple[tuple[str, str], ...] = ((BACKUPS_USED_FIELD, "NUMBER"), (SPEC_FIELD, "TEXT"))
 
-def desired_cards(board: Board, board_key: str) -> list[DesiredCard]:
+CardValues = dict[str, dict[str, FieldValue]]
+
+
+def _prefixes(inputs: Sequence[SpecInput], options: BoardOptions) -> list[str | None]:
+    """Each input's card prefix, numbering same-named SPECs exactly as
+    ``core.cards.wanted_cards`` does (so that identities computed here match the cards')."""
+    namespaces: set[str] = set()
+    out: list[str | None] = []
+    for item in inputs:
+        prefix, namespace = namespace_of(item, options)
+        if prefix is not None and namespace in namespaces:
+            base, n = prefix, 2
+            while namespace in namespaces:
+                prefix, namespace = namespace_of(
+                    item.model_copy(update={"name": f"{base}~{n}"}), options)
+                n += 1
+        namespaces.add(namespace)
+        out.append(prefix)
+    return out
+
+
+def card_field_values(inputs: Sequence[SpecInput], options: BoardOptions) -> CardValues:
+    """The optional field values of every generated card, by card identity: ``SPEC`` (the SPEC
+    file) on each, ``Backups used`` on task cards (``core.metrics.task_field_values``)."""
+    out: CardValues = {}
+    for item, prefix in zip(inputs, _prefixes(inputs, options), strict=True):
+        spec = item.spec
+        spec_only: dict[str, FieldValue] = {SPEC_FIELD: spec.file}
+        per_task = task_field_values(spec, item.progress)
+        for speclet in spec.speclets:
+            out.setdefault(identity_of("SPECLet", speclet.id, spec.file, prefix=prefix),
+                           dict(spec_only))
+        for task in spec.tasks:
+            # A duplicate id in the SPEC: the first task owns the card (as in core.cards).
+            out.setdefault(identity_of("Task", task.id, spec.file, prefix=prefix),
+                           dict(per_task.get(task.id, spec_only)))
+            for step in task.steps:
+                step_id = step_full_id(task.id, step.id)
+                out.setdefault(identity_of("Step", step_id, spec.file, prefix=prefix),
+                               dict(spec_only))
+    return out
+
+
+def desired_cards(
+    board: Board, board_key: str, field_values: CardValues | None = None
+) -> list[DesiredCard]:
     """Every card of ``board`` as it should appear on the project, in board order.
 
     Generated cards are keyed by their identity (stable across renames and notes); hand-written
     cards, and a second copy of a generated card, by a hash of their text and occurrence. A ``/``
     inside a card key is escaped so that ``<board-key>/<card-key>`` splits at the last ``/``.
+    ``field_values`` (``card_field_values``) gives generated cards their optional field values.
     """
+    values_of = field_values or {}
     out: list[DesiredCard] = []
     seen: set[str] = set()
     occurrences: dict[str, int] = {}
     for position, card in enumerate(board_cards(board)):
         card_key = card_identity(card.text)
+        values = values_of.get(card_key or "", {})
         if card_key is None or card_key in seen:
             n = occurrences.get(card.text, 0)
             occurrences[card.text] = n + 1
             card_key = hand_card_key(card.text, n)
+            values = {}
         seen.add(card_key)
         key = f"{board_key}/{card_key.replace('%', '%25').replace('/', '%2F')}"
         out.append(
@@ -63,6 +127,7 @@ def desired_cards(board: Board, board_key: str) -> list[DesiredCard]:
                 column=card.column,
                 column_kind=card.column_kind,
                 position=position,
+                values=dict(values),
             )
         )
     return out
@@ -73,6 +138,8 @@ def fingerprint(project_id: str, board_key: str, desired: Iterable[DesiredCard])
     digest = sha256(f"{project_id}\0{board_key}".encode())
     for card in desired:
         digest.update(f"\0{card.key}\x1f{card.title}\x1f{card.column}\x1f{card.position}".encode())
+        if card.values:  # absent with the option off: the digest stays what it always was
+            digest.update(f"\x1f{sorted(card.values.items())!r}".encode())
     return digest.hexdigest()
 
 
@@ -130,6 +197,7 @@ def trusted_snapshot(state: SyncState) -> list[RemoteItem]:
             body=card.body if card.body is not None else marker_for_key(key),
             status_option_id=card.option_id,
             status_name=card.status,
+            field_values=dict(card.values),
         )
         for _pos, key, card in ordered
     ]
@@ -230,6 +298,7 @@ def plan_remote(
         claimed.add(item.item_id)
         _plan_existing(plan, key, card, item, state.cards.get(key), options.get(card.column),
                        adopting=adopting)
+        _plan_values(plan, key, card, item, state.cards.get(key))
         if item.is_archived:
             plan.ops.append(_op(OpKind.UNARCHIVE, key, item, title=card.title))
             unarchived.add(item.item_id)
@@ -247,6 +316,11 @@ def plan_remote(
                     option_name=choice.name,
                 )
             )
+        plan.ops.extend(
+            RemoteOp(kind=OpKind.FIELD, key=key, title=wanted[key].title, field_name=name,
+                     value=value)
+            for name, value in wanted[key].values.items()
+        )
     _plan_moves(plan, wanted, keepers, remote, unarchived, created)
     return plan
 
@@ -312,6 +386,34 @@ def _plan_existing(
                 old_title=item.status_name,
             )
         )
+
+
+def _plan_values(
+    plan: RemotePlan, key: str, card: DesiredCard, item: RemoteItem, known: CardState | None
+) -> None:
+    """The optional field values of an item we keep, by the rule of ``_plan_existing``: a value
+    the item does not show is set unless this workspace already pushed (or accepted) that very
+    value and something else changed it since (another workspace with more progress, most
+    likely): the next change of the figure here is pushed again. A cleared value is restored."""
+    shown = item.field_values or {}
+    same_item = known is not None and known.item_id == item.item_id
+    agreed: dict[str, FieldValue] = {}
+    for name, value in card.values.items():
+        current = shown.get(name)
+        if current == value:
+            agreed[name] = value
+            continue
+        base = known.synced_values.get(name) if same_item and known else None
+        if base == value and current is not None:
+            if key not in plan.left:
+                plan.left.append(key)
+            continue
+        plan.ops.append(
+            RemoteOp(kind=OpKind.FIELD, key=key, item_id=item.item_id, draft_id=item.content_id,
+                     title=card.title, field_name=name, value=value, old_value=current)
+        )
+    if agreed:
+        plan.agreed_values[key] = agreed
 
 
 def _op(kind: OpKind, key: str, item: RemoteItem, **fields: str | None) -> RemoteOp:
@@ -468,6 +570,7 @@ _SYMBOLS = {
     OpKind.UPDATE: "~ update   ",
     OpKind.ADOPT: "~ adopt    ",
     OpKind.STATUS: "~ status   ",
+    OpKind.FIELD: "~ field    ",
     OpKind.MOVE: "> move     ",
     OpKind.ARCHIVE: "- archive  ",
 }
@@ -481,6 +584,8 @@ def _describe(op: RemoteOp) -> str:
         return f'"{op.old_title}" -> {title}'
     if op.kind == OpKind.STATUS:
         return f"{title}: {op.old_title or '(none)'} -> {op.option_name}"
+    if op.kind == OpKind.FIELD:
+        return f"{title}: {op.field_name} {_shown(op.old_value)} -> {_shown(op.value)}"
     if op.kind == OpKind.MOVE:
         return f'{title} after "{op.after_title}"' if op.after_title else f"{title} to the top"
     if op.kind == OpKind.ARCHIVE and op.reason:
@@ -488,17 +593,28 @@ def _describe(op: RemoteOp) -> str:
     return title
 
 
+def _shown(value: FieldValue | None) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a count reads "2", not "2.0"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def format_plan(plan: RemotePlan) -> str:
     """The plan as ``terraform plan`` would print it, one line per operation, then a summary."""
     created = {op.key for op in plan.of_kind(OpKind.CREATE)}
-    # A new card's Status is part of its "+ create" line, not a change of its own.
-    shown = [op for op in plan.ops if not (op.kind == OpKind.STATUS and op.key in created)]
+    # A new card's Status and field values are part of its "+ create" line, not changes of
+    # their own.
+    shown = [op for op in plan.ops
+             if not (op.kind in (OpKind.STATUS, OpKind.FIELD) and op.key in created)]
     lines = [f"{_SYMBOLS[op.kind]} {_describe(op)}" for op in shown]
     lines.extend(f"? waiting  {key} (an item may exist; not listed yet)" for key in plan.waiting)
     lines.extend(f"! no Status option matches column {col!r}" for col in plan.unmapped_columns)
     counts = {kind: sum(1 for op in shown if op.kind == kind) for kind in OpKind}
     creates = counts[OpKind.CREATE]
-    updates = counts[OpKind.UPDATE] + counts[OpKind.ADOPT] + counts[OpKind.STATUS]
+    updates = (counts[OpKind.UPDATE] + counts[OpKind.ADOPT] + counts[OpKind.STATUS]
+               + counts[OpKind.FIELD])
     archives = counts[OpKind.ARCHIVE]
     if not shown:
         lines.append(f"No changes. Board {plan.board_key!r} and the project are in sync.")

@@ -67,7 +67,8 @@ def _ids(payload: dict[str, Any]) -> tuple[str | None, str | None]:
             content = node.get("content")
             content_id = content.get("id") if isinstance(content, dict) else None
             return node.get("id"), content_id
-    for key in ("draftIssue", "statusUpdate"):
+    # What these create is not an item: its id is reported as the content id.
+    for key in ("draftIssue", "statusUpdate", "projectV2Field"):
         node = payload.get(key)
         if isinstance(node, dict):
             return None, node.get("id")

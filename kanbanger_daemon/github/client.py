@@ -45,6 +45,7 @@ from kanbanger_daemon.github.failures import (
     classify_transport_error,
     token_kind,
 )
+from kanbanger_daemon.github.fields import add_missing_fields
 from kanbanger_daemon.github.options import add_missing_options, normalise, parse_options
 from kanbanger_daemon.github.pacing import Pacer, PacingConfig
 from kanbanger_daemon.models.remote import (
@@ -323,21 +324,30 @@ class GitHubClient:
         return project
 
     async def list_items(
-        self, project_id: str, *, status_field: str = "Status"
+        self, project_id: str, *, status_field: str = "Status", value_fields: Sequence[str] = ()
     ) -> list[RemoteItem]:
-        """Every item (archived ones flagged), pages of 100; 50 then 25 after timeouts/502."""
+        """Every item (archived ones flagged), pages of 100; 50 then 25 after timeouts/502.
+
+        ``value_fields`` names number/text fields whose values to read as well (at most
+        ``queries.MAX_VALUE_FIELDS``); without them the page is exactly ``ITEMS_PAGE``.
+        """
+        if len(value_fields) > queries.MAX_VALUE_FIELDS:
+            raise ValueError(f"at most {queries.MAX_VALUE_FIELDS} value fields per listing")
+        document = queries.items_page(len(value_fields))
         page_size = self._config.page_size
         after: str | None = None
         items: list[RemoteItem] = []
         while True:
-            variables = {
+            variables: dict[str, Any] = {
                 "projectId": project_id,
                 "first": page_size,
                 "after": after,
                 "statusField": status_field,
             }
+            for index, name in enumerate(value_fields):
+                variables[queries.value_variable(index)] = name
             shrinkable = page_size > self._config.min_page_size
-            reply = await self._query(queries.ITEMS_PAGE, variables, shrinkable=shrinkable)
+            reply = await self._query(document, variables, shrinkable=shrinkable)
             failure = _query_failure(reply)
             if failure is not None:
                 if failure.shrink and shrinkable:
@@ -345,7 +355,7 @@ class GitHubClient:
                     log.info("github.page.shrink", page_size=page_size)
                     continue
                 raise failure.error
-            page, has_next, cursor = parse_items_page(reply.data or {}, project_id)
+            page, has_next, cursor = parse_items_page(reply.data or {}, project_id, value_fields)
             items.extend(page)
             if not has_next or cursor is None:
                 return items
@@ -400,17 +410,24 @@ class GitHubClient:
         self, project_id: str, field_id: str, changes: Sequence[tuple[str, str]]
     ) -> list[MutationResult]:
         """Set the Status of items: (item_id, option_id). Result keys are item ids."""
+        return await self.set_field_values(
+            project_id,
+            [(item_id, field_id, {"singleSelectOptionId": option_id})
+             for item_id, option_id in changes],
+        )
+
+    async def set_field_values(
+        self, project_id: str, changes: Sequence[tuple[str, str, dict[str, Any]]]
+    ) -> list[MutationResult]:
+        """Set field values: (item_id, field_id, value), the value one of
+        ``{"singleSelectOptionId": …}``, ``{"number": …}``, ``{"text": …}``. Statuses and other
+        fields share documents. Result keys are item ids."""
         calls = [
             Call(
                 item_id,
-                {
-                    "projectId": project_id,
-                    "itemId": item_id,
-                    "fieldId": field_id,
-                    "value": {"singleSelectOptionId": option_id},
-                },
+                {"projectId": project_id, "itemId": item_id, "fieldId": field_id, "value": value},
             )
-            for item_id, option_id in changes
+            for item_id, field_id, value in changes
         ]
         return await self._mutate(queries.SET_FIELD_VALUE, calls)
 
@@ -453,6 +470,34 @@ class GitHubClient:
         results = await self._mutate(queries.CREATE_STATUS_UPDATE, [Call(project_id, value)])
         return results[0]
 
+    # --- optional project fields ------------------------------------------------------------
+
+    async def create_fields(
+        self, project_id: str, fields: Sequence[tuple[str, str]]
+    ) -> list[MutationResult]:
+        """Create project fields: (name, data type: TEXT or NUMBER). Result ``content_id`` is
+        the new field's id; a lost reply is ``ambiguous`` (never replayed)."""
+        calls = [
+            Call(name, {"projectId": project_id, "name": name, "dataType": data_type})
+            for name, data_type in fields
+        ]
+        return await self._mutate(queries.CREATE_FIELD, calls)
+
+    async def ensure_fields(
+        self, project: ProjectInfo, wanted: Sequence[tuple[str, str]]
+    ) -> ProjectInfo:
+        """``project`` with the (name, data type) fields of ``wanted`` it lacks created; the
+        discovery cache is updated, so later calls cost nothing (see ``fields``)."""
+        updated = await add_missing_fields(self, project, wanted)
+        if updated is not project:
+            self._replace_cached(updated)
+        return updated
+
+    def _replace_cached(self, updated: ProjectInfo) -> None:
+        for key, cached in list(self._projects.items()):
+            if cached.project_id == updated.project_id:
+                self._projects[key] = updated
+
     # --- status options ---------------------------------------------------------------------
 
     async def replace_status_options(
@@ -481,7 +526,5 @@ class GitHubClient:
         """
         updated = await add_missing_options(self, project, wanted)
         if updated is not project:
-            for key, cached in list(self._projects.items()):
-                if cached.project_id == project.project_id:
-                    self._projects[key] = updated
+            self._replace_cached(updated)
         return updated

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kanbanger_daemon.errors import NotFoundError, PermanentError
 from kanbanger_daemon.github.options import normalise
-from kanbanger_daemon.models.remote import ProjectInfo, RemoteItem, StatusField, StatusOption
+from kanbanger_daemon.github.queries import value_alias
+from kanbanger_daemon.models.remote import (
+    ProjectField,
+    ProjectInfo,
+    RemoteItem,
+    StatusField,
+    StatusOption,
+)
+from kanbanger_daemon.models.sync import FieldValue
 
 
 def split_repo(repo: str) -> tuple[str, str]:
@@ -46,6 +55,22 @@ def _status_field(project: dict[str, Any], wanted: str, where: str) -> StatusFie
     )
 
 
+def _fields(project: dict[str, Any]) -> tuple[ProjectField, ...]:
+    nodes = ((project.get("fields") or {}).get("nodes")) or []
+    return tuple(
+        ProjectField(id=str(n["id"]), name=str(n.get("name") or ""),
+                     data_type=str(n.get("dataType") or ""))
+        for n in nodes
+        if isinstance(n, dict) and n.get("id")
+    )
+
+
+def find_field(project: ProjectInfo, name: str) -> ProjectField | None:
+    """The project's field called ``name`` (case- and space-insensitive, like Status)."""
+    wanted = normalise(name)
+    return next((f for f in project.fields if normalise(f.name) == wanted), None)
+
+
 def parse_project(data: dict[str, Any], repo: str, number: int, status_field: str) -> ProjectInfo:
     """A discovery reply → ``ProjectInfo`` (NotFoundError naming what is missing)."""
     repository = data.get("repository")
@@ -75,13 +100,33 @@ def parse_project(data: dict[str, Any], repo: str, number: int, status_field: st
         title=str(project.get("title") or ""),
         status_field=_status_field(project, status_field, where),
         linked_projects=linked,
+        fields=_fields(project),
     )
 
 
+def _value(raw: Any) -> FieldValue | None:
+    """A number or text field value as listed (None: unset, or a field of another kind)."""
+    if not isinstance(raw, dict):
+        return None
+    if isinstance(raw.get("number"), int | float):
+        return float(raw["number"])
+    if isinstance(raw.get("text"), str):
+        return str(raw["text"])
+    return None
+
+
+def _field_values(raw: dict[str, Any], names: Sequence[str]) -> dict[str, FieldValue] | None:
+    if not names:
+        return None  # not asked: the caller keeps what it knew
+    values = {name: _value(raw.get(value_alias(i))) for i, name in enumerate(names)}
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def parse_items_page(
-    data: dict[str, Any], project_id: str
+    data: dict[str, Any], project_id: str, value_fields: Sequence[str] = ()
 ) -> tuple[list[RemoteItem], bool, str | None]:
-    """One items page → (items, has_next_page, end_cursor)."""
+    """One items page → (items, has_next_page, end_cursor); ``value_fields`` names the
+    optional fields the page was asked to read (``queries.items_page``), in order."""
     node = data.get("node")
     items_conn = node.get("items") if isinstance(node, dict) else None
     if not isinstance(items_conn, dict):
@@ -104,6 +149,7 @@ def parse_items_page(
                 body=content.get("body"),
                 status_option_id=value.get("optionId"),
                 status_name=value.get("name"),
+                field_values=_field_values(raw, value_fields),
             )
         )
     page = items_conn.get("pageInfo") or {}

@@ -7,7 +7,8 @@ reply or a crash ends in adoption of the item by its body marker, never in a sec
 
 Request budget: an unchanged board (same fingerprint as the last confirmed push) costs nothing;
 a change planned from a trusted state costs only its mutation documents; otherwise one listing
-plus the mutation documents.
+plus the mutation documents. Optional field values (cards with ``values``) share the Status
+documents and are read by the same listing; without them nothing here changes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import structlog
 
@@ -30,6 +31,7 @@ from kanbanger_daemon.core.remote_plan import (
     trusted_snapshot,
 )
 from kanbanger_daemon.errors import KanbangerError, NotFoundError, RetryableError
+from kanbanger_daemon.github.fields import field_id, matched_values, value_input
 from kanbanger_daemon.github.options import match_status_option
 from kanbanger_daemon.github.state import load_state, save_state
 from kanbanger_daemon.models.remote import (
@@ -68,15 +70,15 @@ class SyncClient(Protocol):
     def stats(self) -> ClientStats: ...
 
     async def list_items(
-        self, project_id: str, *, status_field: str = "Status"
+        self, project_id: str, *, status_field: str = "Status", value_fields: Sequence[str] = ()
     ) -> list[RemoteItem]: ...
 
     async def create_drafts(
         self, project_id: str, drafts: Sequence[DraftSpec]
     ) -> list[MutationResult]: ...
 
-    async def set_statuses(
-        self, project_id: str, field_id: str, changes: Sequence[tuple[str, str]]
+    async def set_field_values(
+        self, project_id: str, changes: Sequence[tuple[str, str, dict[str, Any]]]
     ) -> list[MutationResult]: ...
 
     async def update_drafts(
@@ -218,6 +220,11 @@ def _card_from(key: str, item: RemoteItem, known: CardState | None) -> CardState
         synced_status=known.synced_status if known and same else None,
         synced_title=known.synced_title if known and same else None,
         foreign=bool(known and same and known.foreign),
+        # A listing that did not read the optional fields (two-way sync's poll) proves nothing
+        # about them: what was known is kept.
+        values=dict(item.field_values if item.field_values is not None
+                    else known.values if known and same else {}),
+        synced_values=dict(known.synced_values) if known and same else {},
     )
 
 
@@ -261,6 +268,8 @@ async def push_board(
         )
     options = status_option_map(project, desired)
     push = _Push(client, project, board_key, state, state_path)
+    desired, value_fields, field_errors = matched_values(project, desired, keep_missing=dry_run)
+    push.errors.extend(field_errors)
     missing = sorted({c.column for c in desired if c.column not in options})
     if missing and not dry_run:
         try:
@@ -277,7 +286,9 @@ async def push_board(
         else:
             try:
                 remote = await client.list_items(
-                    project.project_id, status_field=push.project.status_field.name
+                    project.project_id,
+                    status_field=push.project.status_field.name,
+                    value_fields=value_fields,
                 )
             except RetryableError as exc:
                 push.errors.append(f"listing failed: {exc}")
@@ -332,6 +343,10 @@ def _note_agreed(state: SyncState, plan: RemotePlan) -> None:
         card = state.cards.get(key)
         if card is not None:
             card.synced_status, card.synced_title = status, title
+    for key, values in plan.agreed_values.items():
+        card = state.cards.get(key)
+        if card is not None:
+            card.synced_values.update(values)
 
 
 def _only_unsettled(state: SyncState, plan: RemotePlan, settled_before: float) -> bool:
@@ -403,7 +418,7 @@ async def _apply(push: _Push, plan: RemotePlan, now: float) -> None:
     await _apply_archiving(push, plan.of_kind(OpKind.UNARCHIVE), archive=False)
     await _apply_archiving(push, plan.of_kind(OpKind.ARCHIVE), archive=True)
     await _apply_creates(push, plan.of_kind(OpKind.CREATE), now)
-    await _apply_statuses(push, plan.of_kind(OpKind.STATUS))
+    await _apply_values(push, plan.of_kind(OpKind.STATUS) + plan.of_kind(OpKind.FIELD))
     await _apply_moves(push, plan.of_kind(OpKind.MOVE))
 
 
@@ -471,24 +486,42 @@ async def _apply_creates(push: _Push, ops: Sequence[RemoteOp], now: float) -> No
         push.save()
 
 
-async def _apply_statuses(push: _Push, ops: Sequence[RemoteOp]) -> None:
-    ready: list[tuple[RemoteOp, str]] = []
+def _value_change(project: ProjectInfo, op: RemoteOp) -> tuple[str, dict[str, Any]] | None:
+    """(field id, value input) of a STATUS or FIELD op; None when its field is unknown."""
+    if op.kind == OpKind.STATUS:
+        return project.status_field.id, {"singleSelectOptionId": op.option_id or ""}
+    found = field_id(project, op.field_name or "")
+    if found is None or op.value is None:
+        return None
+    return found, value_input(op.value)
+
+
+async def _apply_values(push: _Push, ops: Sequence[RemoteOp]) -> None:
+    """Statuses, then optional field values: one mutation, so they share documents."""
+    ready: list[tuple[RemoteOp, str, tuple[str, dict[str, Any]]]] = []
     for op in ops:
         item_id = op.item_id or _known_id(push, op.key)
+        change = _value_change(push.project, op)
         if item_id is None:
             push.clean = False  # its create is not confirmed yet
+        elif change is None:  # another round would not make the field appear
+            push.errors.append(f"field {op.field_name!r} of {op.title!r}: no such field")
         else:
-            ready.append((op, item_id))
-    field_id = push.project.status_field.id
+            ready.append((op, item_id, change))
     for chunk in _chunks(ready, OTHER_CHUNK):
-        results = await push.client.set_statuses(
-            push.project.project_id, field_id, [(i, op.option_id or "") for op, i in chunk]
+        results = await push.client.set_field_values(
+            push.project.project_id, [(i, field, value) for _op, i, (field, value) in chunk]
         )
-        for (op, item_id), result in zip(chunk, results, strict=True):
-            if push.note(op, result):
-                card = push.card(op.key, item_id)
+        for (op, item_id, _change), result in zip(chunk, results, strict=True):
+            if not push.note(op, result):
+                continue
+            card = push.card(op.key, item_id)
+            if op.kind == OpKind.STATUS:
                 card.status, card.option_id = op.option_name, op.option_id
                 card.synced_status = op.option_name
+            elif op.field_name is not None and op.value is not None:
+                card.values[op.field_name] = op.value
+                card.synced_values[op.field_name] = op.value
         push.save()
 
 

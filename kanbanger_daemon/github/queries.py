@@ -24,17 +24,44 @@ DISCOVERY = (
     " ... on ProjectV2Field { id name dataType } } } } } " + RATE_LIMIT_SELECTION + " }"
 )
 
-ITEMS_PAGE = (
-    "query Items($projectId: ID!, $first: Int!, $after: String, $statusField: String!) {"
-    " node(id: $projectId) { ... on ProjectV2 { items(first: $first, after: $after) {"
-    " pageInfo { hasNextPage endCursor }"
-    " nodes { id isArchived type"
-    " content { ... on DraftIssue { id title body } }"
-    " fieldValueByName(name: $statusField) {"
-    " ... on ProjectV2ItemFieldSingleSelectValue { optionId name } } } } } } "
-    + RATE_LIMIT_SELECTION
-    + " }"
+# How many optional project fields a listing can read besides Status (``project_fields``).
+MAX_VALUE_FIELDS = 2
+_VALUE_SELECTION = (
+    "... on ProjectV2ItemFieldNumberValue { number } ... on ProjectV2ItemFieldTextValue { text }"
 )
+
+
+def value_alias(index: int) -> str:
+    """The alias of the ``index``-th optional field's value in an items page."""
+    return f"value{index}"
+
+
+def value_variable(index: int) -> str:
+    return f"field{index}"
+
+
+def items_page(value_fields: int = 0) -> str:
+    """The items page, reading the values of ``value_fields`` more fields by name (aliases
+    ``value0``…, names in ``$field0``…). With none it is exactly ``ITEMS_PAGE``."""
+    params = "".join(f", ${value_variable(i)}: String!" for i in range(value_fields))
+    values = "".join(
+        f" {value_alias(i)}: fieldValueByName(name: ${value_variable(i)}) {{ {_VALUE_SELECTION} }}"
+        for i in range(value_fields)
+    )
+    return (
+        f"query Items($projectId: ID!, $first: Int!, $after: String, $statusField: String!{params})"
+        " { node(id: $projectId) { ... on ProjectV2 { items(first: $first, after: $after) {"
+        " pageInfo { hasNextPage endCursor }"
+        " nodes { id isArchived type"
+        " content { ... on DraftIssue { id title body } }"
+        " fieldValueByName(name: $statusField) {"
+        f" ... on ProjectV2ItemFieldSingleSelectValue {{ optionId name }} }}{values} }} }} }} }} "
+        + RATE_LIMIT_SELECTION
+        + " }"
+    )
+
+
+ITEMS_PAGE = items_page()
 
 
 @dataclass(frozen=True)
@@ -74,6 +101,14 @@ UPDATE_FIELD = MutationKind(
     "projectV2Field { ... on ProjectV2SingleSelectField {"
     " id options { id name color description } } }",
 )
+CREATE_FIELD = MutationKind(
+    "createProjectV2Field",
+    "CreateProjectV2FieldInput",
+    "projectV2Field { ... on ProjectV2Field { id name dataType } }",
+    # Never replayed after a lost reply (a second one would fail: the name is taken); the
+    # client reads the project's fields again instead.
+    creates_content=True,
+)
 CREATE_STATUS_UPDATE = MutationKind(
     "createProjectV2StatusUpdate",
     "CreateProjectV2StatusUpdateInput",
@@ -88,6 +123,7 @@ BATCHABLE_KINDS: tuple[MutationKind, ...] = (
     ARCHIVE_ITEM,
     UNARCHIVE_ITEM,
     MOVE_ITEM,
+    CREATE_FIELD,
 )
 SINGLE_KINDS: tuple[MutationKind, ...] = (UPDATE_FIELD, CREATE_STATUS_UPDATE)
 
@@ -116,7 +152,8 @@ def all_documents(max_create_batch: int = 25, max_other_batch: int = 50) -> Iter
     """Every document the client can send with batches up to the given sizes."""
     yield PREFLIGHT
     yield DISCOVERY
-    yield ITEMS_PAGE
+    for value_fields in range(MAX_VALUE_FIELDS + 1):
+        yield items_page(value_fields)
     for kind in BATCHABLE_KINDS:
         limit = max_create_batch if kind.creates_content else max_other_batch
         for count in range(1, limit + 1):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from kanbanger_daemon.errors import KanbangerError
+from kanbanger_daemon.models.sync import FieldValue
 
 
 class StatusOption(BaseModel):
@@ -35,6 +36,16 @@ class StatusField(BaseModel):
         return next((o for o in self.options if o.id == option_id), None)
 
 
+class ProjectField(BaseModel):
+    """Any field of the project (Status, Title, custom text/number fields…)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    data_type: str = ""  # GitHub's ProjectV2FieldType: TEXT, NUMBER, SINGLE_SELECT, TITLE…
+
+
 class ProjectInfo(BaseModel):
     """The result of discovery: where the board lives and what its Status field looks like."""
 
@@ -47,6 +58,7 @@ class ProjectInfo(BaseModel):
     title: str
     status_field: StatusField
     linked_projects: tuple[tuple[int, str], ...] = ()  # (number, title) of projects linked to repo
+    fields: tuple[ProjectField, ...] = ()  # every field discovery saw (the first 50)
 
 
 class RemoteItem(BaseModel):
@@ -62,6 +74,9 @@ class RemoteItem(BaseModel):
     body: str | None = None
     status_option_id: str | None = None
     status_name: str | None = None
+    # Values of the optional project fields the listing asked for, by field name (an unset
+    # value is absent); None when the listing did not ask for any.
+    field_values: dict[str, FieldValue] | None = None
 
 
 class RateLimitInfo(BaseModel):

@@ -9,12 +9,16 @@ user switches without duplicates, plus the daemon's own (``cards``, ``pending``,
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from kanbanger_daemon.models.board import ColumnKind
 
 STATE_SCHEMA_VERSION = 1
+
+# The value of an optional project field: a number (NUMBER field) or a text (TEXT field).
+FieldValue = float | str
 
 
 class DesiredCard(BaseModel):
@@ -27,6 +31,9 @@ class DesiredCard(BaseModel):
     column: str = ""
     column_kind: ColumnKind = ColumnKind.OTHER
     position: int = 0
+    # Optional project fields the card's item should show, by field name (``project_fields``
+    # setting); empty: the card sets none, and its other fields are left as they are.
+    values: dict[str, FieldValue] = Field(default_factory=dict)
 
 
 class StatusChoice(BaseModel):
@@ -51,14 +58,15 @@ class OpKind(StrEnum):
     MOVE = "move"
     ARCHIVE = "archive"
     UNARCHIVE = "unarchive"
+    FIELD = "field"  # set one optional project field (``field_name``) to ``value``
 
 
 class RemoteOp(BaseModel):
     """One planned change on the project.
 
-    ``item_id`` is None only for a CREATE, and for the STATUS / MOVE of a card created in the same
-    plan (the engine resolves ``key`` to the new item id). ``after_key`` names the card a MOVE
-    goes after (None: to the top); ``after_id`` is its item id when already known.
+    ``item_id`` is None only for a CREATE, and for the STATUS / FIELD / MOVE of a card created in
+    the same plan (the engine resolves ``key`` to the new item id). ``after_key`` names the card a
+    MOVE goes after (None: to the top); ``after_id`` is its item id when already known.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -76,6 +84,9 @@ class RemoteOp(BaseModel):
     old_title: str | None = None
     after_title: str | None = None
     reason: str = ""
+    field_name: str | None = None  # FIELD: the project field, as the project spells it
+    value: FieldValue | None = None  # FIELD: the value to set
+    old_value: FieldValue | None = None  # FIELD: what the item shows now (None: unset)
 
 
 class RemotePlan(BaseModel):
@@ -97,6 +108,8 @@ class RemotePlan(BaseModel):
     left: list[str] = Field(default_factory=list)
     # Cards whose item shows what the board wants: key -> (Status name, title), the synced values.
     agreed: dict[str, tuple[str | None, str]] = Field(default_factory=dict)
+    # Cards whose item shows some of the wanted field values: key -> {field name: value}.
+    agreed_values: dict[str, dict[str, FieldValue]] = Field(default_factory=dict)
 
     def of_kind(self, kind: OpKind) -> list[RemoteOp]:
         return [op for op in self.ops if op.kind == kind]
@@ -123,6 +136,20 @@ class CardState(BaseModel):
     synced_status: str | None = None
     synced_title: str | None = None
     foreign: bool = False  # a person's draft the board took in (two-way sync): left unmarked
+    # Optional project fields (``project_fields``): what the item shows, as last confirmed, and
+    # what this workspace last pushed or accepted, by field name. Same rule as synced_status.
+    values: dict[str, FieldValue] = Field(default_factory=dict)
+    synced_values: dict[str, FieldValue] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_values(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # With the option off, .kanban.json stays exactly as it was before the option existed.
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in ("values", "synced_values"):
+                if not data.get(name):
+                    data.pop(name, None)
+        return data
 
 
 class PendingCreate(BaseModel):
