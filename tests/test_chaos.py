@@ -2,9 +2,10 @@
 
 Each run pushes several successive versions of a board (new cards, renames, column moves,
 removals, re-added cards, reordering), retrying each push until it reports the project in sync,
-then checks what a user would see on github.com: exactly the board (titles, statuses, order),
-no item ever created twice for one card, nothing lost. Time is a fake clock, so rate-limit waits
-and pacing cost no real time; slow replies use a short real delay above a short client timeout.
+then checks what a user would see on github.com: exactly the board (titles, statuses, order in
+each column), no item ever created twice for one card, nothing lost. Time is a fake clock, so
+rate-limit waits and pacing cost no real time; slow replies use a short real delay above a short
+client timeout.
 Seeds share a few fake servers (one project each, a fresh seeded die each) and run in a few
 concurrent workers so that slow replies overlap.
 """
