@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     creates_per_hour: int = Field(400, ge=1, le=500)
     request_timeout_s: float = Field(30.0, gt=0)
     status_updates: bool = True
+    # Optional project fields on each generated card: `Backups used` (number), `SPEC` (text).
+    project_fields: bool = False
 
     # Logging.
     log_level: str = "info"

@@ -4,6 +4,8 @@ One ``BoardPusher`` per process holds one ``GitHubClient`` (so pacing and rate-l
 cover every board) and caches project discovery per (repository, project number). Each board's
 target comes from the settings of its SPEC folder, so a SPEC's own ``.env`` or a ``[[boards]]``
 entry can send it to another project. The sync state lives in ``.kanban.json`` beside the board.
+With ``project_fields`` on, a push first makes sure the project has the optional fields (created
+once, then known from the cached discovery) and gives the cards their values.
 """
 
 from __future__ import annotations
@@ -16,11 +18,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kanbanger_daemon.core.remote_plan import desired_cards, fingerprint
+from kanbanger_daemon.core.remote_plan import (
+    PROJECT_FIELDS,
+    card_field_values,
+    desired_cards,
+    fingerprint,
+)
 from kanbanger_daemon.daemon.health_poster import HealthPoster
 from kanbanger_daemon.daemon.local import LocalResult, write_atomic
 from kanbanger_daemon.daemon.workspace import ROOT_KEY, STATE_DIR, BoardKey
-from kanbanger_daemon.errors import ConfigError, TransientError
+from kanbanger_daemon.errors import ConfigError, KanbangerError, TransientError
 from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
 from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.github.state import load_state
@@ -60,6 +67,8 @@ class Target:
     repo: str
     project_number: int
     status_field: str
+    # How a board is shown, not where it goes: boards that differ only here share a project.
+    project_fields: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -92,7 +101,7 @@ class BoardPusher:
                 source=str(self.root / key / ".env"),
             )
         return Target(settings.github_repo, settings.github_project_number,
-                      settings.status_field)
+                      settings.status_field, project_fields=settings.project_fields)
 
     def describe_target(self, key: BoardKey) -> str:
         """Where board ``key`` goes, for ``status``: ``owner/repo#N``, or why it goes nowhere."""
@@ -155,6 +164,12 @@ class BoardPusher:
         self._remember_project(target, self._projects[cache_key])
         return self._projects[cache_key]
 
+    async def _with_fields(self, target: Target, project: ProjectInfo) -> ProjectInfo:
+        """``project`` with the optional fields created where missing (cached afterwards)."""
+        project = await self.client.ensure_fields(project, PROJECT_FIELDS)
+        self._projects[(target.repo, target.project_number)] = project
+        return project
+
     async def list_items(self, project: ProjectInfo) -> list[RemoteItem]:
         """Every item of ``project`` (two-way sync's poll), one request per 100 items."""
         async with self._lock:
@@ -166,20 +181,31 @@ class BoardPusher:
         self, key: BoardKey, local: LocalResult, *, dry_run: bool = False, force: bool = False
     ) -> PushResult:
         target = self.target_of(key)
-        desired = desired_cards(local.board, key)
+        values = (card_field_values(local.inputs, self.settings.board_options())
+                  if target.project_fields else None)
+        desired = desired_cards(local.board, key, values)
         state_path = local.path.parent / STATE_FILE
+        field_error: str | None = None
         # Boards share one client; one push at a time keeps GitHub's one-request rule simple.
         async with self._lock:
             if not force and self.unchanged_since_last_push(target, key, desired, state_path):
                 return PushResult(board_key=key, plan=RemotePlan(board_key=key), dry_run=dry_run,
                                   in_sync=True, skipped=True)
             project = await self.project(target, refresh=force)
+            if target.project_fields and not dry_run:
+                try:
+                    project = await self._with_fields(target, project)
+                except KanbangerError as exc:
+                    # The cards still sync; push_board reports each value it cannot set.
+                    field_error = f"project fields: {exc}"
             try:
                 result = await push_board(self.client, project, key, desired, state_path,
                                           dry_run=dry_run, force=force)
             except Exception as exc:
                 self.last_error = f"{key}: {exc}"
                 raise
+        if field_error is not None:
+            result.errors.insert(0, field_error)
         if result.errors:
             self.last_error = f"{key}: {result.errors[-1]}"
         elif not dry_run and not result.skipped:
