@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     creates_per_minute: int = Field(60, ge=1, le=80)
     creates_per_hour: int = Field(400, ge=1, le=500)
     request_timeout_s: float = Field(30.0, gt=0)
+    # A create whose reply was lost may still be applied by GitHub this long after it was sent;
+    # only then is it sent again (if no listing showed its marker). GitHub gives up on a request
+    # after about 10 s, so the default leaves a wide margin.
+    lost_create_settle_s: float = Field(30.0, ge=0)
     status_updates: bool = True
     # Optional project fields on each generated card: `Backups used` (number), `SPEC` (text).
     project_fields: bool = False

@@ -200,7 +200,8 @@ class BoardPusher:
                     field_error = f"project fields: {exc}"
             try:
                 result = await push_board(self.client, project, key, desired, state_path,
-                                          dry_run=dry_run, force=force)
+                                          dry_run=dry_run, force=force,
+                                          settle_seconds=self.settings.lost_create_settle_s)
             except Exception as exc:
                 self.last_error = f"{key}: {exc}"
                 raise
