@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kanbanger_daemon.core.board import parse_board
-from kanbanger_daemon.core.remote_plan import desired_cards
+from kanbanger_daemon.core.desired import desired_cards
 from kanbanger_daemon.github.client import GitHubClient
 from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.testing import FakeGitHub

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.core.board import parse_board
+from kanbanger_daemon.core.desired import desired_cards
 from kanbanger_daemon.core.markers import parse_marker_key
-from kanbanger_daemon.core.remote_plan import desired_cards
 from kanbanger_daemon.daemon.status import read_status
 from kanbanger_daemon.testing import FakeGitHub
 

@@ -6,18 +6,14 @@ from __future__ import annotations
 import json
 
 from kanbanger_daemon.core.board import parse_board, render_board
+from kanbanger_daemon.core.desired import card_field_values, desired_cards, fingerprint
+from kanbanger_daemon.core.listing import absorb_listing
 from kanbanger_daemon.core.metrics import BACKUPS_USED_FIELD, SPEC_FIELD
 from kanbanger_daemon.core.plan import plan_board
+from kanbanger_daemon.core.plan_text import format_plan
 from kanbanger_daemon.core.progress import parse_progress
-from kanbanger_daemon.core.remote_plan import (
-    card_field_values,
-    desired_cards,
-    fingerprint,
-    format_plan,
-    plan_remote,
-)
+from kanbanger_daemon.core.remote_plan import plan_remote
 from kanbanger_daemon.core.spec import parse_spec
-from kanbanger_daemon.github.push import absorb_listing
 from kanbanger_daemon.models.board import BoardOptions, ColumnKind, Layout, SpecInput
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import (

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.core.markers import parse_marker_key
-from kanbanger_daemon.core.remote_plan import format_plan
+from kanbanger_daemon.core.plan_text import format_plan
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.github.client import GitHubClient
 from kanbanger_daemon.github.push import push_board

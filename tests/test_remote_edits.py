@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kanbanger_daemon.core.board import board_cards, parse_board, render_board
+from kanbanger_daemon.core.desired import desired_cards
 from kanbanger_daemon.core.markers import marker_for_key, with_tag
 from kanbanger_daemon.core.remote_edits import (
     EditKind,
@@ -11,7 +12,6 @@ from kanbanger_daemon.core.remote_edits import (
     find_remote_edits,
     survivors,
 )
-from kanbanger_daemon.core.remote_plan import desired_cards
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import CardState, SyncState
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kanbanger_daemon.core.desired import fingerprint
 from kanbanger_daemon.core.markers import (
     SyncTag,
     marker_for_key,
@@ -12,13 +13,8 @@ from kanbanger_daemon.core.markers import (
     with_marker,
     with_tag,
 )
-from kanbanger_daemon.core.remote_plan import (
-    fingerprint,
-    format_plan,
-    observe_listing,
-    plan_remote,
-    trusted_snapshot,
-)
+from kanbanger_daemon.core.plan_text import format_plan
+from kanbanger_daemon.core.remote_plan import observe_listing, plan_remote, trusted_snapshot
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import (
     CardState,
@@ -166,6 +162,23 @@ def test_a_change_this_board_made_since_its_last_push_wins_over_another_workspac
         (OpKind.UPDATE, None),
         (OpKind.STATUS, "In Progress"),
     ]
+
+
+def test_a_late_echo_of_this_workspaces_own_old_write_is_repaired_not_left() -> None:
+    # GitHub applied an old request of ours (status Todo) after the newer one (Done): the tag
+    # agrees with the item, but the writer is this workspace, so it is no one else's change.
+    state = SyncState(cards=dict([synced(1, "DONE")]), workspace_id="me01")
+    echo = item(1, "TODO", body=with_tag(marker_for_key(f"{BOARD}/spec.md#1"), "Todo",
+                                         "Task 1", "me01"))
+    result = plan([card(1, "DONE")], [echo], state)
+    assert [(op.kind, op.option_name) for op in result.ops] == [
+        (OpKind.UPDATE, None),
+        (OpKind.STATUS, "Done"),
+    ]
+    assert parse_tag(result.ops[0].body) == SyncTag("Done", title_digest("Task 1"), "me01")
+    other = item(1, "TODO", body=with_tag(marker_for_key(f"{BOARD}/spec.md#1"), "Todo",
+                                          "Task 1", "them"))
+    assert plan([card(1, "DONE")], [other], state).ops == []  # another workspace's: left
 
 
 def test_a_persons_move_or_rename_on_github_is_repaired() -> None:
@@ -342,7 +355,7 @@ def test_columns_without_an_option_are_reported_and_leave_status_alone() -> None
 
 def test_desired_cards_key_generated_cards_by_identity_and_hand_cards_by_text() -> None:
     from kanbanger_daemon.core.board import parse_board
-    from kanbanger_daemon.core.remote_plan import desired_cards
+    from kanbanger_daemon.core.desired import desired_cards
 
     text = (
         "# Analysis\n\n## TODO\n\n"

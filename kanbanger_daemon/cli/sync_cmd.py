@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kanbanger_daemon.core.remote_plan import format_plan
+from kanbanger_daemon.core.plan_text import format_plan
 from kanbanger_daemon.daemon.local import reconcile_local
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.workspace import BoardKey, board_for_path, find_boards

@@ -70,25 +70,32 @@ def with_marker(body: str | None, key: str) -> str:
     return f"{text.rstrip()}\n\n{marker}" if text.strip() else marker
 
 
-# The sync tag: what a kanbanger workspace last set on an item, so that any workspace can tell a
-# change made by another workspace (the tag agrees with the item) from one made by a person on
-# github.com (the tag disagrees: a person moves or retitles an item without touching its body).
-_TAG_RE = re.compile(r"<!-- kanbanger-daemon:set status=(\S+) title=([0-9a-f]{8}) -->")
+# The sync tag: what a kanbanger workspace last set on an item, and which workspace (``by``: the
+# id in its ``.kanban.json``). Any workspace can then tell a change another workspace made (the tag
+# agrees with the item, another writer) from one made by a person on github.com (the tag
+# disagrees: a person moves or retitles an item without touching its body) and from a late echo
+# of its own (the tag agrees, the writer is itself: GitHub applied an old request after a newer
+# one, so the item shows what this workspace no longer wants).
+_TAG_RE = re.compile(
+    r"<!-- kanbanger-daemon:set status=(\S+) title=([0-9a-f]{8})(?: by=([0-9a-z]+))? -->"
+)
 _NO_STATUS = "-"
 
 
 class SyncTag(NamedTuple):
     status: str | None  # Status option name
     title_digest: str
+    by: str | None = None  # the writing workspace's id
 
 
 def title_digest(title: str) -> str:
     return sha256(title.encode()).hexdigest()[:8]
 
 
-def render_tag(status: str | None, title: str) -> str:
+def render_tag(status: str | None, title: str, by: str | None = None) -> str:
     encoded = _NO_STATUS if status is None else quote(status, safe="")
-    return f"<!-- kanbanger-daemon:set status={encoded} title={title_digest(title)} -->"
+    writer = f" by={by}" if by else ""
+    return f"<!-- kanbanger-daemon:set status={encoded} title={title_digest(title)}{writer} -->"
 
 
 def parse_tag(body: str | None) -> SyncTag | None:
@@ -97,20 +104,27 @@ def parse_tag(body: str | None) -> SyncTag | None:
     if match is None:
         return None
     status = None if match.group(1) == _NO_STATUS else unquote(match.group(1))
-    return SyncTag(status=status, title_digest=match.group(2))
+    return SyncTag(status=status, title_digest=match.group(2), by=match.group(3))
 
 
-def tag_agrees(body: str | None, status: str | None, title: str) -> tuple[bool, bool]:
-    """(status agrees, title agrees): whether a workspace set what the item shows now."""
+def tag_agrees(
+    body: str | None, status: str | None, title: str, *, me: str | None = None
+) -> tuple[bool, bool]:
+    """(status agrees, title agrees): whether ANOTHER workspace set what the item shows now.
+
+    A tag written by ``me`` never agrees: what this workspace wrote and no longer wants is an
+    echo to repair, not somebody's change to respect.
+    """
     tag = parse_tag(body)
-    if tag is None:
+    if tag is None or (me is not None and tag.by == me):
         return False, False
     return tag.status == status, tag.title_digest == title_digest(title)
 
 
-def with_tag(body: str | None, status: str | None, title: str) -> str:
-    """``body`` carrying exactly the sync tag of (``status``, ``title``), after the marker."""
-    tag = render_tag(status, title)
+def with_tag(body: str | None, status: str | None, title: str, by: str | None = None) -> str:
+    """``body`` carrying exactly the sync tag of (``status``, ``title``, ``by``), after the
+    marker."""
+    tag = render_tag(status, title, by)
     text = body or ""
     if _TAG_RE.search(text):
         return _TAG_RE.sub(lambda _m: tag, text, count=1)

@@ -32,8 +32,9 @@ from kanbanger_daemon.core.board import (
     reclassify,
 )
 from kanbanger_daemon.core.cards import card_identity
-from kanbanger_daemon.core.markers import tag_agrees
-from kanbanger_daemon.core.remote_plan import desired_cards, marker_key_of
+from kanbanger_daemon.core.desired import desired_cards
+from kanbanger_daemon.core.markers import parse_tag, tag_agrees
+from kanbanger_daemon.core.remote_plan import marker_key_of
 from kanbanger_daemon.models.board import Board, BoardLine, ColumnKind
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import DesiredCard, SyncState
@@ -120,7 +121,7 @@ def find_remote_edits(
                                         item_id=item.item_id, title=card.title))
             continue
         edits.extend(_value_edits(card, item, known.synced_status, known.synced_title,
-                                  column_of_status, status_of_column))
+                                  column_of_status, status_of_column, state.workspace_id))
     if take_new_drafts and state.people_items is not None:
         seen = set(state.people_items) | {c.item_id for c in state.cards.values() if c.item_id}
         for item in remote:
@@ -153,20 +154,28 @@ def _value_edits(
     synced_title: str | None,
     column_of_status: Mapping[str, str],
     status_of_column: Mapping[str, str],
+    me: str | None,
 ) -> list[RemoteEdit]:
     out: list[RemoteEdit] = []
     status_tagged, title_tagged = tag_agrees(item.body, item.status_name, item.title or "")
+    tag = parse_tag(item.body)
+    # A value this workspace wrote itself and no longer wants is an old request GitHub applied
+    # late: not a change to take in (the push that follows repairs it).
+    mine = me is not None and tag is not None and tag.by == me
     remote_status = item.status_name
     unchanged_here = status_of_column.get(card.column) == synced_status
     target = column_of_status.get(remote_status or "")
-    if remote_status != synced_status and unchanged_here and target and target != card.column:
+    echo = mine and status_tagged
+    if (remote_status != synced_status and unchanged_here and target and target != card.column
+            and not echo):
         out.append(RemoteEdit(kind=EditKind.MOVE, key=card.key, item_id=item.item_id,
                               title=card.title, column=target, status=remote_status,
                               by_person=not status_tagged))
     remote_title = " ".join((item.title or "").split())
     hand_written = card_identity(card.title) is None
     if (hand_written and remote_title and remote_title != synced_title
-            and card.title == synced_title and remote_title != card.title):
+            and card.title == synced_title and remote_title != card.title
+            and not (mine and title_tagged)):
         out.append(RemoteEdit(kind=EditKind.RETITLE, key=card.key, item_id=item.item_id,
                               title=card.title, new_title=remote_title,
                               by_person=not title_tagged))

@@ -6,26 +6,19 @@ items without it belong to people and are never touched, items with another boar
 board's business. Orders of application (by the engine): adopt/update, unarchive, archive,
 create, status and field values, move.
 
-Optional project fields (the ``project_fields`` setting): ``card_field_values`` gives each
-generated card the values it should show (``Backups used`` on task cards, ``SPEC`` on every
-generated card; hand-written cards get none) and the plan sets only those that differ from what
-the item shows, by the same rule as a Status (see ``_plan_existing``).
+The desired cards come from ``core.desired``, their order on the project from
+``core.remote_order``, the printed plan from ``core.plan_text``.
+
+Optional project fields (the ``project_fields`` setting): ``core.desired.card_field_values``
+gives each generated card the values it should show (``Backups used`` on task cards, ``SPEC``
+on every generated card; hand-written cards get none) and the plan sets only those that differ
+from what the item shows, by the same rule as a Status (see ``_plan_existing``).
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable, Mapping, Sequence
-from hashlib import sha256
+from collections.abc import Mapping, Sequence
 
-from kanbanger_daemon.core.board import board_cards
-from kanbanger_daemon.core.cards import (
-    card_identity,
-    hand_card_key,
-    identity_of,
-    namespace_of,
-    step_full_id,
-)
 from kanbanger_daemon.core.markers import (
     marker_for_key,
     parse_marker_key,
@@ -34,8 +27,7 @@ from kanbanger_daemon.core.markers import (
     with_marker,
     with_tag,
 )
-from kanbanger_daemon.core.metrics import BACKUPS_USED_FIELD, SPEC_FIELD, task_field_values
-from kanbanger_daemon.models.board import Board, BoardOptions, SpecInput
+from kanbanger_daemon.core.remote_order import plan_moves
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import (
     CardState,
@@ -49,99 +41,6 @@ from kanbanger_daemon.models.sync import (
 )
 
 DEFAULT_ADOPT_PATIENCE = 3
-
-# The optional project fields (name, GitHub data type) the ``project_fields`` setting creates.
-PROJECT_FIELDS: tuple[tuple[str, str], ...] = ((BACKUPS_USED_FIELD, "NUMBER"), (SPEC_FIELD, "TEXT"))
-
-CardValues = dict[str, dict[str, FieldValue]]
-
-
-def _prefixes(inputs: Sequence[SpecInput], options: BoardOptions) -> list[str | None]:
-    """Each input's card prefix, numbering same-named SPECs exactly as
-    ``core.cards.wanted_cards`` does (so that identities computed here match the cards')."""
-    namespaces: set[str] = set()
-    out: list[str | None] = []
-    for item in inputs:
-        prefix, namespace = namespace_of(item, options)
-        if prefix is not None and namespace in namespaces:
-            base, n = prefix, 2
-            while namespace in namespaces:
-                prefix, namespace = namespace_of(
-                    item.model_copy(update={"name": f"{base}~{n}"}), options)
-                n += 1
-        namespaces.add(namespace)
-        out.append(prefix)
-    return out
-
-
-def card_field_values(inputs: Sequence[SpecInput], options: BoardOptions) -> CardValues:
-    """The optional field values of every generated card, by card identity: ``SPEC`` (the SPEC
-    file) on each, ``Backups used`` on task cards (``core.metrics.task_field_values``)."""
-    out: CardValues = {}
-    for item, prefix in zip(inputs, _prefixes(inputs, options), strict=True):
-        spec = item.spec
-        spec_only: dict[str, FieldValue] = {SPEC_FIELD: spec.file}
-        per_task = task_field_values(spec, item.progress)
-        for speclet in spec.speclets:
-            out.setdefault(identity_of("SPECLet", speclet.id, spec.file, prefix=prefix),
-                           dict(spec_only))
-        for task in spec.tasks:
-            # A duplicate id in the SPEC: the first task owns the card (as in core.cards).
-            out.setdefault(identity_of("Task", task.id, spec.file, prefix=prefix),
-                           dict(per_task.get(task.id, spec_only)))
-            for step in task.steps:
-                step_id = step_full_id(task.id, step.id)
-                out.setdefault(identity_of("Step", step_id, spec.file, prefix=prefix),
-                               dict(spec_only))
-    return out
-
-
-def desired_cards(
-    board: Board, board_key: str, field_values: CardValues | None = None
-) -> list[DesiredCard]:
-    """Every card of ``board`` as it should appear on the project, in board order.
-
-    Generated cards are keyed by their identity (stable across renames and notes); hand-written
-    cards, and a second copy of a generated card, by a hash of their text and occurrence. A ``/``
-    inside a card key is escaped so that ``<board-key>/<card-key>`` splits at the last ``/``.
-    ``field_values`` (``card_field_values``) gives generated cards their optional field values.
-    """
-    values_of = field_values or {}
-    out: list[DesiredCard] = []
-    seen: set[str] = set()
-    occurrences: dict[str, int] = {}
-    for position, card in enumerate(board_cards(board)):
-        card_key = card_identity(card.text)
-        values = values_of.get(card_key or "", {})
-        if card_key is None or card_key in seen:
-            n = occurrences.get(card.text, 0)
-            occurrences[card.text] = n + 1
-            card_key = hand_card_key(card.text, n)
-            values = {}
-        seen.add(card_key)
-        key = f"{board_key}/{card_key.replace('%', '%25').replace('/', '%2F')}"
-        out.append(
-            DesiredCard(
-                key=key,
-                title=card.text,
-                column=card.column,
-                column_kind=card.column_kind,
-                position=position,
-                values=dict(values),
-            )
-        )
-    return out
-
-
-def fingerprint(project_id: str, board_key: str, desired: Iterable[DesiredCard]) -> str:
-    """A digest of everything a push depends on locally: same digest, nothing to push."""
-    digest = sha256(f"{project_id}\0{board_key}".encode())
-    for card in desired:
-        digest.update(f"\0{card.key}\x1f{card.title}\x1f{card.column}\x1f{card.position}".encode())
-        if card.values:  # absent with the option off: the digest stays what it always was
-            digest.update(f"\x1f{sorted(card.values.items())!r}".encode())
-    return digest.hexdigest()
-
 
 def belongs_to(key: str | None, board_key: str) -> bool:
     return key is not None and split_key(key)[0] == board_key
@@ -288,7 +187,8 @@ def plan_remote(
                     kind=OpKind.CREATE,
                     key=key,
                     title=card.title,
-                    body=with_tag(marker_for_key(key), choice.name if choice else None, card.title),
+                    body=with_tag(marker_for_key(key), choice.name if choice else None,
+                                  card.title, state.workspace_id),
                     option_id=choice.option_id if choice else None,
                     option_name=choice.name if choice else None,
                 )
@@ -297,7 +197,7 @@ def plan_remote(
             continue
         claimed.add(item.item_id)
         _plan_existing(plan, key, card, item, state.cards.get(key), options.get(card.column),
-                       adopting=adopting)
+                       adopting=adopting, me=state.workspace_id)
         _plan_values(plan, key, card, item, state.cards.get(key))
         if item.is_archived:
             plan.ops.append(_op(OpKind.UNARCHIVE, key, item, title=card.title))
@@ -321,7 +221,7 @@ def plan_remote(
                      value=value)
             for name, value in wanted[key].values.items()
         )
-    _plan_moves(plan, wanted, keepers, remote, unarchived, created)
+    plan_moves(plan, wanted, keepers, remote, unarchived, created)
     return plan
 
 
@@ -334,17 +234,19 @@ def _plan_existing(
     choice: StatusChoice | None,
     *,
     adopting: bool,
+    me: str | None,
 ) -> None:
     """Title, body and Status of an item we keep. The rule for a value that differs:
 
     push the board's value when this workspace never synced the card, when the board changed it
     since this workspace's last push, or when a person changed it on GitHub (the item's sync tag
-    disagrees); otherwise another workspace set it (its tag agrees) and it is left alone, so a
+    disagrees), or when the item shows an old write of this workspace (``me``) that GitHub
+    applied late; otherwise another workspace set it (its tag agrees) and it is left alone, so a
     clone lacking another machine's progress never moves that machine's cards back.
     """
     same_item = known is not None and known.item_id == item.item_id
     remote_title = item.title or ""
-    status_tagged, title_tagged = tag_agrees(item.body, item.status_name, remote_title)
+    status_tagged, title_tagged = tag_agrees(item.body, item.status_name, remote_title, me=me)
     title = card.title
     if remote_title != card.title and not adopting:
         base = known.synced_title if same_item and known else None
@@ -365,7 +267,7 @@ def _plan_existing(
     shows_board = choice is not None and item.status_option_id == choice.option_id
     if choice is not None and shows_board and remote_title == card.title:
         plan.agreed[key] = (choice.name, card.title)  # the item already shows what we want
-    body = with_tag(with_marker(item.body, key), status, title)
+    body = with_tag(with_marker(item.body, key), status, title, me)
     if adopting or not same_item:
         plan.adopted[key] = item.item_id
     # The tag is written with every change we make (never on its own: an untagged item whose
@@ -489,138 +391,3 @@ def _plan_removals(
             plan.forgotten.append(key)
 
 
-def _plan_moves(
-    plan: RemotePlan,
-    wanted: Mapping[str, DesiredCard],
-    keepers: Mapping[str, RemoteItem],
-    remote: Sequence[RemoteItem],
-    unarchived: set[str],
-    created: Sequence[str],
-) -> None:
-    """Moves that make our live items follow board order within each column, touching as few
-    items as possible (a project's board view shows each Status as a column ordered by item
-    position; the order across columns shows nowhere, so it is left as it is).
-
-    The predicted order is the listing order of our kept items (unarchived ones keep their place)
-    followed by created items in creation order (GitHub appends new items). Per column, items on
-    the longest subsequence already in board order stay; every other item goes right after its
-    board predecessor in that column (the first one to the top), in board order.
-    """
-    item_key: dict[str, str] = {item.item_id: key for key, item in keepers.items() if key in wanted}
-    for key, item_id in plan.adopted.items():
-        item_key.setdefault(item_id, key)
-    ids = {key: item_id for item_id, key in item_key.items()}
-    current: list[str] = []
-    for item in remote:
-        maybe_key = item_key.get(item.item_id)
-        if maybe_key is None or (item.is_archived and item.item_id not in unarchived):
-            continue
-        current.append(maybe_key)
-    current.extend(created)
-    board_index = {key: i for i, key in enumerate(wanted)}
-    columns: dict[str, list[str]] = {}
-    for key in current:
-        columns.setdefault(wanted[key].column, []).append(key)
-    for column_keys in columns.values():
-        ordered = sorted(column_keys, key=lambda k: (wanted[k].position, board_index[k]))
-        stay = _longest_increasing(column_keys, {k: i for i, k in enumerate(ordered)})
-        previous: str | None = None
-        for key in ordered:
-            if key not in stay:
-                plan.ops.append(
-                    RemoteOp(
-                        kind=OpKind.MOVE,
-                        key=key,
-                        item_id=ids.get(key),
-                        title=wanted[key].title,
-                        after_key=previous,
-                        after_id=ids.get(previous) if previous else None,
-                        after_title=wanted[previous].title if previous else None,
-                    )
-                )
-            previous = key
-
-
-def _longest_increasing(seq: Sequence[str], rank: Mapping[str, int]) -> set[str]:
-    """Members of one longest subsequence of ``seq`` whose ranks increase (patience sorting)."""
-    tails: list[int] = []  # rank of the last element of the best run of each length
-    tail_idx: list[int] = []
-    parent: list[int] = [-1] * len(seq)
-    for i, key in enumerate(seq):
-        r = rank[key]
-        pos = bisect.bisect_left(tails, r)
-        if pos == len(tails):
-            tails.append(r)
-            tail_idx.append(i)
-        else:
-            tails[pos] = r
-            tail_idx[pos] = i
-        parent[i] = tail_idx[pos - 1] if pos > 0 else -1
-    out: set[str] = set()
-    i = tail_idx[-1] if tail_idx else -1
-    while i >= 0:
-        out.add(seq[i])
-        i = parent[i]
-    return out
-
-
-_SYMBOLS = {
-    OpKind.CREATE: "+ create   ",
-    OpKind.UNARCHIVE: "+ unarchive",
-    OpKind.UPDATE: "~ update   ",
-    OpKind.ADOPT: "~ adopt    ",
-    OpKind.STATUS: "~ status   ",
-    OpKind.FIELD: "~ field    ",
-    OpKind.MOVE: "> move     ",
-    OpKind.ARCHIVE: "- archive  ",
-}
-
-
-def _describe(op: RemoteOp) -> str:
-    title = f'"{op.title}"'
-    if op.kind == OpKind.CREATE:
-        return f"{title} in {op.option_name}" if op.option_name else title
-    if op.kind in (OpKind.UPDATE, OpKind.ADOPT) and op.old_title != op.title:
-        return f'"{op.old_title}" -> {title}'
-    if op.kind == OpKind.STATUS:
-        return f"{title}: {op.old_title or '(none)'} -> {op.option_name}"
-    if op.kind == OpKind.FIELD:
-        return f"{title}: {op.field_name} {_shown(op.old_value)} -> {_shown(op.value)}"
-    if op.kind == OpKind.MOVE:
-        return f'{title} after "{op.after_title}"' if op.after_title else f"{title} to the top"
-    if op.kind == OpKind.ARCHIVE and op.reason:
-        return f"{title} ({op.reason})"
-    return title
-
-
-def _shown(value: FieldValue | None) -> str:
-    if value is None:
-        return "(none)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a count reads "2", not "2.0"
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def format_plan(plan: RemotePlan) -> str:
-    """The plan as ``terraform plan`` would print it, one line per operation, then a summary."""
-    created = {op.key for op in plan.of_kind(OpKind.CREATE)}
-    # A new card's Status and field values are part of its "+ create" line, not changes of
-    # their own.
-    shown = [op for op in plan.ops
-             if not (op.kind in (OpKind.STATUS, OpKind.FIELD) and op.key in created)]
-    lines = [f"{_SYMBOLS[op.kind]} {_describe(op)}" for op in shown]
-    lines.extend(f"? waiting  {key} (an item may exist; not listed yet)" for key in plan.waiting)
-    lines.extend(f"! no Status option matches column {col!r}" for col in plan.unmapped_columns)
-    counts = {kind: sum(1 for op in shown if op.kind == kind) for kind in OpKind}
-    creates = counts[OpKind.CREATE]
-    updates = (counts[OpKind.UPDATE] + counts[OpKind.ADOPT] + counts[OpKind.STATUS]
-               + counts[OpKind.FIELD])
-    archives = counts[OpKind.ARCHIVE]
-    if not shown:
-        lines.append(f"No changes. Board {plan.board_key!r} and the project are in sync.")
-    else:
-        lines.append(
-            f"Plan: {creates} to create, {updates} to update, {counts[OpKind.MOVE]} to move, "
-            f"{archives} to archive, {counts[OpKind.UNARCHIVE]} to unarchive."
-        )
-    return "\n".join(lines) + "\n"

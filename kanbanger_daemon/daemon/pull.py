@@ -17,6 +17,8 @@ from pathlib import Path
 import structlog
 
 from kanbanger_daemon.core.board import board_columns, parse_board
+from kanbanger_daemon.core.desired import desired_cards
+from kanbanger_daemon.core.listing import absorb_listing
 from kanbanger_daemon.core.remote_edits import (
     EditKind,
     RemoteEdit,
@@ -24,13 +26,11 @@ from kanbanger_daemon.core.remote_edits import (
     find_remote_edits,
     survivors,
 )
-from kanbanger_daemon.core.remote_plan import desired_cards
 from kanbanger_daemon.core.spec import decode_text
 from kanbanger_daemon.daemon.local import LocalResult, read_guarded, reconcile_local
 from kanbanger_daemon.daemon.remote import STATE_FILE, BoardPusher
 from kanbanger_daemon.daemon.workspace import BoardKey, board_path
 from kanbanger_daemon.github.options import match_status_option
-from kanbanger_daemon.github.push import absorb_listing
 from kanbanger_daemon.github.state import load_state, save_state
 from kanbanger_daemon.models.board import Board
 from kanbanger_daemon.models.remote import ProjectInfo, RemoteItem
@@ -125,8 +125,7 @@ async def pull_board(
         outcome.local = local
         outcome.kept = survivors(edits, desired_cards(local.board, key))
         _record(state, outcome.kept, desired_cards(local.board, key), remote)
-        if any(edit.by_person and edit not in outcome.kept for edit in edits):
-            state.fingerprint = None  # the push must run even if the board did not change
+
         for edit in edits:
             if edit in outcome.kept:
                 log.info("pull.taken", board=key, change=edit.describe())
@@ -140,6 +139,10 @@ async def pull_board(
     state.people_items = [*(state.people_items or []),
                           *(i.item_id for i in remote if i.item_id not in known
                             and not any(c.item_id == i.item_id for c in state.cards.values()))]
+    # The push that follows plans again from what this listing showed (the state, trusted: no
+    # request unless something is to be sent), so a person's move that progress overrules or a
+    # late echo of an old write of ours is repaired even when the board did not change.
+    state.fingerprint = None
     await asyncio.to_thread(save_state, state_path, state)
     return outcome
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kanbanger_daemon.core.remote_plan import (
+from kanbanger_daemon.core.desired import (
     PROJECT_FIELDS,
     card_field_values,
     desired_cards,

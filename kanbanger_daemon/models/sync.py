@@ -186,6 +186,8 @@ class SyncState(BaseModel):
     # (old marker key -> new key); ids of people's items already listed (None: never listed).
     aliases: dict[str, str] = Field(default_factory=dict)
     people_items: list[str] | None = None
+    # This workspace's id in the sync tags it writes (``core.markers``); set at the first push.
+    workspace_id: str | None = None
     # True only when the last push confirmed every operation: the state then mirrors our items
     # on the project and a push may plan from it without listing the project again.
     complete: bool = False
