@@ -45,6 +45,13 @@ class PullOutcome:
     edits: list[RemoteEdit] = field(default_factory=list)
     kept: list[RemoteEdit] = field(default_factory=list)
     local: LocalResult | None = None
+    # The listing showed every item as the state already had it: the board needs no reconcile.
+    quiet: bool = False
+
+
+def _observed(state: SyncState) -> dict[str, tuple[object, ...]]:
+    return {key: (c.item_id, c.status, c.title, c.archived, c.body)
+            for key, c in state.cards.items()}
 
 
 def column_of_status(board: Board, project: ProjectInfo) -> dict[str, str]:
@@ -116,8 +123,9 @@ async def pull_board(
     # Edits compare the listing with the state as last synced, before the listing updates it.
     edits = find_remote_edits(board, key, state, remote, column_of_status(board, project),
                               take_new_drafts=take_new_drafts)
+    before = _observed(state)
     state = absorb_listing(state, remote, key)
-    outcome = PullOutcome(edits=edits)
+    outcome = PullOutcome(edits=edits, quiet=not edits and _observed(state) == before)
     if edits:
         local = await asyncio.to_thread(
             reconcile_local, root, key, settings, edit=lambda b: apply_remote_edits(b, edits)
@@ -135,14 +143,15 @@ async def pull_board(
             else:
                 log.info("pull.left", board=key, change=edit.describe(),
                          reason="set by another workspace; this one's progress disagrees")
-    known = set(state.people_items or [])
+    known = set(state.people_items or []) | {c.item_id for c in state.cards.values() if c.item_id}
     state.people_items = [*(state.people_items or []),
-                          *(i.item_id for i in remote if i.item_id not in known
-                            and not any(c.item_id == i.item_id for c in state.cards.values()))]
-    # The push that follows plans again from what this listing showed (the state, trusted: no
-    # request unless something is to be sent), so a person's move that progress overrules or a
-    # late echo of an old write of ours is repaired even when the board did not change.
-    state.fingerprint = None
+                          *(i.item_id for i in remote if i.item_id not in known)]
+    if not outcome.quiet:
+        # The push that follows plans again from what this listing showed (the state, trusted:
+        # no request unless something is to be sent), so a person's move that progress
+        # overrules or a late echo of an old write of ours is repaired even when the board did
+        # not change.
+        state.fingerprint = None
     await asyncio.to_thread(save_state, state_path, state)
     return outcome
 
@@ -161,7 +170,11 @@ class Puller:
         self._listed_at = float("-inf")
         self._pulled: set[BoardKey] = set()
 
-    async def __call__(self, key: BoardKey) -> PullOutcome:
+    async def __call__(self, key: BoardKey) -> bool:
+        """Pull board ``key``; True when the board needs its reconcile (something differs)."""
+        return not (await self.pull(key)).quiet
+
+    async def pull(self, key: BoardKey) -> PullOutcome:
         now = asyncio.get_running_loop().time()
         # A round pulls each board once: a board pulled again starts a new round (fresh lists).
         if key in self._pulled or now - self._listed_at > self.listing_ttl_s:

@@ -70,7 +70,8 @@ def reconcile_alive() -> None:
     hook = _alive_hook.get()
     if hook is not None:
         hook()
-_TRIGGER_RANK = {"retry": 0, "change": 1, "poll": 2, "rescan": 3, "periodic": 4}
+# "poll" ranks lowest: a board whose trigger is "poll" was polled and nothing else.
+_TRIGGER_RANK = {"poll": 0, "retry": 1, "change": 2, "rescan": 3, "periodic": 4}
 log = get_logger("kanbanger_daemon.daemon")
 
 

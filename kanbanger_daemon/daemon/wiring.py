@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from kanbanger_daemon.daemon.remote import BoardPusher
-from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
+from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions, reconcile_trigger
 from kanbanger_daemon.daemon.workspace import BoardKey
 from kanbanger_daemon.models.status import GitHubStatus, ReconcileResult
 from kanbanger_daemon.settings import Settings
@@ -61,7 +61,7 @@ def wire_daemon(
     settings: Settings,
     *,
     push: Callable[[BoardKey, object], Awaitable[int]] | None = None,
-    pull: Callable[[BoardKey], Awaitable[object]] | None = None,
+    pull: Callable[[BoardKey], Awaitable[bool]] | None = None,
     target_of: Callable[[BoardKey], str] | None = None,
     github_status: Callable[[], GitHubStatus] | None = None,
     options: RuntimeOptions | None = None,
@@ -71,8 +71,8 @@ def wire_daemon(
     ``push(key, local_result)`` sends a board to GitHub and returns the number of remote
     operations; without it (or without GitHub settings) the daemon runs local-only.
     ``pull(key)`` takes GitHub's changes into the board (two-way sync), before the board's
-    reconcile, every ``poll_interval``. ``target_of(key)`` names where a board goes (shown by
-    ``status``).
+    reconcile, every ``poll_interval``, and says whether the board needs that reconcile.
+    ``target_of(key)`` names where a board goes (shown by ``status``).
     """
     from kanbanger_daemon.daemon.local import reconcile_local
     from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
@@ -95,7 +95,11 @@ def wire_daemon(
     async def reconcile(key: BoardKey) -> ReconcileResult:
         if pull is not None and key in polls:
             polls.discard(key)
-            await pull(key)  # takes GitHub's changes into the board before it is planned
+            # Takes GitHub's changes into the board before it is planned; when the project
+            # shows exactly what was last synced and nothing else woke the board, stop here.
+            needed = await pull(key)
+            if not needed and reconcile_trigger.get() == "poll":
+                return ReconcileResult(target=target_of(key) if target_of else None)
         local = await asyncio.to_thread(reconcile_local, root, key, settings)
         target = "local-only" if push is None else target_of(key) if target_of else None
         remote_ops = await push(key, local) if push is not None else 0
