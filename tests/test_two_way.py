@@ -123,9 +123,14 @@ async def test_remote_edits_land_locally_with_one_write_and_no_mutation(
     assert fake.counters.queries == 1  # one listing: the project has fewer than 100 items
     written = board_bytes(workspace)
 
-    # Settled: the next poll and a full rescan change nothing, locally or on GitHub.
+    # Settled: the next poll and a full rescan change nothing, locally or on GitHub; the poll
+    # costs its one listing and rewrites no file.
+    state_file = workspace / WEBSITE / ".kanban.json"
+    state_bytes, state_mtime = state_file.read_bytes(), state_file.stat().st_mtime_ns
     fake.reset_counters()
     await running.poll()
+    assert fake.counters.requests == 1
+    assert (state_file.read_bytes(), state_file.stat().st_mtime_ns) == (state_bytes, state_mtime)
     before = running.daemon.rescans
     running.daemon.request_rescan()
     await running.daemon.wait_until(

@@ -123,7 +123,7 @@ async def pull_board(
     # Edits compare the listing with the state as last synced, before the listing updates it.
     edits = find_remote_edits(board, key, state, remote, column_of_status(board, project),
                               take_new_drafts=take_new_drafts)
-    before = _observed(state)
+    before, as_loaded = _observed(state), state.model_copy(deep=True)
     state = absorb_listing(state, remote, key)
     outcome = PullOutcome(edits=edits, quiet=not edits and _observed(state) == before)
     if edits:
@@ -152,7 +152,8 @@ async def pull_board(
         # overrules or a late echo of an old write of ours is repaired even when the board did
         # not change.
         state.fingerprint = None
-    await asyncio.to_thread(save_state, state_path, state)
+    if state != as_loaded:  # a quiet poll writes nothing
+        await asyncio.to_thread(save_state, state_path, state)
     return outcome
 
 
