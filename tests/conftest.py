@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +35,26 @@ def point_at_fake(monkeypatch: pytest.MonkeyPatch, home: Path, fake: FakeGitHub)
     monkeypatch.setenv("GITHUB_REPO", "octo/specs")
     monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
     monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
+
+
+@pytest.fixture
+def no_leaked_threads() -> Iterator[None]:
+    """Fails a test that leaves a thread running (a daemon must stop all it started)."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [
+        t for t in set(threading.enumerate()) - before
+        if t.is_alive() and not t.name.startswith("asyncio_")  # the loop's executor, closed with it
+    ]
+    for thread in leaked:
+        thread.join(timeout=5)
+    assert not [t for t in leaked if t.is_alive()], f"threads leaked: {leaked}"
+
+
+@pytest.fixture
+async def no_leaked_tasks() -> AsyncIterator[None]:
+    """Fails an async test that leaves an asyncio task behind."""
+    before = asyncio.all_tasks()
+    yield
+    leaked = {t for t in asyncio.all_tasks() - before if t is not asyncio.current_task()}
+    assert not leaked, f"tasks leaked: {leaked}"

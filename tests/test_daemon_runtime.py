@@ -18,10 +18,9 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -37,28 +36,8 @@ from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import Settings, load_settings
 from kanbanger_daemon.watch.events import is_ignored_name
 
-pytestmark = pytest.mark.timeout(30)
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    before = set(threading.enumerate())
-    yield
-    leaked = [
-        t for t in set(threading.enumerate()) - before
-        if t.is_alive() and not t.name.startswith("asyncio_")  # the loop's executor, closed with it
-    ]
-    for thread in leaked:
-        thread.join(timeout=5)
-    assert not [t for t in leaked if t.is_alive()], f"threads leaked: {leaked}"
-
-
-@pytest.fixture(autouse=True)
-async def no_leaked_tasks() -> AsyncIterator[None]:
-    before = asyncio.all_tasks()
-    yield
-    leaked = {t for t in asyncio.all_tasks() - before if t is not asyncio.current_task()}
-    assert not leaked, f"tasks leaked: {leaked}"
+pytestmark = [pytest.mark.timeout(30),
+              pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
 
 
 class FakeWorkspace:

@@ -13,7 +13,8 @@ from tests.test_two_workspaces import clones, fake, forced_rescan, sync
 from tests.test_two_workspaces_daemons import WAIT_S, Running, start
 
 __all__ = ["clones", "fake"]  # fixtures, re-used
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60),
+              pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
 BUILD = "Task 2: Build (SPEC: spec_website.md)"
 SET_VALUE = "updateProjectV2ItemFieldValue"
 

@@ -24,7 +24,8 @@ from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.testing import FakeGitHub
 from tests.conftest import point_at_fake
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60),
+              pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WEBSITE = "SPECs/website"
 DESIGN = "Task 1: Design (SPEC: spec_website.md)"  # progress: completed
@@ -76,7 +77,7 @@ async def running(workspace: Path) -> AsyncIterator[Running]:
     finally:
         daemon.request_stop()
         assert await asyncio.wait_for(task, 15) == 0
-        await pusher.client.aclose()
+        await pusher.aclose()
 
 
 def local_columns(root: Path) -> dict[str, str]:

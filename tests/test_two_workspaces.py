@@ -63,7 +63,7 @@ async def _forced(root: Path) -> None:
             result = await pusher.push(key, local, force=True)
             assert not result.errors, result.errors
     finally:
-        await pusher.client.aclose()
+        await pusher.aclose()
 
 
 def forced_rescan(root: Path) -> None:

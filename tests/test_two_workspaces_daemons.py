@@ -29,7 +29,8 @@ from tests.test_two_workspaces import (  # the same clones, edits and board chec
 )
 
 __all__ = ["clones", "fake"]  # fixtures, re-used
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60),
+              pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
 WAIT_S = 20.0
 
 
@@ -44,7 +45,7 @@ class Running:
         try:
             return await asyncio.wait_for(self.task, 15)
         finally:
-            await self.pusher.client.aclose()
+            await self.pusher.aclose()
 
     async def settled(self) -> None:
         """A poll of GitHub (two-way sync), then a full rescan, each waited for until idle."""
