@@ -17,11 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kanbanger_daemon.daemon.local import reconcile_local, write_atomic
+from kanbanger_daemon.daemon.local import write_atomic
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
-from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
-from kanbanger_daemon.models.status import ReconcileResult
+from kanbanger_daemon.daemon.wiring import wire_github_daemon
 from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.testing import FakeGitHub, render_project
 
@@ -90,19 +89,9 @@ async def _play(root: Path, fake: FakeGitHub, out: Callable[[str], None], steps:
     environ = demo_environ(root, fake)
     settings = load_settings(root, environ=environ)
     pusher = BoardPusher(root, settings, client_from(settings), environ=environ)
-    layout = settings.effective_layout
-
-    async def reconcile(key: str) -> ReconcileResult:
-        local = await asyncio.to_thread(reconcile_local, root, key, settings)
-        ops = await pusher.push_ops(key, local)
-        return ReconcileResult(wrote_board=local.written, remote_ops=ops)
-
-    daemon = Daemon(
-        root, settings, reconcile=reconcile,
-        discover=lambda: find_boards(root, settings.specs_dir, layout),
-        board_for_path=lambda p: board_for_path(root, p, settings.specs_dir, layout),
-        options=RuntimeOptions(install_signal_handlers=False, environ={}),
-    )
+    # Wired as `kanbanger-daemon run` wires it: push, two-way pull, targets in status.
+    daemon = wire_github_daemon(root, settings, pusher,
+                                options=RuntimeOptions(install_signal_handlers=False, environ={}))
     running = asyncio.create_task(daemon.run())
     try:
         await daemon.wait_idle_after(0, within_s=60)
