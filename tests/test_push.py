@@ -264,7 +264,10 @@ async def test_lost_or_corrupt_state_file_never_duplicates(
 ) -> None:
     state = tmp_path / ".kanban.json"
     desired = cards(FIRST)
-    await push_board(client, project, BOARD, desired, state)
+    # The workspace's id outlives its state file (the daemon keeps it in .kanbanger/), so the
+    # items it wrote stay recognisably its own and its changes are pushed.
+    me = "ws0001"
+    await push_board(client, project, BOARD, desired, state, workspace_id=me)
     if damage == "deleted":
         state.unlink()
     elif damage == "corrupt":
@@ -279,7 +282,7 @@ async def test_lost_or_corrupt_state_file_never_duplicates(
             ("Task 4: Report", "TODO"),
         ]
     )
-    result = await push_board(client, project, BOARD, changed, state)
+    result = await push_board(client, project, BOARD, changed, state, workspace_id=me)
     assert result.in_sync, result.errors
     assert board_of(fake) == expected(changed)
     assert set(marker_counts(fake).values()) == {1}

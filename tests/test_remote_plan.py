@@ -195,10 +195,40 @@ def test_a_persons_move_or_rename_on_github_is_repaired() -> None:
 
 
 def test_removed_card_is_archived_and_readded_card_unarchived() -> None:
-    result = plan([card(2)], [item(1), item(2)])
+    state = SyncState(cards=dict([synced(1, "TODO"), synced(2, "TODO")]))
+    result = plan([card(2)], [item(1), item(2)], state)
     assert [(op.kind, op.item_id) for op in result.ops] == [(OpKind.ARCHIVE, "PVTI_1")]
     result = plan([card(1), card(2)], [item(1, archived=True), item(2)])
     assert [(op.kind, op.item_id) for op in result.ops] == [(OpKind.UNARCHIVE, "PVTI_1")]
+
+
+def test_a_card_another_workspace_added_is_not_archived_by_a_clone_that_lacks_it() -> None:
+    # Another clone added card 3 to the shared board and pushed it; this clone has not got the
+    # board file yet. The item is not this workspace's to remove.
+    state = SyncState(cards=dict([synced(1, "TODO")]), workspace_id="me01")
+    theirs = item(3, body=with_tag(marker_for_key(f"{BOARD}/spec.md#3"), "Todo", "Task 3",
+                                   "them"))
+    result = plan([card(1)], [item(1), theirs], state)
+    assert result.ops == [] and result.left == [f"{BOARD}/spec.md#3"]
+    ours = item(3, body=with_tag(marker_for_key(f"{BOARD}/spec.md#3"), "Todo", "Task 3",
+                                 "me01"))
+    result = plan([card(1)], [item(1), ours], state)
+    assert [(op.kind, op.item_id) for op in result.ops] == [(OpKind.ARCHIVE, "PVTI_3")]
+
+
+def test_a_hand_written_card_retitled_elsewhere_adopts_its_item_instead_of_a_new_one() -> None:
+    # The card was retitled on GitHub and another clone took the new title in; this clone got
+    # the board file by git, so its card has the new text and a new key; the item the old one.
+    old_key = f"{BOARD}/hand:old"
+    retitled = RemoteItem(item_id="PVTI_h", content_id="DI_h", title="Buy the domain",
+                          body=marker_for_key(old_key), status_option_id="aaaa0001",
+                          status_name="Todo")
+    state = SyncState(cards={old_key: CardState(item_id="PVTI_h", synced_status="Todo",
+                                                synced_title="Buy domain")})
+    new = DesiredCard(key=f"{BOARD}/hand:new", title="Buy the domain", column="TODO")
+    result = plan([new], [retitled], state)
+    assert [(op.kind, op.item_id) for op in result.ops] == [(OpKind.ADOPT, "PVTI_h")]
+    assert parse_marker(result.ops[0].body) == (BOARD, "hand:new")
 
 
 def test_a_persons_items_and_other_boards_items_are_never_touched() -> None:
@@ -337,7 +367,8 @@ def test_trusted_snapshot_plans_like_the_listing_it_mirrors() -> None:
 
 
 def test_format_plan_reads_like_terraform() -> None:
-    result = plan([card(1, "DONE", title="Task 1 renamed"), card(3)], [item(1), item(2)])
+    state = SyncState(cards=dict([synced(1, "TODO"), synced(2, "TODO")]))
+    result = plan([card(1, "DONE", title="Task 1 renamed"), card(3)], [item(1), item(2)], state)
     text = format_plan(result)
     assert '~ update    "Task 1" -> "Task 1 renamed"' in text
     assert '~ status    "Task 1 renamed": Todo -> Done' in text

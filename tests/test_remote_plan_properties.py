@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kanbanger_daemon.core.markers import marker_for_key, parse_marker_key
+from kanbanger_daemon.core.markers import marker_for_key, parse_marker_key, with_tag
 from kanbanger_daemon.core.remote_plan import belongs_to, plan_remote
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import DesiredCard, OpKind, RemotePlan, StatusChoice, SyncState
@@ -115,11 +115,14 @@ def test_one_plan_reaches_the_board_and_the_next_plan_is_empty(
     items: list[Item] = []
     for index, (n, option, archived, owner) in enumerate(remote):
         board = {"ours": BOARD, "other board": "other/_kanban.md"}.get(owner)
-        body = marker_for_key(f"{board}/c{n}") if board else f"person note {n}"
+        # Ours were written by this workspace ("me"): this workspace may remove them.
+        body = (with_tag(marker_for_key(f"{board}/c{n}"), None, f"Card {n}", "me") if board
+                else f"person note {n}")
         items.append(Item(f"i{index}", f"Card {n}", body, option, archived))
     foreign = [vars(i).copy() for i in items if not ours(i)]
 
-    plan = plan_remote(desired, SyncState(), snapshot(items), OPTIONS, board_key=BOARD)
+    mine = SyncState(workspace_id="me")
+    plan = plan_remote(desired, mine, snapshot(items), OPTIONS, board_key=BOARD)
     assert plan.waiting == []
     apply(plan, items)
 
@@ -131,5 +134,5 @@ def test_one_plan_reaches_the_board_and_the_next_plan_is_empty(
         assert shown == [c.title for c in desired if c.column == column]
     assert len(live) == len(desired)
     assert [vars(i) for i in items if not ours(i)] == foreign  # untouched
-    again = plan_remote(desired, SyncState(), snapshot(items), OPTIONS, board_key=BOARD)
+    again = plan_remote(desired, mine, snapshot(items), OPTIONS, board_key=BOARD)
     assert again.ops == []

@@ -107,6 +107,12 @@ def parse_tag(body: str | None) -> SyncTag | None:
     return SyncTag(status=status, title_digest=match.group(2), by=match.group(3))
 
 
+def written_by(body: str | None, me: str | None) -> bool:
+    """True when the item's sync tag names ``me`` as its last writer."""
+    tag = parse_tag(body)
+    return me is not None and tag is not None and tag.by == me
+
+
 def tag_agrees(
     body: str | None, status: str | None, title: str, *, me: str | None = None
 ) -> tuple[bool, bool]:

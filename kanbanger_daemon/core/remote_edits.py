@@ -33,7 +33,7 @@ from kanbanger_daemon.core.board import (
 )
 from kanbanger_daemon.core.cards import card_identity
 from kanbanger_daemon.core.desired import desired_cards
-from kanbanger_daemon.core.markers import parse_tag, tag_agrees
+from kanbanger_daemon.core.markers import parse_marker_key, parse_tag, tag_agrees, written_by
 from kanbanger_daemon.core.remote_plan import marker_key_of
 from kanbanger_daemon.models.board import Board, BoardLine, ColumnKind
 from kanbanger_daemon.models.remote import RemoteItem
@@ -120,18 +120,41 @@ def find_remote_edits(
                 edits.append(RemoteEdit(kind=EditKind.ARCHIVE, key=card.key,
                                         item_id=item.item_id, title=card.title))
             continue
-        edits.extend(_value_edits(card, item, known.synced_status, known.synced_title,
-                                  column_of_status, status_of_column, state.workspace_id))
-    if take_new_drafts and state.people_items is not None:
-        seen = set(state.people_items) | {c.item_id for c in state.cards.values() if c.item_id}
+        edits.extend(
+            edit for edit in _value_edits(card, item, known.synced_status, known.synced_title,
+                                          column_of_status, status_of_column, state.workspace_id)
+            # Seen before and overruled by this board's progress: nothing new to take in.
+            if not (edit.kind is EditKind.MOVE and edit.status == known.left_status)
+            and not (edit.kind is EditKind.RETITLE and edit.new_title == known.left_title)
+        )
+    if state.people_items is not None:
+        seen = set(state.people_items)
+        on_board = {card.key for card in desired_cards(board, board_key)}
         for item in remote:
-            new = item.item_id not in seen and not item.is_archived and item.content_id
-            if new and item.title and marker_key_of(item.body, board_key, state) is None:
+            if item.item_id in seen or item.is_archived or not item.content_id or not item.title:
+                continue
+            if _new_for_board(item, board_key, state, on_board, take_new_drafts):
                 column = _entry_column(board, column_of_status, item.status_name)
                 edits.append(RemoteEdit(kind=EditKind.ADD, key="", item_id=item.item_id,
                                         title=" ".join(item.title.split()), column=column,
                                         status=item.status_name))
     return [_placed(edit, remote, by_key, board, board_key) for edit in edits]
+
+
+def _new_for_board(item: RemoteItem, board_key: str, state: SyncState, on_board: set[str],
+                   take_new_drafts: bool) -> bool:
+    """A draft a person added on GitHub (no marker at all; only when this board takes new
+    drafts), or a card another clone added to this same board (its marker, a key this board
+    lacks and never synced)."""
+    if parse_marker_key(item.body) is None:
+        known_ids = {c.item_id for c in state.cards.values() if c.item_id}
+        return take_new_drafts and item.item_id not in known_ids
+    key = marker_key_of(item.body, board_key, state)
+    if key is None or key in on_board:
+        return False  # another board's item, or a card this board shows
+    known = state.cards.get(key)
+    synced_here = known is not None and known.synced_title is not None
+    return not synced_here and not written_by(item.body, state.workspace_id)
 
 
 def _placed(edit: RemoteEdit, remote: Sequence[RemoteItem], by_key: Mapping[str, RemoteItem],

@@ -26,6 +26,7 @@ from kanbanger_daemon.core.markers import (
     tag_agrees,
     with_marker,
     with_tag,
+    written_by,
 )
 from kanbanger_daemon.core.remote_order import plan_moves
 from kanbanger_daemon.models.remote import RemoteItem
@@ -163,6 +164,7 @@ def plan_remote(
                 plan.ops.append(_op(OpKind.ARCHIVE, key, dup, reason="duplicate"))
 
     claimed = {item.item_id for group in groups.values() for item in group}
+    renamed: set[str] = set()  # item ids adopted under a new key
     kanbanger = _kanbanger_candidates(state)
     unarchived: set[str] = set()
     created: list[str] = []
@@ -177,6 +179,11 @@ def plan_remote(
             taken_in = item is not None and known is not None and known.foreign
             adopting = item is not None and not (taken_in and known is not None
                                                  and known.item_id == item.item_id)
+        if item is None:
+            # A hand-written card retitled on GitHub and taken in by another clone: its item
+            # still carries the old key. Adopt it (rewriting the marker), never a second item.
+            item = _renamed_candidate(card, keepers, wanted, renamed)
+            adopting = item is not None
         if item is None:
             if _should_wait(key, state, adopt_patience, now - settle_seconds):
                 plan.waiting.append(key)
@@ -203,7 +210,8 @@ def plan_remote(
             plan.ops.append(_op(OpKind.UNARCHIVE, key, item, title=card.title))
             unarchived.add(item.item_id)
 
-    _plan_removals(plan, wanted, keepers, state, by_id, adopt_patience, now - settle_seconds)
+    _plan_removals(plan, wanted, keepers, state, by_id, adopt_patience, now - settle_seconds,
+                   renamed=renamed)
     for key in created:
         choice = options.get(wanted[key].column)
         if choice is not None:
@@ -248,20 +256,27 @@ def _plan_existing(
     remote_title = item.title or ""
     status_tagged, title_tagged = tag_agrees(item.body, item.status_name, remote_title, me=me)
     title = card.title
+    # A clone that never synced a card (fresh, or its state lost) takes what another workspace
+    # set as its starting point: it pushes only its own later changes, never its stale view.
+    base_title: str | None = None
+    base_status: str | None = None
     if remote_title != card.title and not adopting:
-        base = known.synced_title if same_item and known else None
-        if base == card.title and title_tagged:
+        base_title = known.synced_title if same_item and known else None
+        if title_tagged and base_title in (card.title, None):
             title = remote_title
             plan.left.append(key)
     status = item.status_name
     set_status = False
     if choice is not None and item.status_option_id != choice.option_id:
         base_status = known.synced_status if same_item and known else None
-        if base_status == choice.name and status_tagged:
+        if status_tagged and base_status in (choice.name, None) and not adopting:
             if key not in plan.left:
                 plan.left.append(key)
         else:
             status, set_status = choice.name, True
+    if key in plan.left and (base_title is None or base_status is None):
+        plan.baseline[key] = (choice.name if base_status is None and choice else None,
+                              card.title if base_title is None else None)
     elif choice is not None:
         status = choice.name
     shows_board = choice is not None and item.status_option_id == choice.option_id
@@ -341,6 +356,20 @@ def _unmarked_candidate(
     return None
 
 
+def _renamed_candidate(
+    card: DesiredCard, keepers: Mapping[str, RemoteItem], wanted: Mapping[str, DesiredCard],
+    renamed: set[str],
+) -> RemoteItem | None:
+    """A live item of this board whose key the board no longer has and whose title is this
+    card's text (the card was retitled on GitHub), or None."""
+    for key, item in keepers.items():
+        if (key not in wanted and not item.is_archived and item.item_id not in renamed
+                and item.title == card.title):
+            renamed.add(item.item_id)
+            return item
+    return None
+
+
 def _should_wait(key: str, state: SyncState, patience: int, settled_before: float) -> bool:
     """True while an item for ``key`` may exist without being listed yet."""
     pending = state.pending.get(key)
@@ -358,10 +387,21 @@ def _plan_removals(
     by_id: Mapping[str, RemoteItem],
     patience: int,
     settled_before: float,
+    *,
+    renamed: set[str],
 ) -> None:
     for key, item in keepers.items():
-        if key not in wanted and not item.is_archived:
+        if key in wanted or item.is_archived or item.item_id in renamed:
+            continue
+        known = state.cards.get(key)
+        synced_here = known is not None and known.item_id == item.item_id and (
+            known.synced_title is not None)
+        if synced_here or written_by(item.body, state.workspace_id):
             plan.ops.append(_op(OpKind.ARCHIVE, key, item, reason="removed from the board"))
+        else:
+            # Another workspace made it (a card added there that this clone's board does not
+            # have yet): not this workspace's to remove.
+            plan.left.append(key)
     for key, known in state.cards.items():
         if key in wanted or key in keepers or not known.item_id or known.archived:
             continue

@@ -19,6 +19,7 @@ import structlog
 from kanbanger_daemon.core.board import board_columns, parse_board
 from kanbanger_daemon.core.desired import desired_cards
 from kanbanger_daemon.core.listing import absorb_listing
+from kanbanger_daemon.core.markers import parse_marker_key
 from kanbanger_daemon.core.remote_edits import (
     EditKind,
     RemoteEdit,
@@ -26,6 +27,7 @@ from kanbanger_daemon.core.remote_edits import (
     find_remote_edits,
     survivors,
 )
+from kanbanger_daemon.core.remote_plan import marker_key_of
 from kanbanger_daemon.core.spec import decode_text
 from kanbanger_daemon.daemon.local import LocalResult, read_guarded, reconcile_local
 from kanbanger_daemon.daemon.remote import STATE_FILE, BoardPusher
@@ -88,8 +90,32 @@ def _record(state: SyncState, kept: Sequence[RemoteEdit], final: Sequence[Desire
             state.cards[by_title[edit.title]] = CardState(
                 item_id=item.item_id, draft_id=item.content_id, title=edit.title,
                 status=item.status_name, option_id=item.status_option_id, body=item.body,
-                synced_status=item.status_name, synced_title=edit.title, foreign=True,
+                synced_status=item.status_name, synced_title=edit.title,
+                foreign=parse_marker_key(item.body) is None,
             )
+
+
+def _record_order(state: SyncState, remote: Sequence[RemoteItem], board_key: str) -> None:
+    """Our cards' positions as GitHub lists them, so that the push that follows (planned from
+    the state) sees the project's real order and moves nothing a pull already matched."""
+    by_id = {c.item_id: k for k, c in state.cards.items() if c.item_id}
+    for index, item in enumerate(remote):
+        key = marker_key_of(item.body, board_key, state) or by_id.get(item.item_id)
+        if key is not None and key in state.cards:
+            state.cards[key].position = index
+
+
+def _record_left(state: SyncState, edits: Sequence[RemoteEdit], kept: Sequence[RemoteEdit]) -> None:
+    """Another workspace's values this board's progress overrules: remembered, so that the
+    next polls, seeing them again, stay quiet (nothing is pushed over them either)."""
+    for edit in edits:
+        card = state.cards.get(edit.key)
+        if edit in kept or edit.by_person or card is None:
+            continue
+        if edit.kind is EditKind.MOVE:
+            card.left_status = edit.status
+        elif edit.kind is EditKind.RETITLE:
+            card.left_title = edit.new_title
 
 
 def _read_board(root: Path, key: BoardKey) -> Board | None:
@@ -120,12 +146,15 @@ async def pull_board(
     if project.project_id not in listings:
         listings[project.project_id] = await pusher.list_items(project)
     remote = listings[project.project_id]
+    state.workspace_id = pusher.workspace_id
     # Edits compare the listing with the state as last synced, before the listing updates it.
     edits = find_remote_edits(board, key, state, remote, column_of_status(board, project),
                               take_new_drafts=take_new_drafts)
     before, as_loaded = _observed(state), state.model_copy(deep=True)
     state = absorb_listing(state, remote, key)
     outcome = PullOutcome(edits=edits, quiet=not edits and _observed(state) == before)
+    if not outcome.quiet:
+        _record_order(state, remote, key)
     if edits:
         local = await asyncio.to_thread(
             reconcile_local, root, key, settings, edit=lambda b: apply_remote_edits(b, edits)
@@ -133,6 +162,7 @@ async def pull_board(
         outcome.local = local
         outcome.kept = survivors(edits, desired_cards(local.board, key))
         _record(state, outcome.kept, desired_cards(local.board, key), remote)
+        _record_left(state, edits, outcome.kept)
 
         for edit in edits:
             if edit in outcome.kept:
@@ -143,9 +173,13 @@ async def pull_board(
             else:
                 log.info("pull.left", board=key, change=edit.describe(),
                          reason="set by another workspace; this one's progress disagrees")
+    # Every item listed now is "seen": an ADD is offered once (taken in, or given up when the
+    # re-planned board drops it, e.g. a card of a task this clone's SPEC lacks).
     known = set(state.people_items or []) | {c.item_id for c in state.cards.values() if c.item_id}
+    known -= {edit.item_id for edit in edits if edit.kind is EditKind.ADD}
     state.people_items = [*(state.people_items or []),
-                          *(i.item_id for i in remote if i.item_id not in known)]
+                          *(i.item_id for i in remote if i.item_id not in known
+                            and i.item_id not in (state.people_items or []))]
     if not outcome.quiet:
         # The push that follows plans again from what this listing showed (the state, trusted:
         # no request unless something is to be sent), so a person's move that progress

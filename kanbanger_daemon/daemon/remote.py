@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from kanbanger_daemon.settings import Settings, load_settings
 
 STATE_FILE = ".kanban.json"
 PROJECTS_CACHE = "projects.json"
+WORKSPACE_ID_FILE = "workspace-id"
 
 
 def pacing_from(settings: Settings) -> PacingConfig:
@@ -88,6 +90,7 @@ class BoardPusher:
     _inputs: dict[BoardKey, tuple[Target, list[SpecInput]]] = field(default_factory=dict)
     _health_task: asyncio.Task[None] | None = None
     _poster: HealthPoster | None = None
+    _workspace_id: str | None = None
 
     def target_of(self, key: BoardKey) -> Target:
         settings = self.settings
@@ -110,6 +113,22 @@ class BoardPusher:
         except ConfigError as exc:
             return f"nowhere: {exc.message}"
         return f"{target.repo}#{target.project_number}"
+
+    @property
+    def workspace_id(self) -> str:
+        """This workspace's id in the sync tags (``.kanbanger/workspace-id``, made once)."""
+        if self._workspace_id is None:
+            path = self.root / STATE_DIR / WORKSPACE_ID_FILE
+            try:
+                value = path.read_text("utf-8").strip()
+            except OSError:
+                value = ""
+            if not (value.isalnum() and value.islower() and 4 <= len(value) <= 32):
+                value = secrets.token_hex(4)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(path, f"{value}\n".encode())
+            self._workspace_id = value
+        return self._workspace_id
 
     def _cached_project_id(self, target: Target) -> str | None:
         try:
@@ -201,7 +220,8 @@ class BoardPusher:
             try:
                 result = await push_board(self.client, project, key, desired, state_path,
                                           dry_run=dry_run, force=force,
-                                          settle_seconds=self.settings.lost_create_settle_s)
+                                          settle_seconds=self.settings.lost_create_settle_s,
+                                          workspace_id=self.workspace_id)
             except Exception as exc:
                 self.last_error = f"{key}: {exc}"
                 raise

@@ -79,8 +79,13 @@ async def push_board(
     adopt_patience: int = DEFAULT_ADOPT_PATIENCE,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
     clock: Callable[[], float] = time.time,
+    workspace_id: str | None = None,
 ) -> PushResult:
     """Make ``project`` show ``desired`` for ``board_key``; the state lives at ``state_path``.
+
+    ``workspace_id`` names this workspace in the sync tags it writes; it should outlive the
+    state file (the daemon keeps it in ``.kanbanger/workspace-id``), so that a lost state file
+    does not make this workspace's own items look like another workspace's.
 
     ``dry_run`` lists the project and returns the plan without sending any mutation. ``force``
     ignores the fingerprint and the trusted state (a periodic full rescan). A create whose reply
@@ -93,7 +98,9 @@ async def push_board(
     if aside is not None:
         log.warning("sync.state.corrupt", path=str(state_path), kept_as=str(aside))
     state = _for_this_board(state, project, board_key)
-    if state.workspace_id is None and not dry_run:
+    if workspace_id is not None:
+        state.workspace_id = workspace_id
+    elif state.workspace_id is None and not dry_run:
         # Names this workspace in the sync tags it writes (see core.markers).
         state.workspace_id = secrets.token_hex(4)
     start = client.stats.http_requests
@@ -184,6 +191,11 @@ def _note_agreed(state: SyncState, plan: RemotePlan) -> None:
         card = state.cards.get(key)
         if card is not None:
             card.synced_status, card.synced_title = status, title
+    for key, (base_status, base_title) in plan.baseline.items():
+        card = state.cards.get(key)
+        if card is not None:
+            card.synced_status = card.synced_status or base_status
+            card.synced_title = card.synced_title or base_title
     for key, values in plan.agreed_values.items():
         card = state.cards.get(key)
         if card is not None:

@@ -108,6 +108,9 @@ class RemotePlan(BaseModel):
     left: list[str] = Field(default_factory=list)
     # Cards whose item shows what the board wants: key -> (Status name, title), the synced values.
     agreed: dict[str, tuple[str | None, str]] = Field(default_factory=dict)
+    # Cards this workspace never synced whose item shows another workspace's values: this
+    # workspace takes its own (Status, title) as synced without pushing them (None: not that one).
+    baseline: dict[str, tuple[str | None, str | None]] = Field(default_factory=dict)
     # Cards whose item shows some of the wanted field values: key -> {field name: value}.
     agreed_values: dict[str, dict[str, FieldValue]] = Field(default_factory=dict)
 
@@ -136,6 +139,10 @@ class CardState(BaseModel):
     synced_status: str | None = None
     synced_title: str | None = None
     foreign: bool = False  # a person's draft the board took in (two-way sync): left unmarked
+    # Two-way sync: values another workspace set that this board's progress overrules; polls
+    # that see them again have nothing new to take in.
+    left_status: str | None = None
+    left_title: str | None = None
     # Optional project fields (``project_fields``): what the item shows, as last confirmed, and
     # what this workspace last pushed or accepted, by field name. Same rule as synced_status.
     values: dict[str, FieldValue] = Field(default_factory=dict)
