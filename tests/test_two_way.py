@@ -13,6 +13,7 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,6 +198,29 @@ async def test_polls_while_a_board_is_already_pending_are_merged_into_one_reconc
     await running.daemon.wait_idle_after(before, WAIT_S)
     assert local_columns(workspace)[LAUNCH] == "DOING"
     assert running.daemon.reconciles_total - reconciles == 1  # one board, one reconcile
+
+
+async def test_a_lost_board_write_after_a_pull_ends_in_one_card_and_one_item(
+    running: Running, fake: FakeGitHub, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kanbanger_daemon.daemon import pull
+
+    real = pull.reconcile_local
+    failures: list[str] = []
+
+    def crash_once(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("edit") is not None and not kwargs.get("dry_run") and not failures:
+            failures.append("board write lost")
+            raise OSError("disk gone (simulated crash before the board write)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pull, "reconcile_local", crash_once)
+    fake.person_add_draft("Write the press release", "In Progress")
+    await running.poll()  # the state was saved, the board write failed
+    assert failures and "Write the press release" not in local_columns(workspace)
+    await running.poll()  # offered again: the card lands once
+    assert local_columns(workspace).get("Write the press release") == "DOING"
+    assert [i.title for i in fake.items()].count("Write the press release") == 1
 
 
 async def test_progress_moves_a_card_a_person_moved_before(

@@ -147,8 +147,11 @@ def _new_for_board(item: RemoteItem, board_key: str, state: SyncState, on_board:
     drafts), or a card another clone added to this same board (its marker, a key this board
     lacks and never synced)."""
     if parse_marker_key(item.body) is None:
-        known_ids = {c.item_id for c in state.cards.values() if c.item_id}
-        return take_new_drafts and item.item_id not in known_ids
+        # New, or taken in before but its card is not on the board (the board write was lost):
+        # people's drafts are GitHub's to remove (archive them there).
+        bound = {c.item_id for k, c in state.cards.items()
+                 if c.item_id and (k in on_board or not c.foreign)}
+        return take_new_drafts and item.item_id not in bound
     key = marker_key_of(item.body, board_key, state)
     if key is None or key in on_board:
         return False  # another board's item, or a card this board shows

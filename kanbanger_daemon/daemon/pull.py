@@ -156,27 +156,25 @@ async def pull_board(
     if not outcome.quiet:
         _record_order(state, remote, key)
     if edits:
-        local = await asyncio.to_thread(
-            reconcile_local, root, key, settings, edit=lambda b: apply_remote_edits(b, edits)
-        )
-        outcome.local = local
-        outcome.kept = survivors(edits, desired_cards(local.board, key))
-        _record(state, outcome.kept, desired_cards(local.board, key), remote)
-        _record_left(state, edits, outcome.kept)
+        # Plan first, record in the state, save it, and only then write the board: a crash in
+        # between leaves a state that knows the taken-in items (offered again while their card
+        # is missing), never a board card that the next push would create a second item for.
+        def edit(board: Board) -> Board:
+            return apply_remote_edits(board, edits)
 
-        for edit in edits:
-            if edit in outcome.kept:
-                log.info("pull.taken", board=key, change=edit.describe())
-            elif edit.by_person:
-                log.warning("pull.undone", board=key, change=edit.describe(),
-                            reason="progress is the authority for this card's column")
-            else:
-                log.info("pull.left", board=key, change=edit.describe(),
-                         reason="set by another workspace; this one's progress disagrees")
-    # Every item listed now is "seen": an ADD is offered once (taken in, or given up when the
-    # re-planned board drops it, e.g. a card of a task this clone's SPEC lacks).
+        planned = await asyncio.to_thread(reconcile_local, root, key, settings, dry_run=True,
+                                          edit=edit)
+        final = desired_cards(planned.board, key)
+        outcome.kept = survivors(edits, final)
+        _record(state, outcome.kept, final, remote)
+        _record_left(state, edits, outcome.kept)
+        _log_edits(key, edits, outcome.kept)
+    # Every item listed now is "seen" except drafts taken in (their state entry tracks them):
+    # an ADD that the re-planned board drops (a card of a task this clone's SPEC lacks) is
+    # offered once.
+    taken = {edit.item_id for edit in outcome.kept if edit.kind is EditKind.ADD}
     known = set(state.people_items or []) | {c.item_id for c in state.cards.values() if c.item_id}
-    known -= {edit.item_id for edit in edits if edit.kind is EditKind.ADD}
+    known -= {edit.item_id for edit in edits if edit.kind is EditKind.ADD} - taken
     state.people_items = [*(state.people_items or []),
                           *(i.item_id for i in remote if i.item_id not in known
                             and i.item_id not in (state.people_items or []))]
@@ -188,7 +186,22 @@ async def pull_board(
         state.fingerprint = None
     if state != as_loaded:  # a quiet poll writes nothing
         await asyncio.to_thread(save_state, state_path, state)
+    if edits:
+        outcome.local = await asyncio.to_thread(reconcile_local, root, key, settings,
+                                                edit=edit)
     return outcome
+
+
+def _log_edits(key: BoardKey, edits: Sequence[RemoteEdit], kept: Sequence[RemoteEdit]) -> None:
+    for edit in edits:
+        if edit in kept:
+            log.info("pull.taken", board=key, change=edit.describe())
+        elif edit.by_person:
+            log.warning("pull.undone", board=key, change=edit.describe(),
+                        reason="progress is the authority for this card's column")
+        else:
+            log.info("pull.left", board=key, change=edit.describe(),
+                     reason="set by another workspace; this one's progress disagrees")
 
 
 class Puller:
