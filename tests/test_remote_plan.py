@@ -181,6 +181,17 @@ def test_a_late_echo_of_this_workspaces_own_old_write_is_repaired_not_left() -> 
     assert plan([card(1, "DONE")], [other], state).ops == []  # another workspace's: left
 
 
+def test_a_title_pushed_while_another_workspaces_status_is_left_tags_the_status_shown() -> None:
+    state = SyncState(cards=dict([synced(1, "TODO")]), workspace_id="me01")
+    theirs = item(1, "DONE", body=with_tag(marker_for_key(f"{BOARD}/spec.md#1"), "Done",
+                                           "Task 1", "them"))
+    result = plan([card(1, "TODO", title="Task 1: renamed here")], [theirs], state)
+    assert [op.kind for op in result.ops] == [OpKind.UPDATE]  # the title only
+    assert parse_tag(result.ops[0].body) == SyncTag(
+        "Done", title_digest("Task 1: renamed here"), "me01"
+    )
+
+
 def test_a_persons_move_or_rename_on_github_is_repaired() -> None:
     state = SyncState(cards=dict([synced(1, "TODO"), synced(2, "TODO")]))
     moved = item(1, "DONE", body=tagged(1, "TODO").body)  # Status changed, tag untouched

@@ -126,3 +126,34 @@ async def test_another_boards_items_are_never_taken_in_as_a_persons_drafts(
     finally:
         codes = [await a.stop()] + ([await b.stop()] if b is not None else [])
     assert codes == [0] * len(codes)
+
+
+async def test_a_retitle_taken_in_on_one_clone_keeps_one_item_when_the_other_gets_it_by_git(
+    pair: tuple[Running, Running], clones: tuple[Path, Path], fake: FakeGitHub
+) -> None:
+    a, b = pair
+    a_root, b_root = clones
+    for running, root in ((a, a_root), (b, b_root)):  # the card is on the committed board
+        board = root / WEBSITE / "_kanban.md"
+        before = running.daemon.idle_count
+        board.write_text(board.read_text("utf-8").replace(
+            "## TODO\n", "## TODO\n*   [ ] Buy domain\n", 1), "utf-8")
+        await running.daemon.wait_until(
+            lambda r=running, n=before: r.daemon.idle_count > n and r.daemon.idle.is_set()
+            and "Buy domain" in live_titles(fake), WAIT_S)
+    item = next(i for i in fake.items() if i.title == "Buy domain" and not i.archived)
+    fake.person_rename(item.id, "Buy the domain")
+    await a.settled()  # A takes the retitle in
+    assert "Buy the domain" in cards_of(a_root)
+    fake.reset_counters()
+    # B gets A's board file through git while its own state still knows the old title.
+    before = b.daemon.idle_count
+    (b_root / WEBSITE / "_kanban.md").write_bytes((a_root / WEBSITE / "_kanban.md").read_bytes())
+    await b.daemon.wait_until(lambda: b.daemon.idle_count > before and b.daemon.idle.is_set(),
+                              WAIT_S)
+    await a.settled()
+    await b.settled()
+    assert fake.counters.creates == 0
+    assert [i.title for i in fake.items() if not i.archived].count("Buy the domain") == 1
+    assert not [i for i in fake.items() if i.id == item.id and i.archived]  # the one item
+    assert "Buy the domain" in cards_of(a_root) and "Buy the domain" in cards_of(b_root)

@@ -26,7 +26,7 @@ def absorb_listing(
     state = observe_listing(state, remote, board_key, settled_before=settled_before)
     groups: dict[str, list[RemoteItem]] = {}
     for item in remote:
-        key = marker_key_of(item.body, board_key, state)
+        key = marker_key_of(item, board_key, state)
         if key is not None:
             groups.setdefault(key, []).append(item)
     if state.people_items is None:  # two-way sync takes in only drafts added later

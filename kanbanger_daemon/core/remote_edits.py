@@ -81,7 +81,7 @@ def _items_by_key(
     known_ids = {card.item_id: key for key, card in state.cards.items() if card.item_id}
     out: dict[str, RemoteItem] = {}
     for item in remote:
-        key = marker_key_of(item.body, board_key, state) or known_ids.get(item.item_id)
+        key = marker_key_of(item, board_key, state) or known_ids.get(item.item_id)
         if key is not None and (key not in out or out[key].is_archived):
             out[key] = item
     return out
@@ -152,7 +152,7 @@ def _new_for_board(item: RemoteItem, board_key: str, state: SyncState, on_board:
         bound = {c.item_id for k, c in state.cards.items()
                  if c.item_id and (k in on_board or not c.foreign)}
         return take_new_drafts and item.item_id not in bound
-    key = marker_key_of(item.body, board_key, state)
+    key = marker_key_of(item, board_key, state)
     if key is None or key in on_board:
         return False  # another board's item, or a card this board shows
     known = state.cards.get(key)

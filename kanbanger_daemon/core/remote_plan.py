@@ -47,12 +47,14 @@ def belongs_to(key: str | None, board_key: str) -> bool:
     return key is not None and split_key(key)[0] == board_key
 
 
-def marker_key_of(body: str | None, board_key: str, state: SyncState) -> str | None:
-    """The key of this board's card an item's marker names (after a pulled retitle), or None."""
-    key = parse_marker_key(body)
-    if key is None or not belongs_to(key, board_key):
-        return None
-    return state.aliases.get(key, key)
+def marker_key_of(item: RemoteItem, board_key: str, state: SyncState) -> str | None:
+    """The key of this board's card that ``item`` is: its marker's, unless a pulled retitle
+    moved that very item to a new key (``state.aliases``, by item id); None if not ours."""
+    alias = state.aliases.get(item.item_id)
+    if alias is not None and belongs_to(alias, board_key):
+        return alias
+    key = parse_marker_key(item.body)
+    return key if key is not None and belongs_to(key, board_key) else None
 
 
 def observe_listing(
@@ -68,9 +70,10 @@ def observe_listing(
     listing made while GitHub may still be running the request proves nothing.
     """
     seen_ids = {item.item_id for item in remote}
-    seen_keys = {k for k in (marker_key_of(i.body, board_key, state) for i in remote) if k}
+    seen_keys = {k for k in (marker_key_of(i, board_key, state) for i in remote) if k}
     cards = {
-        key: card.model_copy(update={"unseen": 0 if _seen else card.unseen + 1})
+        key: card.model_copy(update={"unseen": 0 if _seen else card.unseen + 1,
+                                     "listed": card.listed or _seen})
         for key, card in state.cards.items()
         for _seen in [card.item_id in seen_ids or key in seen_keys]
     }
@@ -150,7 +153,7 @@ def plan_remote(
     by_id = {item.item_id: item for item in remote}
     groups: dict[str, list[RemoteItem]] = {}
     for listed in remote:
-        marker_key = marker_key_of(listed.body, board_key, state)
+        marker_key = marker_key_of(listed, board_key, state)
         if marker_key is not None:
             groups.setdefault(marker_key, []).append(listed)
 
@@ -274,11 +277,13 @@ def _plan_existing(
                 plan.left.append(key)
         else:
             status, set_status = choice.name, True
+    elif choice is not None:
+        status = choice.name
+    # The tag written with a change names the Status the item will show: the board's when it is
+    # set (or already shown), the item's own when another workspace's is left in place.
     if key in plan.left and (base_title is None or base_status is None):
         plan.baseline[key] = (choice.name if base_status is None and choice else None,
                               card.title if base_title is None else None)
-    elif choice is not None:
-        status = choice.name
     shows_board = choice is not None and item.status_option_id == choice.option_id
     if choice is not None and shows_board and remote_title == card.title:
         plan.agreed[key] = (choice.name, card.title)  # the item already shows what we want
@@ -376,7 +381,12 @@ def _should_wait(key: str, state: SyncState, patience: int, settled_before: floa
     if pending is not None and (pending.unseen < patience or pending.sent_at > settled_before):
         return True
     known = state.cards.get(key)
-    return bool(known and known.item_id and not known.archived and known.unseen < patience)
+    # An item GitHub confirmed creating but no listing has shown yet is slow to appear, not
+    # gone (nobody can delete what they never saw): it gets twice the patience.
+    # An archived item that a listing misses (slow to reappear after an unarchive that GitHub
+    # refused while it was not visible) waits as well: creating it again would duplicate it.
+    limit = patience if known is None or known.listed else 2 * patience
+    return bool(known and known.item_id and known.unseen < limit)
 
 
 def _plan_removals(

@@ -84,7 +84,7 @@ def _record(state: SyncState, kept: Sequence[RemoteEdit], final: Sequence[Desire
                 del state.cards[edit.key]
                 card.synced_title = card.title = edit.new_title or ""
                 state.cards[new_key] = card
-                state.aliases[edit.key] = new_key
+                state.aliases[card.item_id or edit.item_id] = new_key
         elif edit.kind is EditKind.ADD and edit.title in by_title:
             item = by_id[edit.item_id]
             state.cards[by_title[edit.title]] = CardState(
@@ -100,7 +100,7 @@ def _record_order(state: SyncState, remote: Sequence[RemoteItem], board_key: str
     the state) sees the project's real order and moves nothing a pull already matched."""
     by_id = {c.item_id: k for k, c in state.cards.items() if c.item_id}
     for index, item in enumerate(remote):
-        key = marker_key_of(item.body, board_key, state) or by_id.get(item.item_id)
+        key = marker_key_of(item, board_key, state) or by_id.get(item.item_id)
         if key is not None and key in state.cards:
             state.cards[key].position = index
 

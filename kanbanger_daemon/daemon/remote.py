@@ -164,7 +164,7 @@ class BoardPusher:
         project_id = self._cached_project_id(target)
         if project_id is None or not state_path.is_file():
             return False
-        state, aside = load_state(state_path)
+        state, aside = load_state(state_path, set_aside=False)  # a dry run moves nothing
         return (
             aside is None
             and state.complete

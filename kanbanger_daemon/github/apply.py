@@ -202,6 +202,7 @@ async def _apply_creates(push: PushRun, ops: Sequence[RemoteOp], now: float) -> 
                     title=op.title or "",
                     synced_title=op.title or "",
                     body=op.body,
+                    listed=False,
                 )
             elif result.ambiguous:
                 push.clean = False

@@ -154,6 +154,10 @@ async def push_board(
         )
         if dry_run:
             break
+        if trusted and (plan.of_kind(OpKind.CREATE) or plan.of_kind(OpKind.ARCHIVE)):
+            # The saved state may be stale (another clone made the card, a person or another
+            # clone retitled it): a create or an archive is decided on a fresh listing.
+            continue
         _note_agreed(push.state, plan)
         if (
             plan.waiting

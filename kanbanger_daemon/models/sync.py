@@ -134,6 +134,7 @@ class CardState(BaseModel):
     archived: bool = False
     body: str | None = None  # None: the bare marker (kept only when a person added text)
     unseen: int = 0  # consecutive listings that did not show the item
+    listed: bool = True  # False from its create until a listing first shows the item
     # What this workspace last pushed or accepted (None: unknown). A remote value that differs
     # while the board still wants these was changed elsewhere; see ``core.remote_plan``.
     synced_status: str | None = None
@@ -190,7 +191,8 @@ class SyncState(BaseModel):
     pending: dict[str, PendingCreate] = Field(default_factory=dict)
     fingerprint: str | None = None
     # Two-way sync: a hand-written card retitled on GitHub keeps its item under its new key
-    # (old marker key -> new key); ids of people's items already listed (None: never listed).
+    # (item id -> new key, until a push rewrites its marker); ids of people's items already
+    # listed (None: never listed).
     aliases: dict[str, str] = Field(default_factory=dict)
     people_items: list[str] | None = None
     # This workspace's id in the sync tags it writes (``core.markers``); set at the first push.
