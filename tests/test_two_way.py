@@ -223,6 +223,31 @@ async def test_a_lost_board_write_after_a_pull_ends_in_one_card_and_one_item(
     assert [i.title for i in fake.items()].count("Write the press release") == 1
 
 
+async def test_a_crash_after_a_pulled_move_is_written_keeps_the_persons_move(
+    running: Running, fake: FakeGitHub, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kanbanger_daemon.daemon import pull
+
+    real = pull.save_state
+    lost: list[Path] = []
+
+    def crash_once(path: Path, state: Any) -> None:
+        if not lost:
+            lost.append(path)
+            raise OSError("killed before the state was saved (simulated)")
+        real(path, state)
+
+    monkeypatch.setattr(pull, "save_state", crash_once)
+    fake.person_move(item_id(fake, LAUNCH), "Done")  # no progress for Launch: the move stands
+    await running.poll()
+    assert lost and local_columns(workspace)[LAUNCH] == "DONE"  # the board was written
+    fake.reset_counters()
+    await running.poll()  # the restarted work sees the board and GitHub agree
+    assert local_columns(workspace)[LAUNCH] == "DONE"
+    assert next(i.status for i in fake.items() if i.title == LAUNCH) == "Done"
+    assert fake.counters.mutations.get("updateProjectV2ItemFieldValue", 0) == 0
+
+
 async def test_progress_moves_a_card_a_person_moved_before(
     running: Running, fake: FakeGitHub, workspace: Path
 ) -> None:
@@ -239,3 +264,15 @@ async def test_progress_moves_a_card_a_person_moved_before(
         lambda: running.daemon.idle_count > before and running.daemon.idle.is_set()
         and local_columns(workspace)[LAUNCH] == "DONE", WAIT_S)
     assert next(i.status for i in fake.items() if i.title == LAUNCH) == "Done"
+
+
+def test_a_lost_kanbanger_dir_keeps_the_workspace_id_its_state_files_know(tmp_path: Path) -> None:
+    from kanbanger_daemon.daemon.remote import BoardPusher
+    from kanbanger_daemon.settings import load_settings as load
+
+    (tmp_path / "SPECs" / "a").mkdir(parents=True)
+    (tmp_path / "SPECs" / "a" / ".kanban.json").write_text('{"workspace_id": "abcd1234"}')
+    settings = load(tmp_path, environ={"HOME": str(tmp_path)})
+    pusher = BoardPusher(tmp_path, settings, client=None)  # type: ignore[arg-type]
+    assert pusher.workspace_id == "abcd1234"
+    assert (tmp_path / ".kanbanger" / "workspace-id").read_text().strip() == "abcd1234"

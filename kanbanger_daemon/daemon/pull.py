@@ -156,9 +156,10 @@ async def pull_board(
     if not outcome.quiet:
         _record_order(state, remote, key)
     if edits:
-        # Plan first, record in the state, save it, and only then write the board: a crash in
-        # between leaves a state that knows the taken-in items (offered again while their card
-        # is missing), never a board card that the next push would create a second item for.
+        # Plan first. A person's draft taken in is bound in the state (saved) before its card
+        # is written, so a crash in between never leaves a card the next push would create a
+        # second item for (the draft is offered again instead); everything else is recorded
+        # after the board write, so a crash before it leaves the edits to be seen again.
         def edit(board: Board) -> Board:
             return apply_remote_edits(board, edits)
 
@@ -184,12 +185,22 @@ async def pull_board(
         # overrules or a late echo of an old write of ours is repaired even when the board did
         # not change.
         state.fingerprint = None
-    if state != as_loaded:  # a quiet poll writes nothing
-        await asyncio.to_thread(save_state, state_path, state)
     if edits:
+        drafts = [e for e in outcome.kept if e.kind is EditKind.ADD
+                  and not parse_marker_key(_body_of(remote, e.item_id))]
+        if drafts:
+            bound = as_loaded.model_copy(deep=True)
+            _record(bound, drafts, final, remote)
+            await asyncio.to_thread(save_state, state_path, bound)
         outcome.local = await asyncio.to_thread(reconcile_local, root, key, settings,
                                                 edit=edit)
+    if state != as_loaded:  # a quiet poll writes nothing
+        await asyncio.to_thread(save_state, state_path, state)
     return outcome
+
+
+def _body_of(remote: Sequence[RemoteItem], item_id: str) -> str | None:
+    return next((item.body for item in remote if item.item_id == item_id), None)
 
 
 def _log_edits(key: BoardKey, edits: Sequence[RemoteEdit], kept: Sequence[RemoteEdit]) -> None:

@@ -64,6 +64,10 @@ def client_from(settings: Settings) -> GitHubClient:
     )
 
 
+def _valid_id(value: str) -> bool:
+    return value.isalnum() and value.islower() and 4 <= len(value) <= 32
+
+
 @dataclass
 class Target:
     repo: str
@@ -123,12 +127,25 @@ class BoardPusher:
                 value = path.read_text("utf-8").strip()
             except OSError:
                 value = ""
-            if not (value.isalnum() and value.islower() and 4 <= len(value) <= 32):
-                value = secrets.token_hex(4)
+            if not _valid_id(value):
+                # .kanbanger/ was lost: a state file of this workspace still knows the id
+                # (otherwise this workspace's own items would look like another's).
+                value = self._id_from_state_files() or secrets.token_hex(4)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(path, f"{value}\n".encode())
             self._workspace_id = value
         return self._workspace_id
+
+    def _id_from_state_files(self) -> str | None:
+        specs = self.root / self.settings.specs_dir
+        for path in sorted([*self.root.glob(f"{STATE_FILE}*"), *specs.glob(f"**/{STATE_FILE}*")]):
+            try:
+                value = json.loads(path.read_text("utf-8")).get("workspace_id")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if isinstance(value, str) and _valid_id(value):
+                return value
+        return None
 
     def _cached_project_id(self, target: Target) -> str | None:
         try:
