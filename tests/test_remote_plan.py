@@ -192,6 +192,17 @@ def test_a_title_pushed_while_another_workspaces_status_is_left_tags_the_status_
     )
 
 
+def test_a_live_item_is_never_archived_as_a_duplicate_of_an_archived_one() -> None:
+    # The state knows the archived item; another clone made a live one with the same marker.
+    state = SyncState(cards={f"{BOARD}/spec.md#1": CardState(item_id="PVTI_old", archived=True,
+                                                             synced_title="Task 1")})
+    old = item(1, archived=True, item_id="PVTI_old")
+    new = item(1, item_id="PVTI_new")
+    result = plan([card(1)], [old, new], state)
+    assert [(op.kind, op.item_id) for op in result.ops] == []
+    assert result.adopted == {f"{BOARD}/spec.md#1": "PVTI_new"}
+
+
 def test_a_persons_move_or_rename_on_github_is_repaired() -> None:
     state = SyncState(cards=dict([synced(1, "TODO"), synced(2, "TODO")]))
     moved = item(1, "DONE", body=tagged(1, "TODO").body)  # Status changed, tag untouched

@@ -266,13 +266,13 @@ async def test_progress_moves_a_card_a_person_moved_before(
     assert next(i.status for i in fake.items() if i.title == LAUNCH) == "Done"
 
 
-def test_a_lost_kanbanger_dir_keeps_the_workspace_id_its_state_files_know(tmp_path: Path) -> None:
-    from kanbanger_daemon.daemon.remote import BoardPusher
-    from kanbanger_daemon.settings import load_settings as load
-
-    (tmp_path / "SPECs" / "a").mkdir(parents=True)
-    (tmp_path / "SPECs" / "a" / ".kanban.json").write_text('{"workspace_id": "abcd1234"}')
-    settings = load(tmp_path, environ={"HOME": str(tmp_path)})
-    pusher = BoardPusher(tmp_path, settings, client=None)  # type: ignore[arg-type]
-    assert pusher.workspace_id == "abcd1234"
-    assert (tmp_path / ".kanbanger" / "workspace-id").read_text().strip() == "abcd1234"
+async def test_an_item_a_person_deletes_on_github_comes_back_after_a_few_polls(
+    running: Running, fake: FakeGitHub, workspace: Path
+) -> None:
+    gone = item_id(fake, LAUNCH)
+    fake.person_delete(gone)
+    for _ in range(4):  # patience: three listings must miss it before it is made again
+        await running.poll()
+    again = [i for i in fake.items() if i.title == LAUNCH and not i.archived]
+    assert len(again) == 1 and again[0].id != gone
+    assert local_columns(workspace)[LAUNCH] == "TODO"

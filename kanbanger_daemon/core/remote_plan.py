@@ -107,11 +107,14 @@ def trusted_snapshot(state: SyncState) -> list[RemoteItem]:
 
 
 def keeper_of(group: list[RemoteItem], known_id: str | None) -> RemoteItem:
-    """Of several items carrying one marker keep the one the state knows, else the first live."""
-    for item in group:
+    """Of several items carrying one marker keep a live one (the one the state knows if it is
+    live, else the first live), else the known archived one, else the first: a live item is
+    never archived as a "duplicate" of an archived one (clones would flip them forever)."""
+    live = [item for item in group if not item.is_archived]
+    for item in live or group:
         if item.item_id == known_id:
             return item
-    return next((item for item in group if not item.is_archived), group[0])
+    return (live or group)[0]
 
 
 def _norm_title(title: str) -> str:

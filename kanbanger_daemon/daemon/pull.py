@@ -52,7 +52,9 @@ class PullOutcome:
 
 
 def _observed(state: SyncState) -> dict[str, tuple[object, ...]]:
-    return {key: (c.item_id, c.status, c.title, c.archived, c.body)
+    # A card the listing missed counts as a change: it may have been deleted on GitHub, and the
+    # push that follows (listing again) recreates it once enough listings have missed it.
+    return {key: (c.item_id, c.status, c.title, c.archived, c.body, 0 if c.archived else c.unseen)
             for key, c in state.cards.items()}
 
 
@@ -155,6 +157,8 @@ async def pull_board(
     outcome = PullOutcome(edits=edits, quiet=not edits and _observed(state) == before)
     if not outcome.quiet:
         _record_order(state, remote, key)
+        if any(c.unseen and not c.archived for c in state.cards.values()):
+            state.complete = False  # plan from a listing, not from the state that trusts it
     if edits:
         # Plan first. A person's draft taken in is bound in the state (saved) before its card
         # is written, so a crash in between never leaves a card the next push would create a

@@ -128,24 +128,14 @@ class BoardPusher:
             except OSError:
                 value = ""
             if not _valid_id(value):
-                # .kanbanger/ was lost: a state file of this workspace still knows the id
-                # (otherwise this workspace's own items would look like another's).
-                value = self._id_from_state_files() or secrets.token_hex(4)
+                # A new id, never one read back from a state file: a state file may have been
+                # copied from another machine, and two workspaces sharing an id would take
+                # each other's writes for their own late echoes.
+                value = secrets.token_hex(4)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(path, f"{value}\n".encode())
             self._workspace_id = value
         return self._workspace_id
-
-    def _id_from_state_files(self) -> str | None:
-        specs = self.root / self.settings.specs_dir
-        for path in sorted([*self.root.glob(f"{STATE_FILE}*"), *specs.glob(f"**/{STATE_FILE}*")]):
-            try:
-                value = json.loads(path.read_text("utf-8")).get("workspace_id")
-            except (OSError, ValueError, AttributeError):
-                continue
-            if isinstance(value, str) and _valid_id(value):
-                return value
-        return None
 
     def _cached_project_id(self, target: Target) -> str | None:
         try:

@@ -175,9 +175,10 @@ async def _apply_archiving(push: PushRun, ops: Sequence[RemoteOp], *, archive: b
         for op, result in zip(chunk, results, strict=True):
             known = push.state.cards.get(op.key)
             is_ours = known is not None and known.item_id == op.item_id
-            if archive and not result.ok and isinstance(result.error, NotFoundError):
-                if is_ours:  # deleted by a person: nothing left to archive
+            if not result.ok and isinstance(result.error, NotFoundError):
+                if is_ours:  # deleted by a person: nothing to (un)archive; created anew if wanted
                     del push.state.cards[op.key]
+                    push.clean = push.clean and archive
                 continue
             if push.note(op, result) and is_ours and known is not None:
                 known.archived = archive

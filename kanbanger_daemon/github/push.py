@@ -46,7 +46,8 @@ from kanbanger_daemon.models.sync import (
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_MAX_ROUNDS = 6
+# Enough rounds for an item confirmed but not listed yet to be waited for (2 x patience).
+DEFAULT_MAX_ROUNDS = 2 * DEFAULT_ADOPT_PATIENCE + 2
 # GitHub gives up on a request after about 10 s; a create not listed after this long never ran.
 DEFAULT_SETTLE_SECONDS = 30.0
 
