@@ -267,26 +267,38 @@ def namespace_of(item: SpecInput, options: BoardOptions) -> tuple[str | None, st
     return prefix, (f"{safe_prefix(prefix)}/{file}" if prefix is not None else file)
 
 
-def wanted_cards(
+def board_namespaces(
     inputs: Sequence[SpecInput], options: BoardOptions
-) -> tuple[list[Wanted], set[str]]:
-    """The generated cards, in SPEC order (parents before children), and the identity
-    namespaces they live in (cards of other namespaces are not ours to touch)."""
-    builder = _Builder(options=options, wanted=[], seen=set())
+) -> list[tuple[str | None, str]]:
+    """Each input's (card prefix, identity namespace) on one board. Two SPECs with the same
+    name (same file name in two folders) are numbered, the later ones ``name~2``, … so that
+    neither loses its cards; stable for a stable input order."""
     namespaces: set[str] = set()
-    hierarchical = options.column_mapping is ColumnMapping.HIERARCHICAL
-    speclet_status = _speclet_statuses(inputs)
+    out: list[tuple[str | None, str]] = []
     for item in inputs:
         prefix, namespace = namespace_of(item, options)
         if prefix is not None and namespace in namespaces:
-            # Two SPECs with the same name on one board (same file name in two folders): number
-            # the later ones so that neither loses its cards. Stable for a stable input order.
             base, n = prefix, 2
             while namespace in namespaces:
                 prefix, namespace = namespace_of(
                     item.model_copy(update={"name": f"{base}~{n}"}), options)
                 n += 1
         namespaces.add(namespace)
+        out.append((prefix, namespace))
+    return out
+
+
+def wanted_cards(
+    inputs: Sequence[SpecInput], options: BoardOptions
+) -> tuple[list[Wanted], set[str]]:
+    """The generated cards, in SPEC order (parents before children), and the identity
+    namespaces they live in (cards of other namespaces are not ours to touch)."""
+    builder = _Builder(options=options, wanted=[], seen=set())
+    hierarchical = options.column_mapping is ColumnMapping.HIERARCHICAL
+    speclet_status = _speclet_statuses(inputs)
+    named = board_namespaces(inputs, options)
+    namespaces = {namespace for _prefix, namespace in named}
+    for item, (prefix, _namespace) in zip(inputs, named, strict=True):
         spec = item.spec
         progress = item.progress.tasks if item.progress else {}
         groups: list[tuple[str | None, list[Task]]] = []

@@ -8,10 +8,10 @@ from hashlib import sha256
 
 from kanbanger_daemon.core.board import board_cards
 from kanbanger_daemon.core.cards import (
+    board_namespaces,
     card_identity,
     hand_card_key,
     identity_of,
-    namespace_of,
     step_full_id,
 )
 from kanbanger_daemon.core.metrics import BACKUPS_USED_FIELD, SPEC_FIELD, task_field_values
@@ -24,29 +24,11 @@ PROJECT_FIELDS: tuple[tuple[str, str], ...] = ((BACKUPS_USED_FIELD, "NUMBER"), (
 CardValues = dict[str, dict[str, FieldValue]]
 
 
-def _prefixes(inputs: Sequence[SpecInput], options: BoardOptions) -> list[str | None]:
-    """Each input's card prefix, numbering same-named SPECs exactly as
-    ``core.cards.wanted_cards`` does (so that identities computed here match the cards')."""
-    namespaces: set[str] = set()
-    out: list[str | None] = []
-    for item in inputs:
-        prefix, namespace = namespace_of(item, options)
-        if prefix is not None and namespace in namespaces:
-            base, n = prefix, 2
-            while namespace in namespaces:
-                prefix, namespace = namespace_of(
-                    item.model_copy(update={"name": f"{base}~{n}"}), options)
-                n += 1
-        namespaces.add(namespace)
-        out.append(prefix)
-    return out
-
-
 def card_field_values(inputs: Sequence[SpecInput], options: BoardOptions) -> CardValues:
     """The optional field values of every generated card, by card identity: ``SPEC`` (the SPEC
     file) on each, ``Backups used`` on task cards (``core.metrics.task_field_values``)."""
     out: CardValues = {}
-    for item, prefix in zip(inputs, _prefixes(inputs, options), strict=True):
+    for item, (prefix, _ns) in zip(inputs, board_namespaces(inputs, options), strict=True):
         spec = item.spec
         spec_only: dict[str, FieldValue] = {SPEC_FIELD: spec.file}
         per_task = task_field_values(spec, item.progress)
