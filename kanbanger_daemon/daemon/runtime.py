@@ -618,35 +618,3 @@ class Daemon:
         self._started = False
         self._publish()
         return self._exit_code
-
-
-async def run_daemon(
-    root: Path,
-    settings: Settings,
-    *,
-    reconcile: ReconcileFn,
-    discover: DiscoverFn,
-    board_for_path: RouteFn,
-    clock: Callable[[], float] | None = None,
-    rng: random.Random | None = None,
-    ready: asyncio.Event | None = None,
-    idle: asyncio.Event | None = None,
-    options: RuntimeOptions | None = None,
-) -> int:
-    """Run the daemon for ``root`` until SIGTERM/SIGINT; returns the exit code.
-
-    Raises :class:`~kanbanger_daemon.errors.LockError` if another daemon serves ``root``.
-    """
-    daemon = Daemon(
-        root,
-        settings,
-        reconcile=reconcile,
-        discover=discover,
-        board_for_path=board_for_path,
-        clock=clock,
-        rng=rng,
-        ready=ready,
-        idle=idle,
-        options=options,
-    )
-    return await daemon.run()
