@@ -13,6 +13,7 @@ import pytest
 
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
+from tests.conftest import point_at_fake
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SET_VALUE = "updateProjectV2ItemFieldValue"
@@ -34,14 +35,8 @@ def workspace(tmp_path: Path, name: str) -> Path:
 
 @pytest.fixture
 def env(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME", "KANBANGER_PROJECT_FIELDS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.url)
-    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
-    monkeypatch.setenv("GITHUB_REPO", "octo/specs")
-    monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
-    monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
+    monkeypatch.delenv("KANBANGER_PROJECT_FIELDS", raising=False)
+    point_at_fake(monkeypatch, tmp_path, fake)
 
 
 def sync(root: Path, fake: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:

@@ -27,50 +27,13 @@ from kanbanger_daemon.models.status import (
     ReconcileResult,
     RunState,
 )
+from tests.test_metrics import PARAMETERS, SPEC_MD
 
 pytestmark = pytest.mark.timeout(60)
 
 BOARD = "SPECs/analysis"
 
-SPEC_MD = """\
-# Goal
-Analyse the data.
-
-## Task 1: Collect
-### Step 1.1: Download
-### Step 1.2: Clean
-
-## Task 2: Model
-### Step 2.1: Fit
-
-## Task 3: Report
-### Step 3.1: Write
-
-## Task 4: Publish
-### Step 4.1: Upload
-"""
-
-# Steps 1.1, 2.1 and 3.1 are critical; 1.2 is not; 4.1 does not say.
-PARAMETERS = """\
-[[tasks]]
-id = 1
-[[tasks.steps]]
-id = "1.1"
-critical_flag = true
-[[tasks.steps]]
-id = "1.2"
-critical_flag = false
-[[tasks]]
-id = 2
-[[tasks.steps]]
-id = "2.1"
-critical_flag = true
-[[tasks]]
-id = 3
-[[tasks.steps]]
-id = "3.1"
-critical_flag = true
-"""
+# The SPEC of test_metrics: steps 1.1, 2.1 and 3.1 are critical; 1.2 is not; 4.1 does not say.
 
 TASK_1 = {"id": 1, "status": "completed", "started_at": "2025-11-03T09:00:00Z",
           "completed_at": "2025-11-03T09:30:00Z",
