@@ -110,8 +110,9 @@ def find_remote_edits(
     """
     status_of_column = {column: status for status, column in column_of_status.items()}
     by_key = _items_by_key(remote, board_key, state)
+    cards = desired_cards(board, board_key)
     edits: list[RemoteEdit] = []
-    for card in desired_cards(board, board_key):
+    for card in cards:
         known, item = state.cards.get(card.key), by_key.get(card.key)
         if known is None or item is None or known.item_id != item.item_id:
             continue
@@ -129,28 +130,30 @@ def find_remote_edits(
         )
     if state.people_items is not None:
         seen = set(state.people_items)
-        on_board = {card.key for card in desired_cards(board, board_key)}
+        on_board = {card.key for card in cards}
+        # Items bound to a card: ours, and people's drafts whose card is on the board (one taken
+        # in whose card is missing, because the board write was lost, is offered again).
+        bound = {c.item_id for k, c in state.cards.items()
+                 if c.item_id and (k in on_board or not c.foreign)}
         for item in remote:
             if item.item_id in seen or item.is_archived or not item.content_id or not item.title:
                 continue
-            if _new_for_board(item, board_key, state, on_board, take_new_drafts):
+            if _new_for_board(item, board_key, state, on_board, bound, take_new_drafts):
                 column = _entry_column(board, column_of_status, item.status_name)
                 edits.append(RemoteEdit(kind=EditKind.ADD, key="", item_id=item.item_id,
                                         title=" ".join(item.title.split()), column=column,
                                         status=item.status_name))
-    return [_placed(edit, remote, by_key, board, board_key) for edit in edits]
+    title_of = {by_key[c.key].item_id: c.title for c in cards if c.key in by_key}
+    return [_placed(edit, remote, title_of) for edit in edits]
 
 
 def _new_for_board(item: RemoteItem, board_key: str, state: SyncState, on_board: set[str],
-                   take_new_drafts: bool) -> bool:
+                   bound: set[str], take_new_drafts: bool) -> bool:
     """A draft a person added on GitHub (no marker at all; only when this board takes new
     drafts), or a card another clone added to this same board (its marker, a key this board
     lacks and never synced)."""
     if parse_marker_key(item.body) is None:
-        # New, or taken in before but its card is not on the board (the board write was lost):
-        # people's drafts are GitHub's to remove (archive them there).
-        bound = {c.item_id for k, c in state.cards.items()
-                 if c.item_id and (k in on_board or not c.foreign)}
+        # People's drafts are GitHub's to remove (archive them there).
         return take_new_drafts and item.item_id not in bound
     key = marker_key_of(item, board_key, state)
     if key is None or key in on_board:
@@ -160,12 +163,11 @@ def _new_for_board(item: RemoteItem, board_key: str, state: SyncState, on_board:
     return not synced_here and not written_by(item.body, state.workspace_id)
 
 
-def _placed(edit: RemoteEdit, remote: Sequence[RemoteItem], by_key: Mapping[str, RemoteItem],
-            board: Board, board_key: str) -> RemoteEdit:
+def _placed(edit: RemoteEdit, remote: Sequence[RemoteItem],
+            title_of: Mapping[str, str]) -> RemoteEdit:
+    """``edit`` placed after the card GitHub shows before it in its Status column."""
     if edit.kind not in (EditKind.MOVE, EditKind.ADD):
         return edit
-    title_of = {by_key[c.key].item_id: c.title for c in desired_cards(board, board_key)
-                if c.key in by_key}
     index = next(i for i, item in enumerate(remote) if item.item_id == edit.item_id)
     for item in reversed(remote[:index]):
         if not item.is_archived and item.status_name == edit.status and item.item_id in title_of:

@@ -178,11 +178,12 @@ async def pull_board(
     # an ADD that the re-planned board drops (a card of a task this clone's SPEC lacks) is
     # offered once.
     taken = {edit.item_id for edit in outcome.kept if edit.kind is EditKind.ADD}
-    known = set(state.people_items or []) | {c.item_id for c in state.cards.values() if c.item_id}
+    listed_before = set(state.people_items or [])
+    known = listed_before | {c.item_id for c in state.cards.values() if c.item_id}
     known -= {edit.item_id for edit in edits if edit.kind is EditKind.ADD} - taken
     state.people_items = [*(state.people_items or []),
-                          *(i.item_id for i in remote if i.item_id not in known
-                            and i.item_id not in (state.people_items or []))]
+                          *(i.item_id for i in remote
+                            if i.item_id not in known and i.item_id not in listed_before)]
     if not outcome.quiet:
         # The push that follows plans again from what this listing showed (the state, trusted:
         # no request unless something is to be sent), so a person's move that progress
