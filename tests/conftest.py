@@ -58,3 +58,17 @@ async def no_leaked_tasks() -> AsyncIterator[None]:
     yield
     leaked = {t for t in asyncio.all_tasks() - before if t is not asyncio.current_task()}
     assert not leaked, f"tasks leaked: {leaked}"
+
+
+class FakeClock:
+    """Monotonic and wall clock that move only when someone sleeps (shared with the fake)."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)

@@ -31,6 +31,7 @@ from kanbanger_daemon.models.board import ColumnKind
 from kanbanger_daemon.models.remote import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
 from kanbanger_daemon.testing import FAULT_KINDS, FakeGitHub, Faults
+from tests.conftest import FakeClock
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -53,18 +54,6 @@ COLUMNS = {
     "DOING": ("In Progress", ColumnKind.DOING),
     "DONE": ("Done", ColumnKind.DONE),
 }
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def time(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 def board_versions(seed: int) -> list[list[DesiredCard]]:

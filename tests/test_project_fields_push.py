@@ -3,8 +3,6 @@ fields once, set only the values that differ, and cost nothing more while the op
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from kanbanger_daemon.models.board import ColumnKind
 from kanbanger_daemon.models.remote import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
+from tests.test_push import client, clock, fake, project
 
 try:
     from conftest import SCHEMA_PATH
@@ -28,39 +27,7 @@ BOARD = "SPECs/web/_kanban.md"
 SET_VALUE = "updateProjectV2ItemFieldValue"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def time(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def fake(clock: FakeClock) -> Iterator[FakeGitHub]:
-    with FakeGitHub(clock=clock.time, enforce_creation_limits=True) as server:
-        yield server
-
-
-@pytest.fixture
-async def client(fake: FakeGitHub, clock: FakeClock) -> AsyncIterator[GitHubClient]:
-    async with GitHubClient(token=fake.token, url=fake.url, clock=clock.time,
-                            wall_clock=clock.time, sleep=clock.sleep, timeout=5.0) as gh:
-        yield gh
-
-
-@pytest.fixture
-async def project(client: GitHubClient, fake: FakeGitHub) -> ProjectInfo:
-    return await client.discover(f"{fake.owner}/{fake.repo}", 1)
+__all__ = ["client", "clock", "fake", "project"]  # fixtures, re-used from test_push
 
 
 def cards(backups: list[float], *, with_values: bool = True) -> list[DesiredCard]:

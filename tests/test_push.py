@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,23 +17,10 @@ from kanbanger_daemon.models.board import ColumnKind
 from kanbanger_daemon.models.remote import DraftSpec, MutationResult, ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard, PushResult
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
+from tests.conftest import FakeClock
 
 BOARD = "specs/analysis/_kanban.md"
 KINDS = {"TODO": ColumnKind.TODO, "DOING": ColumnKind.DOING, "DONE": ColumnKind.DONE}
-
-
-class FakeClock:
-    """Monotonic and wall clock that move only when someone sleeps (shared with the fake)."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def time(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 def cards(spec: list[tuple[str, str]]) -> list[DesiredCard]:
