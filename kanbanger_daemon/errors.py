@@ -72,6 +72,7 @@ class InputError(KanbangerError):
     def __init__(self, message: str, *, file: str, line: int | None = None) -> None:
         self.file = file
         self.line = line
+        self.detail = redact(message)  # the message without the place (shown apart from it)
         loc = f"{file}:{line}" if line is not None else file
         super().__init__(f"{loc}: {message}")
 

@@ -268,8 +268,8 @@ CLASSIFY: dict[str, tuple[str, str | None]] = {
     "spec_podcast.md": ("spec", "podcast"),
     "parameters_Better_SPEC.toml": ("parameters", "Better_SPEC"),
     "spec_Better_SPEC.md": ("spec", "Better_SPEC"),
-    "Dev_Analysis_SPEC.md": ("other", None),
-    "WTF_SPEC.md": ("other", None),
+    "Dev_Analysis_SPEC.md": ("spec", "Dev_Analysis"),  # TOOLSPEC naming: <Name>_SPEC.md
+    "WTF_SPEC.md": ("spec", "WTF"),
     "exe_WTF.md": ("other", None),
     "parameters_WTF.toml": ("parameters", "WTF"),
     "Spec_template.md": ("other", None),

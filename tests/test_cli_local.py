@@ -129,8 +129,11 @@ def test_symlinks_out_of_the_workspace_or_in_a_loop_are_not_followed(
 def test_empty_folder_is_an_error(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = ws / "SPECs" / "nothing"
     empty.mkdir()
+    (empty / "progress_Troubleshoot.json").write_text('{"tasks": []}')
     assert run(ws, "generate", str(empty)) == 1
-    assert "no spec_" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no SPEC in this folder" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in empty.iterdir()) == ["progress_Troubleshoot.json"]
 
 
 def test_retrospective_is_a_kanban_board(ws: Path) -> None:

@@ -32,8 +32,8 @@ def test_spec_report_shape() -> None:
 
 
 def test_spec_report_errors_without_a_line() -> None:
-    report = spec_report(parse_spec("# Spec: Draft\n", file="spec_d.md"))
-    assert report["errors"] == ["spec_d.md: no tasks found"]
+    report = spec_report(parse_spec("", file="spec_d.md"))
+    assert report["errors"] == ["spec_d.md:1: empty file"]
 
 
 def test_progress_report_shape() -> None:

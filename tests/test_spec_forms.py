@@ -184,15 +184,22 @@ def test_crlf_and_bom_are_read_like_plain_text() -> None:
     assert spec.tasks[0].steps[0].title == "s"
 
 
-def test_no_tasks_is_an_error_so_a_half_written_spec_never_empties_a_board() -> None:
-    spec = _spec("# Spec: Draft\n## Goal\nSomething\n")
-    assert _errors(spec) == ["no tasks found"]
+def test_no_tasks_yet_is_a_note_not_an_error() -> None:
+    spec = _spec("# Spec: Draft\n## Goal\nSomething\n\n## Tasks\n\n")
+    assert _errors(spec) == []
+    (note,) = spec.diagnostics
+    assert note.severity == "note" and note.message.startswith("no tasks yet")
+
+
+def test_an_empty_file_is_still_an_error_so_a_truncated_save_never_empties_a_board() -> None:
+    assert _errors(_spec("")) == ["empty file"]
+    assert _errors(_spec(" \n\n")) == ["empty file"]
 
 
 def test_descriptor_comes_from_the_file_name() -> None:
     assert _spec("## Task 1: T\n", "some/dir/spec_analysis.md").descriptor == "analysis"
     assert _spec("## Task 1: T\n", "speclet_2_define.md").descriptor == "2_define"
-    assert _spec("## Task 1: T\n", "WTF_SPEC.md").descriptor == "WTF_SPEC"
+    assert _spec("## Task 1: T\n", "WTF_SPEC.md").descriptor == "WTF"  # a TOOLSPEC
 
 
 def test_looser_hand_written_forms() -> None:
@@ -216,8 +223,16 @@ def test_a_task_without_title_is_kept_with_a_warning() -> None:
     assert _tasks(spec) == [("3", "")]
     (warning,) = spec.diagnostics
     assert (warning.severity, warning.line, warning.message) == (
-        "warning", 1, "task 3 has no title",
+        "warning", 1, "task 3 has no title: it gets no card until it has one",
     )
+
+
+def test_bold_labels_are_never_tasks() -> None:
+    spec = _spec(
+        "## SPECLet [1]: Setup\n**Tasks:**\n- [1.1] Build\n\n**Task:** see below\n"
+        "### Task [1.1]: Build\n### Task A: Lettered\n"
+    )
+    assert _tasks(spec) == [("1.1", "Build"), ("A", "Lettered")]
 
 
 def test_bullets_nested_inside_a_detail_are_not_details() -> None:

@@ -86,7 +86,7 @@ def test_unmatched_ids_on_either_side_are_warnings() -> None:
     messages = sorted(d.message for d in spec.diagnostics)
     assert messages == [
         "[[tasks]] id 9 has no task in the markdown; ignored",
-        "task 2 has no title",
+        "task 2 has no title: it gets no card until it has one",
         "task 2 of the markdown has no [[tasks]] entry",
     ]
 

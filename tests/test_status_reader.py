@@ -112,3 +112,15 @@ def test_a_stopped_daemon_reads_as_not_running_with_its_last_boards(tmp_path: Pa
     table = render_table(read_status(tmp_path, now=NOW), now=NOW)
     assert table.splitlines()[0] == f"kanbanger-daemon: not running (last run: pid {os.getpid()})"
     assert "heartbeat" not in table and "SPECs/a" in table
+
+
+def test_the_table_shows_notes_and_never_sends_raw_escapes_to_the_terminal(
+    tmp_path: Path,
+) -> None:
+    hostile = BoardStatus(key="SPECs/\x1b[2Jx", last_ok=False,
+                          last_error="bad \x07 title", notes=["spec_x.md: note: no tasks yet"])
+    publish(tmp_path, boards={"SPECs/\x1b[2Jx": hostile})
+    table = render_table(read_status(tmp_path, now=NOW), now=NOW)
+    assert "\x1b" not in table and "\x07" not in table
+    assert "SPECs/\\x1b[2Jx" in table and "bad \\x07 title" in table
+    assert "SPECs/\\x1b[2Jx: spec_x.md: note: no tasks yet" in table

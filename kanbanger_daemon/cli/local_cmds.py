@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from kanbanger_daemon.core.files import classify
 from kanbanger_daemon.core.retrospective import render_retrospective
 from kanbanger_daemon.daemon.local import LocalResult, load_folder, reconcile_local, write_atomic
 from kanbanger_daemon.daemon.workspace import RETROSPECTIVE_FILE, key_for_folder
@@ -26,8 +27,17 @@ def spec_folder_of(target: Path) -> Path:
     return target if target.is_dir() else target.parent
 
 
+def _require_spec(folder: Path) -> None:
+    """Refuse, before anything is written, a folder that holds no SPEC."""
+    if not any(classify(p.name)[0] in ("spec", "speclet") for p in folder.iterdir()):
+        raise InputError(
+            "no SPEC in this folder (spec_<name>.md, speclet_<name>.md or <Name>_SPEC.md)",
+            file=str(folder))
+
+
 def _folder_board(args: argparse.Namespace) -> LocalResult:
     folder = spec_folder_of(args.target)
+    _require_spec(folder)
     root: Path = args.root
     key = key_for_folder(root, folder)
     if key is None:  # a SPEC outside the workspace: its parent stands in as the root
@@ -38,9 +48,7 @@ def _folder_board(args: argparse.Namespace) -> LocalResult:
                                            "kanban_location": "spec_folder"})
     result = reconcile_local(root, key, settings, dry_run=args.dry_run)
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if not result.inputs:
-        raise InputError("no spec_*.md or speclet_*.md in this folder", file=str(folder))
+        print(warning, file=sys.stderr)
     return result
 
 
@@ -63,12 +71,11 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def cmd_retrospective(args: argparse.Namespace) -> int:
     folder = spec_folder_of(args.target)
+    _require_spec(folder)
     root: Path = args.root if key_for_folder(args.root, folder) is not None else folder.parent
     inputs, warnings = load_folder(root, folder)
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if not inputs:
-        raise InputError("no spec_*.md or speclet_*.md in this folder", file=str(folder))
+        print(warning, file=sys.stderr)
     title = inputs[0].spec.title or inputs[0].spec.descriptor
     text = render_retrospective(inputs, title=title)
     if args.dry_run:

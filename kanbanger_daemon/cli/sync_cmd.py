@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kanbanger_daemon.core.plan_text import format_plan
+from kanbanger_daemon.core.text import terminal_safe
 from kanbanger_daemon.daemon.local import reconcile_local
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.workspace import BoardKey, board_for_path, find_boards
@@ -58,7 +59,10 @@ async def _sync(
             report["in_sync"] = result.in_sync
             report["skipped"] = result.skipped
             report["errors"] = result.errors
-            if not args.dry_run and not result.in_sync:
+            # SPECs left out of the (single root) board: pushed without them, reported here.
+            report["input_errors"] = [str(d) for d in local.errors]
+            report["notes"] = [str(d) for d in local.warnings]
+            if local.errors or (not args.dry_run and not result.in_sync):
                 failed += 1
         if not args.dry_run:
             await pusher.post_health()
@@ -77,17 +81,26 @@ def cmd_sync(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     reports, failed, requests = asyncio.run(_sync(args, settings))
-    if args.json:
+    if args.json:  # JSON escapes control characters itself
         doc = {"dry_run": args.dry_run, "http_requests": requests, "failed": failed,
                "boards": reports}
         print(json.dumps(doc, indent=2))
     else:
-        for report in reports:
-            print(f"{report['board']}:")
-            if "error" in report:
-                print(f"  error: {report['error']}")
-                continue
-            text = report["plan_text"].rstrip("\n")
-            print("  " + (text.replace("\n", "\n  ") if text else "no changes"))
-        print(f"{requests} HTTP requests")
+        _print_text(reports, requests)
     return 1 if failed else 0
+
+
+def _print_text(reports: list[dict[str, Any]], requests: int) -> None:
+    """The plan as a person reads it. Titles come from files anyone may write, so control
+    characters are written out, never sent to the terminal."""
+    lines: list[str] = []
+    for report in reports:
+        lines.append(f"{report['board']}:")
+        if "error" in report:
+            lines.append(f"  error: {report['error']}")
+            continue
+        text = report["plan_text"].rstrip("\n")
+        lines.append("  " + (text.replace("\n", "\n  ") if text else "no changes"))
+        lines.extend(f"  error: {error}" for error in report["input_errors"])
+    lines.append(f"{requests} HTTP requests")
+    print(terminal_safe("\n".join(lines)))

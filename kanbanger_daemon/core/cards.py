@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kanbanger_daemon.core.text import without_controls
 from kanbanger_daemon.models.board import BoardOptions, ColumnKind, ColumnMapping, Layout, SpecInput
 from kanbanger_daemon.models.spec import Spec, Speclet, Status, Task, TaskProgress
 
@@ -47,15 +48,15 @@ def one_line(text: str) -> str:
 
 def safe_id(raw: str) -> str:
     """An id as it can stand in a card text and be read back unambiguously."""
-    return _ID_UNSAFE.sub("_", raw.strip()) or "_"
+    return _ID_UNSAFE.sub("_", without_controls(raw).strip()) or "_"
 
 
 def safe_file(raw: str) -> str:
-    return _FILE_UNSAFE.sub("_", raw.strip()) or "_"
+    return _FILE_UNSAFE.sub("_", without_controls(raw).strip()) or "_"
 
 
 def safe_prefix(raw: str) -> str:
-    return _PREFIX_UNSAFE.sub("_", raw.strip()) or "_"
+    return _PREFIX_UNSAFE.sub("_", without_controls(raw).strip()) or "_"
 
 
 def backup_note(number: int) -> str:
@@ -77,7 +78,7 @@ def generated_card_text(
 ) -> str:
     """The text of a generated card. ``kind`` is ``Task``, ``Step`` or ``SPECLet``."""
     head = f"[{safe_prefix(prefix)}] " if prefix is not None else ""
-    name = one_line(title) or "(untitled)"
+    name = one_line(without_controls(title)) or "(untitled)"
     tail = "".join(f" {note}" for note in notes)
     return f"{head}{kind} {safe_id(item_id)}: {name} (SPEC: {safe_file(spec_file)}){tail}"
 
@@ -202,6 +203,8 @@ class _Builder:
 
     def task(self, spec: Spec, task: Task, prefix: str | None,
              progress: TaskProgress | None, waiting: Sequence[str] = ()) -> None:
+        if not one_line(task.title):
+            return  # a heading still being written: reported by the parser, no card until named
         status = progress.status if progress else None
         notes = (
             _status_notes(status, _task_backup(progress), progress.backups_exhausted)

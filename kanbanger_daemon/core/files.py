@@ -6,6 +6,7 @@ Naming rules (Spec_Engine, checked against every file of the shared corpus):
 name                               kind             descriptor
 =================================  ===============  ===========================
 ``spec_<d>.md``                    ``spec``         ``<d>``
+``<d>_SPEC.md`` (TOOLSPECs)         ``spec``         ``<d>`` (``WTF_SPEC.md`` → ``WTF``)
 ``speclet_<d>.md``                 ``speclet``      ``<d>`` (``0_platform``)
 ``parameters_<d>.toml``            ``parameters``   ``<d>``
 ``progress_<d>.json``              ``progress``     ``<d>``
@@ -13,8 +14,10 @@ name                               kind             descriptor
 anything else                      ``other``        None
 =================================  ===============  ===========================
 
-Prefixes are lower-case and exact: ``SPECLET_3_COMPLETION.md`` (a report), ``Spec_template.md``,
-``WTF_SPEC.md``, ``exe_*.md``, editor backups (``spec_x.md~``) are ``other``.
+Prefixes (and the ``_SPEC.md`` suffix) are exact: ``SPECLET_3_COMPLETION.md`` (a report),
+``Spec_template.md``, ``exe_*.md``, editor backups (``spec_x.md~``) are ``other``. Spec_Engine's
+TOOLSPECs name their spec ``<Name>_SPEC.md`` and its companions ``parameters_<Name>.toml`` and
+``progress_<Name>.json``.
 
 Pairing. A SPECLet's companions carry the whole file stem as their descriptor:
 ``speclet_0_platform.md`` goes with ``parameters_speclet_0_platform.toml`` and
@@ -45,6 +48,9 @@ _RULES: tuple[tuple[str, str, FileKind], ...] = (
 )
 
 
+_TOOLSPEC_SUFFIX = "_SPEC.md"
+
+
 def base_name(path: str) -> str:
     """The last component of a path written with ``/`` or ``\\`` (pure: no ``os``)."""
     return path.replace("\\", "/").rsplit("/", 1)[-1]
@@ -60,6 +66,10 @@ def classify(name: str) -> tuple[FileKind, str | None]:
             descriptor = name[len(prefix) : len(name) - len(suffix)]
             if descriptor and descriptor.strip() == descriptor:
                 return (kind, descriptor)
+    if name.endswith(_TOOLSPEC_SUFFIX) and not name.startswith(("exe_", "parameters_")):
+        descriptor = name[: -len(_TOOLSPEC_SUFFIX)]
+        if descriptor and descriptor.strip() == descriptor and descriptor[0].isalnum():
+            return ("spec", descriptor)
     return ("other", None)
 
 
@@ -71,7 +81,7 @@ def is_master_progress(name: str) -> bool:
 
 def _spec_candidates(descriptor: str) -> list[str]:
     """Spec/speclet file names a parameters or progress descriptor may belong to, best first."""
-    names = [f"spec_{descriptor}.md"]
+    names = [f"spec_{descriptor}.md", f"{descriptor}{_TOOLSPEC_SUFFIX}"]
     if descriptor.startswith("speclet_") and len(descriptor) > len("speclet_"):
         names.append(f"{descriptor}.md")
     return names

@@ -163,11 +163,21 @@ class _Reader:
             return (Status.PENDING, raw)
         return (status, raw)
 
-    def step(self, entry: dict[str, Any], fallback_id: str | None, task_id: str) -> StepProgress:
+    def step(
+        self, entry: dict[str, Any], fallback_id: str | None, task_id: str, seq: int = 0
+    ) -> StepProgress:
         raw_id = _first(entry, "step_id", "id", "step", "number")
         step_id = _normalise_id(raw_id, None) or fallback_id or "?"
         what = f"task {task_id} step {step_id}"
-        status, raw = self.status(_first(entry, "status", "state"), what)
+        raw_status = _first(entry, "status", "state")
+        if raw_status is None:
+            # A step entry exists, so the step at least started; an end time or a matched
+            # expected output says it finished (the exe template's fields).
+            finished = _first(entry, *_END_KEYS) is not None or entry.get(
+                "expected_output_match") is True
+            status, raw = (Status.COMPLETED if finished else Status.IN_PROGRESS), ""
+        else:
+            status, raw = self.status(raw_status, what)
         method = _text(_first(entry, "method_used", "method"))
         attempts = _attempt_count(_first(entry, "backup_attempts", "backups_attempted"))
         used = _backup_number(_first(entry, "backup_used", "used_backup"))
@@ -178,16 +188,20 @@ class _Reader:
         return StepProgress(
             id=step_id, status=status, raw_status=raw, method_used=method,
             backup_attempts=attempts, backup_used=used,
-            started_at=_text(_first(entry, *_START_KEYS)),
-            completed_at=_text(_first(entry, *_END_KEYS)),
+            started_at=_text(_first(entry, *_START_KEYS, _FIRST_SEEN))
+            or (_text(entry.get("timestamp")) if status not in _FINISHED else None),
+            completed_at=_text(_first(entry, *_END_KEYS))
+            or (_text(entry.get("timestamp")) if status in _FINISHED else None),
+            seq=seq, halted=_says_halt(entry),
         )
 
     def steps(self, value: object, task_id: str) -> list[StepProgress]:
         found: dict[str, StepProgress] = {}
-        for key, entry in _entries(value):
+        for seq, (key, entry) in enumerate(_entries(value)):
             key_id = _normalise_id(key, None) if key is not None else None
-            step = self.step(entry, key_id, task_id)
-            found[step.id] = step  # a later entry for the same step is newer
+            step = self.step(entry, key_id, task_id, _entry_seq(entry, seq))
+            found.pop(step.id, None)  # a later entry for the same step is newer: it moves last
+            found[step.id] = step
         return list(found.values())
 
     def task(self, entry: dict[str, Any], fallback_id: str | None) -> TaskProgress | None:
@@ -198,12 +212,16 @@ class _Reader:
             return None
         steps = self.steps(_first_of_shape(entry, _STEP_KEYS), task_id)
         raw_status = _first(entry, "status", "state")
-        if raw_status is None and steps:
+        from_steps = raw_status is None and bool(steps)
+        if from_steps:
             status, raw = _status_from_steps(steps), ""
         else:
             status, raw = self.status(raw_status, f"task {task_id}")
         return TaskProgress(
             id=task_id,
+            from_steps=from_steps,
+            tasks_completed=_count(entry.get("tasks_completed")),
+            tasks_total=_count(entry.get("tasks_total")),
             name=_text(_first(entry, "name", "description", "title", "task_name")),
             status=status,
             raw_status=raw,
@@ -234,7 +252,7 @@ class _Reader:
     def flat_log(self, entries: list[dict[str, Any]]) -> dict[str, TaskProgress]:
         """Group an append-only list of ``{task_id, step_id, status}`` entries by task."""
         grouped: dict[str, tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]] = {}
-        for entry in entries:
+        for seq, entry in enumerate(entries):
             task_id = _normalise_id(entry.get("task_id"), self.speclet_id)
             if task_id is None:
                 continue
@@ -243,7 +261,12 @@ class _Reader:
             if step_id is None:
                 grouped[task_id] = (entry, steps)
             else:
-                steps[step_id] = entry
+                # The latest entry of a step stands where it was logged; the first one's
+                # timestamp says when the step started (the exe template times each entry).
+                earlier = steps.pop(step_id, {})
+                first_seen = earlier.get(_FIRST_SEEN) or earlier.get("timestamp") or entry.get(
+                    "timestamp")
+                steps[step_id] = {**entry, _SEQ: seq, _FIRST_SEEN: first_seen}
         found: dict[str, TaskProgress] = {}
         for task_id, (task_entry, steps) in grouped.items():
             merged: dict[str, Any] = dict(task_entry or {})
@@ -257,6 +280,30 @@ class _Reader:
 
 _START_KEYS = ("started_at", "start_time", "timestamp_start")
 _END_KEYS = ("completed_at", "end_time", "timestamp_end")
+_SEQ = "\0seq"  # where flat_log keeps an entry's place in the whole log (not a JSON key)
+_FIRST_SEEN = "\0first_seen"  # and the timestamp of a step's first entry
+_FINISHED = (Status.COMPLETED, Status.SKIPPED)
+_HALT = re.compile(r"(?i)\b(?:halt|halted|abort|aborted|stop|stopped|escalat\w*)\b")
+
+
+def _entry_seq(entry: dict[str, Any], default: int) -> int:
+    seq = entry.get(_SEQ)
+    return seq if isinstance(seq, int) else default
+
+
+def _says_halt(entry: dict[str, Any]) -> bool:
+    """The exe template logs ``error_propagation_decision`` (halt / continue / escalate)."""
+    for key in ("error_propagation_decision", "propagation_decision", "action", "decision"):
+        value = entry.get(key)
+        if isinstance(value, str) and _HALT.search(value[:200]):
+            return True
+    return entry.get("halted") is True
+
+
+def _count(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
 
 
 def _last_end(status: Status, steps: list[StepProgress]) -> str | None:
@@ -364,8 +411,16 @@ def _flat_entries(doc: object) -> list[dict[str, Any]] | None:
     return None
 
 
+def _run_ended(doc: dict[str, Any]) -> bool:
+    """The log says the run is over: ``run_complete: true``, or a halt at the top level."""
+    if doc.get("run_complete") is True or doc.get("halted") is True:
+        return True
+    return _says_halt(doc) or str(doc.get("status", "")).lower() in ("halted", "aborted")
+
+
 def _read_document(reader: _Reader, doc: object, progress: Progress) -> None:
     if isinstance(doc, dict):
+        progress.run_ended = _run_ended(doc)
         reader.speclet_id = _id_text(doc.get("speclet_id"))
         progress.speclet_id = reader.speclet_id
         tasks = _first_of_shape(doc, _TASK_KEYS)

@@ -60,7 +60,9 @@ def parse_spec(
     """Parse a spec/speclet markdown file, joined with its parameters TOML when given.
 
     Never raises on any ``str`` input: problems become diagnostics (file + line). A spec without
-    any task is an error (a half-written file must not empty a board).
+    any task yet is a normal state (a SPEC being written): one ``note``, and a board with no
+    generated cards. An empty file is an error, so a file caught half-written (truncated by an
+    editor's save) never empties a board.
     """
     name = base_name(file)
     kind, descriptor = classify(name)
@@ -98,9 +100,11 @@ def _parse_into(
         params_name = parameters_file or f"parameters_{spec.descriptor}.toml"
         join_parameters(spec, parameters, file=params_name)
     if not spec.tasks:
-        spec.diagnostics.append(Diagnostic(file=spec.file, message="no tasks found"))
+        spec.diagnostics.append(Diagnostic(
+            file=spec.file, severity="note",
+            message="no tasks yet: the board shows no generated cards until the SPEC has some"))
     for task in spec.tasks:
-        if not task.title:
+        if not task.title.strip():
             spec.diagnostics.append(Diagnostic(
-                file=spec.file, line=task.line, message=f"task {task.id} has no title",
-                severity="warning"))
+                file=spec.file, line=task.line, severity="warning",
+                message=f"task {task.id} has no title: it gets no card until it has one"))

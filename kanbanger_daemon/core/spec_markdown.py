@@ -25,9 +25,10 @@ from kanbanger_daemon.core.spec_lines import (
 from kanbanger_daemon.models.spec import Diagnostic, Speclet, Step, Task
 
 _SEP = r"\s*(?:[:.)\-\u2013\u2014]\s*(?P<title>.*))?$"
+# A letter id needs a space or ``#`` before it: ``Task A:`` is a task, ``**Tasks:**`` a label.
 _TASK = re.compile(
     r"(?i)^task\s*#?\s*(?:\[\s*(?P<bid>[\w.\-]{1,40})\s*\]|(?P<id>\d+(?:\.\d+)*[a-z]?)"
-    r"|(?P<letter>[A-Z])(?=\s*[:.)\-\u2013\u2014]))" + _SEP
+    r"|(?<=[\s#])(?P<letter>[A-Z])(?=\s*[:.)\-\u2013\u2014]))" + _SEP
 )
 _STEP = re.compile(
     r"(?i)^step\s*#?\s*(?:\[\s*(?P<bid>[\w.\-]{1,40})\s*\]|(?P<id>\d+(?:\.\d+)*[a-z]?))" + _SEP

@@ -20,6 +20,7 @@ from kanbanger_daemon.core.files import classify, companion_names, pairs_with
 from kanbanger_daemon.core.metrics import metrics_report, spec_metrics
 from kanbanger_daemon.core.plan import plan_board
 from kanbanger_daemon.core.progress import parse_progress
+from kanbanger_daemon.core.progress_join import spec_input
 from kanbanger_daemon.core.spec import MAX_INPUT_BYTES, decode_text, parse_spec
 from kanbanger_daemon.daemon import own_writes
 from kanbanger_daemon.daemon.workspace import (
@@ -51,6 +52,9 @@ class LocalResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     inputs: list[SpecInput] = field(default_factory=list)
     spec_paths: list[str] = field(default_factory=list)
+    # SPEC folders left out of this board because they cannot be read (the single root board
+    # is written from every SPEC that can be; the failing ones keep their cards as they were).
+    errors: list[Diagnostic] = field(default_factory=list)
 
     def metrics(self) -> list[dict[str, object]]:
         """The metrics of each SPEC the board shows, as of its log's latest timestamp (the
@@ -136,6 +140,7 @@ def load_folder(root: Path, folder: Path) -> tuple[list[SpecInput], list[Diagnos
         warnings.extend(progress.diagnostics)
         if owner is not None and progress.is_spec_progress:
             progress_by_spec[owner] = progress
+        # A log whose SPEC is not here (a TOOLSPEC run's troubleshooting folder) feeds no board.
     inputs: list[SpecInput] = []
     for name in names:
         if classify(name)[0] not in ("spec", "speclet"):
@@ -154,7 +159,10 @@ def load_folder(root: Path, folder: Path) -> tuple[list[SpecInput], list[Diagnos
                  for d in spec.diagnostics]
         _raise_if_error(fixed)
         warnings.extend(fixed)
-        inputs.append(SpecInput(spec=spec, progress=progress_by_spec.get(name)))
+        item = spec_input(spec, progress_by_spec.get(name))
+        if item.progress is not None:  # what only the SPEC and its log together can tell
+            warnings.extend(item.progress.diagnostics[len(progress_by_spec[name].diagnostics):])
+        inputs.append(item)
     return inputs, warnings
 
 
@@ -240,8 +248,15 @@ def reconcile_local(
     spec_paths: list[str] = []
     warnings: list[Diagnostic] = []
     options = settings.board_options()
+    errors: list[Diagnostic] = []
     for folder in folders_of_board(root, key, settings.specs_dir, options.layout):
-        found, notes = load_folder(root, folder)
+        try:
+            found, notes = load_folder(root, folder)
+        except InputError as exc:
+            if exc.retryable or key != ROOT_KEY or options.layout is not Layout.SINGLE:
+                raise  # a per-SPEC board keeps its last good content
+            errors.append(Diagnostic(file=exc.file, line=exc.line, message=exc.detail))
+            continue
         inputs.extend(found)
         spec_paths.extend(_display(folder / item.spec.file, root) for item in found)
         warnings.extend(notes)
@@ -257,12 +272,13 @@ def reconcile_local(
         text = render_board(desired)
         data = text.encode("utf-8")
         if data == before or dry_run:
-            return LocalResult(key, path, desired, text, False, warnings, inputs, spec_paths)
+            return LocalResult(key, path, desired, text, False, warnings, inputs, spec_paths,
+                               errors)
         # Compare-and-swap: a person may have saved the board while we planned.
         now = path.read_bytes() if path.exists() else None
         if now != before:
             continue
         own_writes.record(path, data)
         write_atomic(path, data)
-        return LocalResult(key, path, desired, text, True, warnings, inputs, spec_paths)
+        return LocalResult(key, path, desired, text, True, warnings, inputs, spec_paths, errors)
     raise FileChangedError("board kept changing while being rewritten", file=str(path))

@@ -384,8 +384,11 @@ class Daemon:
                 self._retry_later(key, board, exc.message, self._wait_demanded_by(exc))
             else:
                 self._keys.forget(key)
-                file, line = (exc.file, exc.line) if isinstance(exc, InputError) else (None, None)
-                self._record(board, ReconcileResult.failed(exc.message, file=file, line=line))
+                if isinstance(exc, InputError):  # the place is shown apart from the message
+                    result = ReconcileResult.failed(exc.detail, file=exc.file, line=exc.line)
+                else:
+                    result = ReconcileResult.failed(exc.message)
+                self._record(board, result)
         except Exception as exc:  # a bug or an OS error: log it, retry with backoff
             log.exception("reconcile.crashed", board=key)
             self._retry_later(key, board, f"{type(exc).__name__}: {exc}")
@@ -397,9 +400,17 @@ class Daemon:
 
     def _record(self, board: BoardStatus, result: ReconcileResult) -> None:
         self.reconciles_total += 1
+        # Logged once per change of what the files say, not on every reconcile or poll.
+        new_error = (result.error, result.error_file, result.error_line) != (
+            board.last_error, board.error_file, board.error_line)
+        new_notes = [n for n in result.notes or [] if n not in board.notes]
         board.record(result, at=self.options.wall_clock())
-        if not result.ok:
-            where = f"{result.error_file}:{result.error_line}" if result.error_file else None
+        for note in new_notes:
+            log.info("reconcile.note", board=board.key, note=note)
+        if not result.ok and new_error:
+            where = result.error_file
+            if where and result.error_line is not None:
+                where = f"{where}:{result.error_line}"
             log.warning("reconcile.error", board=board.key, error=result.error, where=where)
 
     def _wait_demanded_by(self, exc: KanbangerError) -> float:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kanbanger_daemon.core.text import terminal_safe
+
 if TYPE_CHECKING:
     from kanbanger_daemon.models.status import DaemonStatus
 
@@ -288,7 +290,10 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
                 f"{result:<7}  "
                 f"{board.get('pending_events', 0):>7}  {tasks:>7}  {backups:>7}  {error}".rstrip()
             )
-    return "\n".join(lines)
+        for key in sorted(boards):
+            lines.extend(f"  {key}: {note}" for note in boards[key].get("notes") or [])
+    # Folder names, file names and errors come from files anyone may write.
+    return terminal_safe("\n".join(lines))
 
 
 def status_main(root: Path, *, as_json: bool = False) -> int:

@@ -103,8 +103,13 @@ def wire_daemon(
         local = await asyncio.to_thread(reconcile_local, root, key, settings)
         target = "local-only" if push is None else target_of(key) if target_of else None
         remote_ops = await push(key, local) if push is not None else 0
-        return ReconcileResult(wrote_board=local.written, remote_ops=remote_ops,
-                               metrics=local.metrics(), target=target)
+        # A SPEC that cannot be read fails its board's reconcile, after the rest was pushed.
+        error = local.errors[0] if local.errors else None
+        return ReconcileResult(
+            ok=error is None, wrote_board=local.written, remote_ops=remote_ops,
+            metrics=local.metrics(), target=target, notes=[str(d) for d in local.warnings],
+            error=error.message if error else None, error_file=error.file if error else None,
+            error_line=error.line if error else None)
 
     return Daemon(
         root,

@@ -27,7 +27,8 @@ class Diagnostic(BaseModel):
     file: str
     line: int | None = None
     message: str
-    severity: Literal["error", "warning"] = "error"
+    # "note": a normal state worth showing (a SPEC with no tasks yet); never a failure.
+    severity: Literal["error", "warning", "note"] = "error"
 
     def __str__(self) -> str:
         loc = f"{self.file}:{self.line}" if self.line is not None else self.file
@@ -88,6 +89,10 @@ class StepProgress(BaseModel):
     backup_used: int | None = None
     started_at: str | None = None
     completed_at: str | None = None
+    # The step-entry log of the exe template: where in the log this step's latest entry stands,
+    # and whether that entry says the run halted there (``error_propagation_decision: halt``).
+    seq: int = 0
+    halted: bool = False
 
 
 class TaskProgress(BaseModel):
@@ -102,6 +107,12 @@ class TaskProgress(BaseModel):
     backups_exhausted: bool = False
     started_at: str | None = None
     completed_at: str | None = None
+    # True when the log gave no task-level status: ``status`` is then only what the logged
+    # steps say, and ``core.progress_join`` decides again knowing how many steps the SPEC has.
+    from_steps: bool = False
+    # A SPECLet-level entry: how many of the SPECLet's tasks are done, of how many.
+    tasks_completed: int | None = None
+    tasks_total: int | None = None
 
 
 class Progress(BaseModel):
@@ -115,4 +126,7 @@ class Progress(BaseModel):
     # SPECLet id; ``speclet_id`` is the SPECLet a per-SPECLet log says it belongs to.
     speclets: dict[str, TaskProgress] = Field(default_factory=dict)
     speclet_id: str | None = None
+    # The log says the run is over (``run_complete: true``, a halt): a failed step that nothing
+    # followed is then a failed task, not a blocked one.
+    run_ended: bool = False
     diagnostics: list[Diagnostic] = Field(default_factory=list)

@@ -33,6 +33,9 @@ class ReconcileResult(BaseModel):
     error_line: int | None = None
     metrics: list[dict[str, object]] | None = None
     target: str | None = None  # where the board goes: "owner/repo#N", or "local-only"
+    # What the inputs say that is worth showing but fails nothing ("no tasks yet", a log entry
+    # for a task the SPEC does not have); None: not read by this reconcile.
+    notes: list[str] | None = None
 
     @classmethod
     def failed(
@@ -75,6 +78,7 @@ class BoardStatus(BaseModel):
     backoff_until: float | None = None
     metrics: list[dict[str, object]] | None = None
     target: str | None = None  # where the board goes: "owner/repo#N", or "local-only"
+    notes: list[str] = Field(default_factory=list)
 
     def record(self, result: ReconcileResult, *, at: float) -> None:
         """A reconcile finished (well or for good) at wall-clock time ``at``."""
@@ -92,6 +96,8 @@ class BoardStatus(BaseModel):
             self.metrics = result.metrics
         if result.target is not None:
             self.target = result.target
+        if result.notes is not None:
+            self.notes = result.notes
 
     def record_retry(self, error: str, retries: int, at: float, delay_s: float) -> None:
         """A reconcile failed in a way worth retrying; it runs again after ``delay_s``."""
