@@ -15,6 +15,7 @@ from kanbanger_daemon.core.cards import (
     step_full_id,
 )
 from kanbanger_daemon.core.metrics import BACKUPS_USED_FIELD, SPEC_FIELD, task_field_values
+from kanbanger_daemon.core.text import github_title
 from kanbanger_daemon.models.board import Board, BoardOptions, SpecInput
 from kanbanger_daemon.models.sync import DesiredCard, FieldValue
 
@@ -73,7 +74,7 @@ def desired_cards(
         out.append(
             DesiredCard(
                 key=key,
-                title=card.text,
+                title=github_title(card.text),
                 column=card.column,
                 column_kind=card.column_kind,
                 position=position,

@@ -23,6 +23,15 @@ def _begin(info: Info) -> World:
     return ctx.world
 
 
+_TITLE_MAX = 256  # GitHub: "Title is too long (maximum is 256 characters)"
+
+
+def _check_title(title: object) -> None:
+    if isinstance(title, str) and len(title) > _TITLE_MAX:
+        raise FakeError(f"Title is too long (maximum is {_TITLE_MAX} characters)",
+                        "UNPROCESSABLE")
+
+
 def _project_and_item(world: World, data: dict[str, Any]) -> tuple[Project, Item]:
     project = world.project_by_id(data["projectId"])
     return project, world.item_in(project, data["itemId"])
@@ -30,6 +39,7 @@ def _project_and_item(world: World, data: dict[str, Any]) -> tuple[Project, Item
 
 def add_draft(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
     world = _begin(info)
+    _check_title(input["title"])
     project = world.project_by_id(input["projectId"])
     item = world.add_draft(project, input["title"], input.get("body") or "")
     _ctx(info).count_create()
@@ -84,6 +94,7 @@ def create_field(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
 
 def update_draft(_: None, info: Info, input: dict[str, Any]) -> dict[str, Any]:
     world = _begin(info)
+    _check_title(input.get("title"))
     item = world.item_of_draft(input["draftIssueId"])
     world.update_draft(item, input.get("title"), input.get("body"))
     return {"clientMutationId": input.get("clientMutationId"), "draftIssue": item.content}
