@@ -141,6 +141,24 @@ def test_retrospective_is_a_kanban_board(ws: Path) -> None:
     assert "*   [x] Task 1: Design" in text
 
 
+def test_retrospective_of_a_speclet_folder_names_the_whole_folder(
+    tmp_path: Path, corpus_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = corpus_dir / "spec_engine" / "SPECs" / "GCATTAGC" / "spec_innovation_dashboard"
+    folder = tmp_path / "SPECs" / "spec_innovation_dashboard"
+    shutil.copytree(source, folder)
+    assert main(["retrospective", str(folder), "--dry-run", "--root", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# Retrospective: Create Innovation Consultancy Dashboard ")
+    assert "SPEClet 0" not in text.splitlines()[0]
+    lessons = text.split("## Lessons\n\n", 1)[1].splitlines()
+    assert lessons and all(line.startswith("- ") for line in lessons if line)
+    assert "[ ]" not in text.split("## Lessons", 1)[1]
+    (folder / "progress_innovation_dashboard_MASTER.json").unlink()
+    assert main(["retrospective", str(folder), "--dry-run", "--root", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.startswith("# Retrospective: innovation dashboard\n")
+
+
 def test_inspect_json_for_spec_progress_and_board(
     ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
