@@ -399,7 +399,9 @@ class Daemon:
         self.reconciles_total += 1
         board.record(result, at=self.options.wall_clock())
         if not result.ok:
-            where = f"{result.error_file}:{result.error_line}" if result.error_file else None
+            where = result.error_file
+            if where and result.error_line is not None:
+                where = f"{where}:{result.error_line}"
             log.warning("reconcile.error", board=board.key, error=result.error, where=where)
 
     def _wait_demanded_by(self, exc: KanbangerError) -> float:
