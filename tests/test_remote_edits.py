@@ -178,3 +178,5 @@ def test_pulled_cards_take_the_generated_layout() -> None:
     last = apply_remote_edits(parse_board("# Site\n\n## TODO\n\n*   [ ] A\n\n## DONE\n"),
                               [edit(EditKind.MOVE, "A", "DONE")])
     assert render_board(last) == "# Site\n\n## TODO\n\n## DONE\n\n*   [x] A\n"
+    nowhere = apply_remote_edits(parse_board(generated), [edit(EditKind.MOVE, "A", "REVIEW")])
+    assert render_board(nowhere) == generated  # no such column here: the card stays put
