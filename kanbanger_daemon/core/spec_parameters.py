@@ -113,7 +113,8 @@ class _ParametersJoin:
                 self.warn("the markdown has no tasks; tasks taken from the parameters")
             for task_id, table in by_id.items():
                 title = _toml_text(table, "name", "title", "description") or f"Task {task_id}"
-                only = self.spec.speclets[0].id if len(self.spec.speclets) == 1 else None
+                single = self.standalone and len(self.spec.speclets) == 1
+                only = self.spec.speclets[0].id if single else None
                 self.spec.tasks.append(Task(id=task_id, title=title, speclet=only))
         joined: set[str] = set()
         for task in self.spec.tasks:
