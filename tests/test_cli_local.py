@@ -144,6 +144,24 @@ def test_retrospective_is_a_kanban_board(ws: Path) -> None:
     assert "*   [x] Task 1: Design" in text
 
 
+def test_retrospective_of_a_speclet_folder_names_the_whole_folder(
+    tmp_path: Path, corpus_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = corpus_dir / "spec_engine" / "SPECs" / "GCATTAGC" / "spec_innovation_dashboard"
+    folder = tmp_path / "SPECs" / "spec_innovation_dashboard"
+    shutil.copytree(source, folder)
+    assert main(["retrospective", str(folder), "--dry-run", "--root", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# Retrospective: Create Innovation Consultancy Dashboard ")
+    assert "SPEClet 0" not in text.splitlines()[0]
+    lessons = text.split("## Lessons\n\n", 1)[1].splitlines()
+    assert lessons and all(line.startswith("- ") for line in lessons if line)
+    assert "[ ]" not in text.split("## Lessons", 1)[1]
+    (folder / "progress_innovation_dashboard_MASTER.json").unlink()
+    assert main(["retrospective", str(folder), "--dry-run", "--root", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.startswith("# Retrospective: innovation dashboard\n")
+
+
 def test_inspect_json_for_spec_progress_and_board(
     ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -190,3 +208,63 @@ def test_console_script_alias_and_bad_usage(ws: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "kanbanger_daemon", "generate"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2
+
+
+def test_inspect_a_readme_is_other_and_exits_1(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = ws / "SPECs" / "README.md"
+    readme.write_text("# Our SPECs\n\nOne folder per SPEC.\n\n## Done when\n\nAll shipped.\n")
+    assert run(ws, "inspect", str(readme)) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines() == [f"{readme}: not a SPEC, progress or board file"]
+    assert run(ws, "inspect", str(readme), "--json") == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["kind"] == "other"
+    assert report["errors"] == [f"{readme}: not a SPEC, progress or board file"]
+
+
+def test_inspect_decides_by_content_when_the_name_says_nothing(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = ws / "SPECs" / "plan.md"
+    notes.write_text("# Plan\n\n## Task 1: Draft\n\n## Task 2: Review\n")
+    assert run(ws, "inspect", str(notes), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["kind"] == "spec"
+    assert [t["title"] for t in report["tasks"]] == ["Draft", "Review"]
+    board = ws / "SPECs" / "team_board.md"
+    board.write_text("# Team\n\n## TODO\n\n*   [ ] Call Bob\n\n## DONE\n")
+    assert run(ws, "inspect", str(board), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["kind"] == "board"
+    assert [c["text"] for c in report["columns"]["TODO"]] == ["Call Bob"]
+
+
+def test_inspect_parameters_shows_tasks_criticality_and_dependencies(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = ws / "SPECs" / "ACGTACGT" / "spec_data_pipeline"
+    path = folder / "parameters_data_pipeline.toml"
+    assert run(ws, "inspect", str(path)) == 0
+    out = capsys.readouterr().out
+    assert "error" not in out
+    assert "Task 1: Data Collection (2 steps, 1 critical)" in out
+    assert run(ws, "inspect", str(path), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["kind"] == "parameters"
+    assert report["errors"] == [] and report["warnings"] == []
+    assert [t["title"] for t in report["tasks"]] == [
+        "Data Collection", "Cleaning", "Summary Report", "Publish"]
+    assert [s["critical"] for s in report["tasks"][0]["steps"]] == [True, False]
+    speclet = folder / "parameters_speclet_0_base.toml"
+    speclet.write_text("[dependencies]\nspeclet_dependencies = []\n"
+                       "[[tasks]]\nid = 1\ndescription = \"Build\"\n")
+    other = folder / "parameters_speclet_1_ui.toml"
+    other.write_text("[dependencies]\nspeclet_dependencies = [0]\n"
+                     "[[tasks]]\nid = 1\ndescription = \"Draw\"\n")
+    assert run(ws, "inspect", str(other), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["speclets"] == [{"id": "1", "title": "speclet_1_ui", "depends_on": ["0"]}]
+    assert run(ws, "inspect", str(other)) == 0
+    assert "SPECLet 1: speclet_1_ui (depends on: 0)" in capsys.readouterr().out

@@ -25,6 +25,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+import structlog.testing
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
@@ -352,6 +353,16 @@ async def test_retryable_failures_back_off_and_permanent_ones_wait_for_a_change(
         assert ws.calls["SPECs/beta"] == 1
         await daemon.wait_until(lambda: read_status(ws.root).code == EXIT_DEGRADED)
         assert any("SPECs/beta" in r for r in read_status(ws.root).reasons)
+
+
+async def test_an_error_without_a_line_is_logged_at_its_file(ws: FakeWorkspace) -> None:
+    ws.fail_with["SPECs/beta"] = [InputError("not UTF-8", file="SPECs/beta/spec_beta.md")]
+    daemon = make_daemon(ws)
+    with structlog.testing.capture_logs() as logs:
+        async with running(daemon):
+            pass
+    errors = [e for e in logs if e["event"] == "reconcile.error"]
+    assert [e["where"] for e in errors] == ["SPECs/beta/spec_beta.md"]
 
 
 async def test_a_slow_board_does_not_block_the_others(ws: FakeWorkspace) -> None:

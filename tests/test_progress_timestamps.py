@@ -46,3 +46,20 @@ def test_podcast_log_has_task_spans(corpus_dir: Path) -> None:
     assert progress.tasks["1"].started_at == "2025-11-03T00:01:00Z"
     assert progress.tasks["1"].completed_at == "2025-11-03T00:11:00Z"
     assert progress.tasks["5"].completed_at == "2025-11-03T01:15:00Z"
+
+
+def test_as_of_is_the_latest_timestamp_including_steps() -> None:
+    log = json.dumps({"tasks": [
+        {"id": 1, "status": "completed", "started_at": "2025-11-03T00:00:00Z",
+         "completed_at": "2025-11-03T00:30:00Z"},
+        {"id": 2, "status": "in_progress", "started_at": "2025-11-03T00:30:00Z", "steps": [
+            {"id": 1, "status": "completed", "started_at": "2025-11-03T00:30:00Z",
+             "completed_at": "2025-11-03T00:50:00Z"},
+            {"id": 2, "status": "in_progress", "started_at": "2025-11-03T01:05:00Z"}]},
+    ]})
+    spec = Spec(file="spec_x.md", descriptor="x",
+                tasks=[Task(id="1", title="A"), Task(id="2", title="B")])
+    metrics = spec_metrics(spec, parse_progress(log, file="progress_x.json"))
+    assert metrics.as_of is not None and metrics.as_of.isoformat() == "2025-11-03T01:05:00+00:00"
+    # task 2 has been in DOING from 00:30 until the last thing the log saw
+    assert metrics.tasks[1].time_in_column["DOING"] == 35 * 60

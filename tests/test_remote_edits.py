@@ -132,6 +132,7 @@ def test_applied_edits_touch_only_their_lines_and_survivors_tell_what_stayed() -
 *   [ ] {GEN}
 
 ## DOING
+
 *   [ ] Call the printer
 
 ## DONE
@@ -152,3 +153,30 @@ def test_a_retitle_keeps_the_checkbox_and_an_archive_removes_only_that_card() ->
     gone = apply_remote_edits(parse_board(BOARD),
                               find(listing(hand=item("Buy domain", "Todo", archived=True))))
     assert [c.text for c in board_cards(gone)] == [GEN, "Old thing"]
+
+
+def test_pulled_cards_take_the_generated_layout() -> None:
+    """A card pulled in is laid out as the planner lays out a generated one, so that a clone
+    that pulled it and a clone that generated it write the same bytes."""
+    generated = ("# Site\n\n## TODO\n\n*   [ ] A\n*   [ ] B\n\n## DOING\n\n"
+                 "## DONE\n\n*   [x] C\n")
+
+    def edit(kind: EditKind, title: str, column: str | None = None,
+             after: str | None = None) -> RemoteEdit:
+        return RemoteEdit(kind=kind, key=title, item_id=title, title=title, column=column,
+                          after_title=after)
+
+    board = apply_remote_edits(parse_board(generated), [
+        edit(EditKind.MOVE, "B", "DOING"), edit(EditKind.ADD, "D", "DONE", after="C"),
+        edit(EditKind.ADD, "E", "BACKLOG")])
+    assert render_board(board) == ("# Site\n\n## TODO\n\n*   [ ] A\n\n## DOING\n\n"
+                                   "*   [ ] B\n\n## DONE\n\n*   [x] C\n*   [x] D\n")
+    emptied = apply_remote_edits(board, [edit(EditKind.MOVE, "A", "DOING"),
+                                         edit(EditKind.ARCHIVE, "D")])
+    assert render_board(emptied) == ("# Site\n\n## TODO\n\n## DOING\n\n*   [ ] A\n"
+                                     "*   [ ] B\n\n## DONE\n\n*   [x] C\n")
+    last = apply_remote_edits(parse_board("# Site\n\n## TODO\n\n*   [ ] A\n\n## DONE\n"),
+                              [edit(EditKind.MOVE, "A", "DONE")])
+    assert render_board(last) == "# Site\n\n## TODO\n\n## DONE\n\n*   [x] A\n"
+    nowhere = apply_remote_edits(parse_board(generated), [edit(EditKind.MOVE, "A", "REVIEW")])
+    assert render_board(nowhere) == generated  # no such column here: the card stays put

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kanbanger_daemon.core.board import board_cards, parse_board
-from kanbanger_daemon.core.retrospective import render_retrospective
+from kanbanger_daemon.core.retrospective import render_retrospective, retrospective_title
 from kanbanger_daemon.models.board import ColumnKind, SpecInput
 from kanbanger_daemon.models.spec import (
     Progress,
@@ -55,7 +55,10 @@ def test_retrospective_sorts_tasks_and_draws_lessons() -> None:
     assert by_column["Failed after all backups"] == ["Task 3: Publish [failed] (backups exhausted)"]
     assert by_column["Still open"] == ["Task 4: Promote [no progress]",
                                        "Task 5: Transcribe [blocked]"]
-    lessons = by_column["Lessons"]
+    assert "Lessons" not in by_column  # lessons are notes, not cards to tick off
+    section = text.split("## Lessons\n\n", 1)[1]
+    lessons = [line.removeprefix("- ") for line in section.splitlines() if line]
+    assert all(line.startswith("- ") for line in section.splitlines() if line)
     assert any("Step 2.1 (Set up mic)" in x and "Backup #2" in x for x in lessons)
     assert any("Task 3: Publish failed with critical steps (Step 3.1)" in x for x in lessons)
     assert any("define no backups" in x for x in lessons)
@@ -73,3 +76,22 @@ def test_several_specs_are_prefixed() -> None:
     texts = [c.text for c in board_cards(parse_board(text))]
     assert "[podcast] Task 1: Research" in texts
     assert "[blog] Task 1: Write [no progress]" in texts
+
+
+def test_a_speclet_folder_is_titled_after_the_folder_or_its_master_log() -> None:
+    speclets = [
+        SpecInput(spec=Spec(file=f"speclet_{n}.md", descriptor=n, title=f"SPEClet {n[0]}: X",
+                            tasks=[Task(id="1", title="Build")]))
+        for n in ("0_platform", "1_ui")
+    ]
+    folder = "spec_innovation_dashboard"
+    assert retrospective_title(speclets, folder=folder, master=None) == "innovation dashboard"
+    one = speclets[:1]
+    assert retrospective_title(one, folder=folder, master=None) == "innovation dashboard"
+    master = '{"project_goal": "Create the dashboard", "speclets": []}'
+    assert retrospective_title(speclets, folder=folder, master=master) == "Create the dashboard"
+    named = '{"project_name": "Dashboard", "project_goal": "Create the dashboard"}'
+    assert retrospective_title(speclets, folder=folder, master=named) == "Dashboard"
+    assert retrospective_title(speclets, folder=folder, master="{broken") == "innovation dashboard"
+    spec = [SpecInput(spec=_spec().model_copy(update={"title": "Podcast"}))]
+    assert retrospective_title(spec, folder="spec_podcast", master=None) == "Podcast"

@@ -157,3 +157,37 @@ async def test_a_retitle_taken_in_on_one_clone_keeps_one_item_when_the_other_get
     assert [i.title for i in fake.items() if not i.archived].count("Buy the domain") == 1
     assert not [i for i in fake.items() if i.id == item.id and i.archived]  # the one item
     assert "Buy the domain" in cards_of(a_root) and "Buy the domain" in cards_of(b_root)
+
+
+async def test_two_live_clones_write_the_same_board_bytes(
+    clones: tuple[Path, Path], fake: FakeGitHub
+) -> None:
+    """``_kanban.md`` is committed: two clones with the same cards must write the same bytes,
+    whether a card got there from a clone's own progress or was pulled in from GitHub (a blank
+    line more on one side is a merge conflict in git)."""
+    a_root, b_root = clones
+    for root in clones:  # one board per workspace, so that a person's drafts are taken in
+        shutil.rmtree(root / "SPECs" / "ACGTACGT")
+    a = start(a_root)
+    await a.daemon.wait_until(lambda: a.daemon.rescans >= 1 and a.daemon.idle.is_set(), WAIT_S)
+    b = start(b_root)
+    try:
+        await b.daemon.wait_until(lambda: b.daemon.rescans >= 1 and b.daemon.idle.is_set(),
+                                  WAIT_S)
+        set_task_status(a_root, 3, "in_progress")  # only A runs Launch: B pulls its move
+        await a.daemon.wait_until(lambda: launch_status(fake) == "In Progress"
+                                  and a.daemon.idle.is_set(), WAIT_S)
+        fake.person_add_draft("Call the printer", "Todo")
+        fake.person_add_draft("Order stickers", "Done")
+        for _ in range(2):
+            await a.settled()
+            await b.settled()
+        assert cards_of(a_root) == cards_of(b_root)  # the same cards in the same columns …
+        assert cards_of(b_root)[LAUNCH] == "DOING"
+        assert cards_of(b_root)["Order stickers"] == "DONE"
+        boards = [(root / WEBSITE / "_kanban.md").read_bytes() for root in clones]
+        assert boards[1] == boards[0]  # … written the same way, byte for byte
+        assert b"\n\n\n" not in boards[0] and b"## TODO\n\n*   [ ] Call" in boards[0]
+    finally:
+        codes = [await a.stop(), await b.stop()]
+    assert codes == [0, 0]

@@ -11,9 +11,16 @@ from typing import Any
 from kanbanger_daemon.core.board import board_cards, parse_board
 from kanbanger_daemon.core.board import board_title as title_of_board
 from kanbanger_daemon.core.files import classify, companion_names, pairs_with
-from kanbanger_daemon.core.inspect import progress_report, spec_report
+from kanbanger_daemon.core.inspect import (
+    NOT_OURS,
+    kind_by_content,
+    parameters_report,
+    progress_report,
+    spec_report,
+)
 from kanbanger_daemon.core.progress import parse_progress
 from kanbanger_daemon.core.spec import decode_text, parse_spec
+from kanbanger_daemon.core.spec_parameters import parameters_spec
 from kanbanger_daemon.daemon.local import read_guarded
 from kanbanger_daemon.errors import InputError
 
@@ -40,6 +47,26 @@ def _progress(path: Path, root: Path) -> dict[str, Any]:
     return progress_report(progress, pairs_with(path.name, names))
 
 
+def _parameters(path: Path, root: Path) -> dict[str, Any]:
+    _, descriptor = classify(path.name)
+    spec = parameters_spec(_read(path, root), file=path.name, descriptor=descriptor or "")
+    return parameters_report(spec)
+
+
+def _other(path: Path) -> dict[str, Any]:
+    return {"kind": "other", "file": str(path), "errors": [f"{path}: {NOT_OURS}"]}
+
+
+def _by_content(path: Path, root: Path) -> dict[str, Any]:
+    """A markdown file whose name says nothing: a spec, a board or neither, by what it holds."""
+    text = _read(path, root)
+    spec = parse_spec(text, file=path.name)
+    kind = kind_by_content(spec, text)
+    if kind == "spec":
+        return spec_report(spec)
+    return _board(path, root) if kind == "board" else _other(path)
+
+
 def _board(path: Path, root: Path) -> dict[str, Any]:
     board = parse_board(_read(path, root))
     columns: dict[str, list[dict[str, Any]]] = {}
@@ -50,12 +77,28 @@ def _board(path: Path, root: Path) -> dict[str, Any]:
     return {"kind": "board", "title": title_of_board(board), "columns": columns, "errors": []}
 
 
+def _parameters_lines(report: dict[str, Any]) -> list[str]:
+    lines = [] if report.get("tasks") else ["  no [[tasks]]"]
+    for task in report.get("tasks", []):
+        critical = sum(1 for step in task["steps"] if step["critical"])
+        lines.append(f"  Task {task['id']}: {task['title']} "
+                     f"({len(task['steps'])} steps, {critical} critical)")
+    for speclet in report.get("speclets", []):
+        depends = ", ".join(speclet["depends_on"]) or "-"
+        lines.append(f"  SPECLet {speclet['id']}: {speclet['title']} (depends on: {depends})")
+    return lines
+
+
 def _human(report: dict[str, Any]) -> str:
+    if report["kind"] == "other":
+        return "\n".join(report["errors"]) + "\n"
     lines = [f"{report['kind']}: {report.get('file', '')}".rstrip(": ")]
     if report["kind"] == "spec":
         lines.append(f"goal: {report.get('goal') or '-'}")
         for task in report.get("tasks", []):
             lines.append(f"  Task {task['id']}: {task['title']} ({len(task['steps'])} steps)")
+    elif report["kind"] == "parameters":
+        lines.extend(_parameters_lines(report))
     elif report["kind"] == "progress":
         lines.append(f"pairs with: {report.get('pairs_with') or '-'}")
         for task_id, info in report.get("tasks", {}).items():
@@ -77,10 +120,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             report = _spec(path, root)
         elif kind == "progress":
             report = _progress(path, root)
-        elif kind == "board" or path.suffix == ".md":
+        elif kind == "parameters":
+            report = _parameters(path, root)
+        elif kind == "board":
             report = _board(path, root)
+        elif path.suffix.lower() == ".md":
+            report = _by_content(path, root)
         else:
-            raise InputError("not a spec, speclet, progress log or board file", file=str(path))
+            report = _other(path)
     except InputError as exc:
         report = {"kind": kind, "file": str(path), "errors": [str(exc)]}
     if args.json:

@@ -10,9 +10,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from kanbanger_daemon.core.files import classify
-from kanbanger_daemon.core.retrospective import render_retrospective
-from kanbanger_daemon.daemon.local import LocalResult, load_folder, reconcile_local, write_atomic
+from kanbanger_daemon.core.decode import decode_text
+from kanbanger_daemon.core.files import classify, is_master_progress
+from kanbanger_daemon.core.retrospective import render_retrospective, retrospective_title
+from kanbanger_daemon.daemon.local import (
+    LocalResult,
+    load_folder,
+    read_guarded,
+    reconcile_local,
+    write_atomic,
+)
 from kanbanger_daemon.daemon.workspace import RETROSPECTIVE_FILE, key_for_folder
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models import Layout
@@ -69,6 +76,20 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return _report(_folder_board(args), dry_run=args.dry_run, verb="progress applied to")
 
 
+def _master_log(root: Path, folder: Path) -> str | None:
+    """The text of the folder's ``progress_<x>_MASTER.json`` (first by name), if readable.
+
+    Only its project name is used, for the title: a log that cannot be read is no error here.
+    """
+    for path in sorted(folder.iterdir()):
+        if is_master_progress(path.name) and path.is_file():
+            try:
+                return decode_text(read_guarded(path, root), file=str(path))
+            except InputError:
+                return None
+    return None
+
+
 def cmd_retrospective(args: argparse.Namespace) -> int:
     folder = spec_folder_of(args.target)
     _require_spec(folder)
@@ -76,7 +97,7 @@ def cmd_retrospective(args: argparse.Namespace) -> int:
     inputs, warnings = load_folder(root, folder)
     for warning in warnings:
         print(warning, file=sys.stderr)
-    title = inputs[0].spec.title or inputs[0].spec.descriptor
+    title = retrospective_title(inputs, folder=folder.name, master=_master_log(root, folder))
     text = render_retrospective(inputs, title=title)
     if args.dry_run:
         sys.stdout.write(text)

@@ -6,7 +6,28 @@ into ``errors`` and ``warnings``; a file is usable when ``errors`` is empty.
 
 from __future__ import annotations
 
+from typing import Literal
+
+from kanbanger_daemon.core.board import board_cards, board_columns, parse_board
+from kanbanger_daemon.models.board import ColumnKind
 from kanbanger_daemon.models.spec import Diagnostic, Progress, Spec, TaskProgress
+
+NOT_OURS = "not a SPEC, progress or board file"
+
+
+def kind_by_content(spec: Spec, board_text: str) -> Literal["spec", "board", "other"]:
+    """What a markdown file whose *name* says nothing is, from its content.
+
+    ``spec`` is the file parsed as a spec: it is one when it has tasks. Else it is a board when
+    it has kanban columns (``## TODO``, ``## DONE``, …): two kinds of them, or one holding a
+    card, so a README with a lone ``## Done when`` section is not a board. Else ``other``.
+    """
+    if spec.tasks:
+        return "spec"
+    board = parse_board(board_text)
+    kinds = {kind for _, kind, _ in board_columns(board) if kind is not ColumnKind.OTHER}
+    carded = any(card.column_kind is not ColumnKind.OTHER for card in board_cards(board))
+    return "board" if len(kinds) >= 2 or carded else "other"
 
 
 def diagnostic_text(diagnostic: Diagnostic) -> str:
@@ -53,6 +74,11 @@ def spec_report(spec: Spec) -> dict[str, object]:
         "errors": errors,
         "warnings": warnings,
     }
+
+
+def parameters_report(spec: Spec) -> dict[str, object]:
+    """A ``parameters_<d>.toml`` read on its own: the spec report's shape, kind ``parameters``."""
+    return {**spec_report(spec), "kind": "parameters"}
 
 
 def _task_entry(task: TaskProgress) -> dict[str, object]:

@@ -1,7 +1,8 @@
 """SPEC metrics from a progress log: velocity, backup usage, critical failures, time per column.
 
-Pure: the reading time comes in as ``now`` (None: the log's latest timestamp, so that the same
-log always gives the same figures). Definitions, in the words a user would use:
+Pure: the reading time comes in as ``now`` (None: the log's latest timestamp, its tasks' and
+their steps', so that the same log always gives the same figures). Definitions, in the words
+a user would use:
 
 - **velocity** — completed tasks (those with a ``completed_at``) per hour, between the run's
   first timestamp and its last completion; None with fewer than one completion or no span.
@@ -84,6 +85,10 @@ def _task_metrics(
 
 
 def _timestamps(spec: Spec, progress: Progress | None) -> list[datetime]:
+    """Every timestamp the log gives the SPEC's tasks and their steps.
+
+    Steps count too: a running task's later steps are newer than anything on the task itself.
+    """
     if progress is None:
         return []
     found: list[datetime] = []
@@ -91,10 +96,9 @@ def _timestamps(spec: Spec, progress: Progress | None) -> list[datetime]:
         tp = progress.tasks.get(task.id)
         if tp is None:
             continue
-        for value in (tp.started_at, tp.completed_at):
-            stamp = parse_timestamp(value)
-            if stamp is not None:
-                found.append(stamp)
+        values = [tp.started_at, tp.completed_at]
+        values += [v for step in tp.steps for v in (step.started_at, step.completed_at)]
+        found += [stamp for stamp in map(parse_timestamp, values) if stamp is not None]
     return found
 
 

@@ -214,9 +214,14 @@ def _find_card(board: Board, text: str) -> int | None:
     return next((c.line_index for c in board_cards(board) if c.text == text), None)
 
 
-def _slot(board: Board, column: str, after_title: str | None) -> int | None:
-    """Where a card goes in ``column``: right after ``after_title`` if that card is there, at
-    the top when ``after_title`` is None, else after the column's last card."""
+def _is_blank(line: BoardLine) -> bool:
+    return not line.text.strip()
+
+
+def _slot(board: Board, column: str, after_title: str | None) -> tuple[int, int] | None:
+    """``(index, heading index)`` where a card goes in ``column``: right after ``after_title``
+    if that card is there, at the top when ``after_title`` is None, else after the column's
+    last card."""
     columns = board_columns(board)
     for n, (name, _kind, head) in enumerate(columns):
         if name != column:
@@ -224,11 +229,40 @@ def _slot(board: Board, column: str, after_title: str | None) -> int | None:
         end = columns[n + 1][2] if n + 1 < len(columns) else len(board.lines)
         cards = [i for i in range(head + 1, end) if board.lines[i].kind == "card"]
         if after_title is None:
-            return head + 1
+            return head + 1, head
         after = [i for i in cards if (card_parts(board.lines[i].text) or (False, ""))[1]
                  == after_title]
-        return (after[0] if after else cards[-1] if cards else head) + 1
+        return (after[0] if after else cards[-1] if cards else head) + 1, head
     return None
+
+
+def _insert_card(board: Board, column: str, after_title: str | None, line: BoardLine) -> None:
+    """Insert a pulled card laid out as ``plan_board`` lays out a generated one, so that two
+    clones write the same bytes whichever way a card reached them: below the blank line under
+    the heading, cards together, a blank line before the next heading."""
+    slot = _slot(board, column, after_title)
+    if slot is None:
+        return
+    at, head = slot
+    lines = board.lines
+    if at == head + 1:
+        if at < len(lines) and _is_blank(lines[at]):
+            at += 1
+        elif at == len(lines):  # an empty last column: keep a blank under its heading
+            lines.insert(at, BoardLine(text="", eol=line.eol))
+            at += 1
+    lines.insert(at, line)
+    if at + 1 < len(lines) and lines[at + 1].kind == "heading":
+        lines.insert(at + 1, BoardLine(text="", eol=line.eol))
+
+
+def _remove_card(board: Board, index: int) -> None:
+    """Remove a card line; removing the only card between two blank lines would leave a double
+    blank line, so one of them goes too (as when ``plan_board`` moves a card)."""
+    lines = board.lines
+    del lines[index]
+    if 0 < index < len(lines) and _is_blank(lines[index - 1]) and _is_blank(lines[index]):
+        del lines[index]
 
 
 def _is_done(board: Board, column: str) -> bool:
@@ -248,16 +282,16 @@ def apply_remote_edits(board: Board, edits: Sequence[RemoteEdit]) -> Board:
             out.lines[index] = BoardLine(text=card_line(edit.new_title or "", checked=checked),
                                          eol=eol, kind="card")
         elif edit.kind is EditKind.ARCHIVE and index is not None:
-            del out.lines[index]
+            _remove_card(out, index)
         else:
+            if _slot(out, edit.column or "", edit.after_title) is None:
+                continue  # its column is gone: the card stays where it is
             eol = out.lines[index].eol if index is not None else _eol(out)
             if index is not None:
-                del out.lines[index]
-            at = _slot(out, edit.column or "", edit.after_title)
-            if at is None:
-                continue
+                _remove_card(out, index)
             line = card_line(edit.title, checked=_is_done(out, edit.column or ""))
-            out.lines.insert(at, BoardLine(text=line, eol=eol or "\n", kind="card"))
+            _insert_card(out, edit.column or "", edit.after_title,
+                         BoardLine(text=line, eol=eol or "\n", kind="card"))
         out = reclassify(out)
     return out
 

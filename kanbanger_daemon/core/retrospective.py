@@ -11,17 +11,21 @@ Columns (kanbanger reads the first two as its Done column, the others under thei
   skipped, or no progress at all), with its status;
 - ``## Lessons`` — what to change next time, from the log and the SPEC: primary methods that a
   backup replaced, critical steps that failed, failing tasks with no backups defined, and the
-  overall backup rate.
+  overall backup rate. Lessons are plain ``- `` bullets: notes to read, not cards to tick off.
 
-With several SPECs every card starts with ``[name]`` like on the single root board.
+With several SPECs every card starts with ``[name]`` like on the single root board. The title
+is the SPEC's own for a folder with one ``spec_*.md``; a folder of SPECLets is titled after its
+MASTER log's project (name, else goal) or else after the folder (:func:`retrospective_title`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from kanbanger_daemon.core.board import card_line
 from kanbanger_daemon.core.cards import one_line, safe_prefix, step_full_id
+from kanbanger_daemon.core.files import classify
 from kanbanger_daemon.core.metrics import metrics_lines, spec_metrics
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.spec import Status, Step, Task, TaskProgress
@@ -105,6 +109,34 @@ def _cards_for(item: SpecInput, lead: str) -> dict[str, list[tuple[str, bool]]]:
     return cards
 
 
+def _master_project(master: str) -> str | None:
+    """The project a ``progress_<x>_MASTER.json`` names: its name, else its goal."""
+    try:
+        data = json.loads(master)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    for key in ("project_name", "project", "name", "title", "project_goal", "goal"):
+        value = data.get(key)
+        if isinstance(value, str) and one_line(value):
+            return one_line(value)
+    return None
+
+
+def retrospective_title(inputs: Sequence[SpecInput], *, folder: str, master: str | None) -> str:
+    """What the retrospective of a SPEC folder is called.
+
+    One ``spec_*.md``: its title (or descriptor). Anything else (SPECLets, several SPECs) covers
+    the whole folder, so it is named after the project of the folder's MASTER log (``master``,
+    its text, when there is one) or after the folder, as the daemon names that folder's board.
+    """
+    if len(inputs) == 1 and classify(inputs[0].spec.file)[0] != "speclet":
+        return inputs[0].spec.title or inputs[0].spec.descriptor
+    project = _master_project(master) if master is not None else None
+    return project or folder.removeprefix("spec_").replace("_", " ").strip() or folder
+
+
 def render_retrospective(inputs: Sequence[SpecInput], *, title: str) -> str:
     """The text of ``_retrospective.md`` for one or more SPECs."""
     columns: dict[str, list[tuple[str, bool]]] = {name: [] for name in COLUMNS}
@@ -117,7 +149,10 @@ def render_retrospective(inputs: Sequence[SpecInput], *, title: str) -> str:
     lines = [f"# Retrospective: {one_line(title) or 'SPEC'}", ""]
     for name in COLUMNS:
         lines += [f"## {name}", ""]
-        lines += [card_line(text, checked=checked) for text, checked in columns[name]]
+        if name == "Lessons":
+            lines += [f"- {text}" for text, _ in columns[name]]
+        else:
+            lines += [card_line(text, checked=checked) for text, checked in columns[name]]
         if columns[name]:
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -66,9 +66,11 @@ def _step_key(step_id: str) -> str:
 
 
 class _ParametersJoin:
-    def __init__(self, spec: Spec, parameters_file: str) -> None:
+    def __init__(self, spec: Spec, parameters_file: str, *, standalone: bool = False) -> None:
         self.spec = spec
         self.file = parameters_file
+        # Standalone: there is no markdown; the parameters are read on their own (inspect).
+        self.standalone = standalone
 
     def warn(self, message: str) -> None:
         self.spec.diagnostics.append(
@@ -107,10 +109,13 @@ class _ParametersJoin:
             else:
                 by_id.setdefault(task_id, table)
         if not self.spec.tasks:
-            self.warn("the markdown has no tasks; tasks taken from the parameters")
+            if not self.standalone:
+                self.warn("the markdown has no tasks; tasks taken from the parameters")
             for task_id, table in by_id.items():
                 title = _toml_text(table, "name", "title", "description") or f"Task {task_id}"
-                self.spec.tasks.append(Task(id=task_id, title=title))
+                single = self.standalone and len(self.spec.speclets) == 1
+                only = self.spec.speclets[0].id if single else None
+                self.spec.tasks.append(Task(id=task_id, title=title, speclet=only))
         joined: set[str] = set()
         for task in self.spec.tasks:
             entry = by_id.get(task.id)
@@ -134,6 +139,9 @@ class _ParametersJoin:
                 if speclet_id is None or task_id is None:
                     continue
                 ids = (task_id, f"{speclet_id}.{task_id}")
+                if self.standalone:
+                    title = _toml_text(table, "name", "title", "description") or f"Task {task_id}"
+                    self.spec.tasks.append(Task(id=task_id, title=title, speclet=speclet_id))
                 for task in self.spec.tasks:
                     if task.speclet == speclet_id and task.id in ids:
                         if not task.title:
@@ -210,6 +218,33 @@ class _ParametersJoin:
         for speclet in self.spec.speclets:
             named = [ids_by_name.get(d, d) for d in speclet.depends_on]
             speclet.depends_on = list(dict.fromkeys(named))
+
+
+def _metadata_speclet(text: str) -> tuple[str | None, str | None]:
+    """``[metadata] speclet_id`` / ``speclet_name`` of a SPECLet's parameters, if readable."""
+    try:
+        meta = tomllib.loads(text.removeprefix("\ufeff")).get("metadata")
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return None, None
+    if not isinstance(meta, dict):
+        return None, None
+    return _toml_id(meta.get("speclet_id")), _toml_text(meta, "speclet_name", "name")
+
+
+def parameters_spec(text: str, *, file: str, descriptor: str) -> Spec:
+    """What ``parameters_<descriptor>.toml`` says on its own: tasks, steps, SPECLets.
+
+    For ``inspect parameters_x.toml``: no markdown to join, so nothing is reported missing from
+    one. ``parameters_speclet_<id>_<name>.toml`` is one SPECLet (id and title from its
+    ``[metadata]`` when there, else from the name), so its ``speclet_dependencies`` show.
+    """
+    spec = Spec(file=file, descriptor=descriptor)
+    if descriptor.startswith("speclet_") and len(text) <= MAX_INPUT_BYTES:
+        meta_id, meta_name = _metadata_speclet(text)
+        speclet_id = meta_id or descriptor.removeprefix("speclet_").split("_", 1)[0]
+        spec.speclets.append(Speclet(id=speclet_id, title=meta_name or descriptor))
+    _ParametersJoin(spec, file, standalone=True).run(text)
+    return spec
 
 
 def join_parameters(spec: Spec, text: str, *, file: str) -> None:
