@@ -268,3 +268,31 @@ def test_inspect_parameters_shows_tasks_criticality_and_dependencies(
     assert report["speclets"] == [{"id": "1", "title": "speclet_1_ui", "depends_on": ["0"]}]
     assert run(ws, "inspect", str(other)) == 0
     assert "SPECLet 1: speclet_1_ui (depends on: 0)" in capsys.readouterr().out
+
+
+def test_inspect_shows_a_spec_with_no_tasks_yet_as_a_note_not_an_error(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    draft = ws / "SPECs" / "draft"
+    draft.mkdir()
+    (draft / "spec_draft.md").write_text("# Draft\n## Goal\nLater\n\n## Tasks\n\n")
+    assert run(ws, "inspect", str(draft / "spec_draft.md")) == 0
+    out = capsys.readouterr().out
+    assert "note: spec_draft.md: no tasks yet" in out and "error" not in out
+
+
+def test_inspect_of_a_log_reads_it_with_its_spec_and_reports_tasks_the_spec_lacks(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = ws / "SPECs" / "steps"
+    folder.mkdir()
+    (folder / "spec_steps.md").write_text(
+        "# S\n### Task [1]: One\n- **Step [1]:** a\n- **Step [2]:** b\n- **Step [3]:** c\n")
+    (folder / "progress_steps.json").write_text(json.dumps([
+        {"task_id": 1, "step_id": 1, "status": "completed"},
+        {"task_id": 4, "step_id": 1, "status": "completed"}]))
+    assert run(ws, "inspect", "--json", str(folder / "progress_steps.json")) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["tasks"]["1"]["status"] == "in_progress"  # 1 step of 3, not done
+    assert report["warnings"] == [
+        "progress_steps.json: an entry for task 4, which spec_steps.md does not have"]

@@ -27,6 +27,7 @@ def test_spec_report_shape() -> None:
         "speclets": [{"id": "a", "title": "Base", "depends_on": []}],
         "errors": [],
         "warnings": ["spec_s.md:10: task 1 appears twice; this one is ignored"],
+        "notes": [],
     }
     json.dumps(report)
 
@@ -61,6 +62,7 @@ def test_progress_report_shape() -> None:
         "speclets": {},
         "errors": [],
         "warnings": ["progress_x.json: task 3: unknown status 'mystery', treated as pending"],
+        "notes": [],
     }
 
 

@@ -19,10 +19,13 @@ from kanbanger_daemon.core.inspect import (
     spec_report,
 )
 from kanbanger_daemon.core.progress import parse_progress
+from kanbanger_daemon.core.progress_join import join_progress
 from kanbanger_daemon.core.spec import decode_text, parse_spec
 from kanbanger_daemon.core.spec_parameters import parameters_spec
+from kanbanger_daemon.core.text import terminal_safe
 from kanbanger_daemon.daemon.local import read_guarded
 from kanbanger_daemon.errors import InputError
+from kanbanger_daemon.models import Spec
 
 
 def _root_for(path: Path, root: Path) -> Path:
@@ -33,18 +36,23 @@ def _read(path: Path, root: Path) -> str:
     return decode_text(read_guarded(path, root), file=str(path))
 
 
-def _spec(path: Path, root: Path) -> dict[str, Any]:
+def _parsed_spec(path: Path, root: Path) -> Spec:
     params = path.parent / (companion_names(path.name) or ('',))[0]
     params_text = _read(params, root) if params.is_file() else None
-    spec = parse_spec(_read(path, root), file=path.name, parameters=params_text,
+    return parse_spec(_read(path, root), file=path.name, parameters=params_text,
                       parameters_file=params.name if params_text is not None else None)
-    return spec_report(spec)
+
+
+def _spec(path: Path, root: Path) -> dict[str, Any]:
+    return spec_report(_parsed_spec(path, root))
 
 
 def _progress(path: Path, root: Path) -> dict[str, Any]:
     progress = parse_progress(_read(path, root), file=path.name)
-    names = [p.name for p in path.parent.iterdir()]
-    return progress_report(progress, pairs_with(path.name, names))
+    owner = pairs_with(path.name, [p.name for p in path.parent.iterdir()])
+    if owner is not None and progress.is_spec_progress:  # as the board reads it
+        progress = join_progress(_parsed_spec(path.parent / owner, root), progress)
+    return progress_report(progress, owner)
 
 
 def _parameters(path: Path, root: Path) -> dict[str, Any]:
@@ -91,7 +99,7 @@ def _parameters_lines(report: dict[str, Any]) -> list[str]:
 
 def _human(report: dict[str, Any]) -> str:
     if report["kind"] == "other":
-        return "\n".join(report["errors"]) + "\n"
+        return terminal_safe("\n".join(report["errors"])) + "\n"
     lines = [f"{report['kind']}: {report.get('file', '')}".rstrip(": ")]
     if report["kind"] == "spec":
         lines.append(f"goal: {report.get('goal') or '-'}")
@@ -108,7 +116,8 @@ def _human(report: dict[str, Any]) -> str:
             lines.append(f"  {column}: {len(cards)} cards")
     lines.extend(f"error: {e}" for e in report.get("errors", []))
     lines.extend(f"warning: {w}" for w in report.get("warnings", []))
-    return "\n".join(lines) + "\n"
+    lines.extend(f"note: {n}" for n in report.get("notes", []))
+    return terminal_safe("\n".join(lines)) + "\n"
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

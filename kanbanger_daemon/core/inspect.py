@@ -36,15 +36,16 @@ def diagnostic_text(diagnostic: Diagnostic) -> str:
     return f"{where}: {diagnostic.message}"
 
 
-def _split(diagnostics: list[Diagnostic]) -> tuple[list[str], list[str]]:
-    errors = [diagnostic_text(d) for d in diagnostics if d.severity == "error"]
-    warnings = [diagnostic_text(d) for d in diagnostics if d.severity == "warning"]
-    return errors, warnings
+def _split(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
+    """``errors`` (the file cannot be used), ``warnings`` and ``notes`` (a normal state)."""
+    return {
+        key: [diagnostic_text(d) for d in diagnostics if d.severity == severity]
+        for key, severity in (("errors", "error"), ("warnings", "warning"), ("notes", "note"))
+    }
 
 
 def spec_report(spec: Spec) -> dict[str, object]:
     """A spec/speclet as understood: goal, tasks with steps, SPECLets, errors and warnings."""
-    errors, warnings = _split(spec.diagnostics)
     return {
         "kind": "spec",
         "file": spec.file,
@@ -71,8 +72,7 @@ def spec_report(spec: Spec) -> dict[str, object]:
             {"id": s.id, "title": s.title, "depends_on": list(s.depends_on)}
             for s in spec.speclets
         ],
-        "errors": errors,
-        "warnings": warnings,
+        **_split(spec.diagnostics),
     }
 
 
@@ -92,8 +92,10 @@ def _task_entry(task: TaskProgress) -> dict[str, object]:
 
 
 def progress_report(progress: Progress, pairs_with: str | None) -> dict[str, object]:
-    """A progress log as understood: per-task statuses (and per-SPECLet ones for a MASTER log)."""
-    errors, warnings = _split(progress.diagnostics)
+    """A progress log as understood: per-task statuses (and per-SPECLet ones for a MASTER log).
+
+    Give it the log as joined with its SPEC (``core.progress_join``) when the SPEC is known:
+    statuses are then those the board shows, and entries the SPEC lacks are reported."""
     return {
         "kind": "progress",
         "file": progress.file,
@@ -101,6 +103,5 @@ def progress_report(progress: Progress, pairs_with: str | None) -> dict[str, obj
         "pairs_with": pairs_with,
         "tasks": {task_id: _task_entry(task) for task_id, task in progress.tasks.items()},
         "speclets": {sid: _task_entry(task) for sid, task in progress.speclets.items()},
-        "errors": errors,
-        "warnings": warnings,
+        **_split(progress.diagnostics),
     }
