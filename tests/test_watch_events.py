@@ -87,3 +87,36 @@ def test_other_observer_errors_are_not_mistaken_for_limits(tmp_path: Path) -> No
                                  FileSystemEventHandler(), native_factory=denied)
     with pytest.raises(PermissionError):
         supervisor.start()
+
+
+@pytest.mark.skipif(not Path("/proc/sys/fs/inotify").is_dir(), reason="needs Linux inotify")
+def test_reads_of_watched_files_queue_no_kernel_events(tmp_path: Path) -> None:
+    """The daemon reads every SPEC file on each pass. If inotify queued those opens and closes,
+    thousands of folders would overflow its queue, and each overflow forces another full pass."""
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
+    seen: list[str] = []
+    sentinel = tmp_path / "sentinel"
+    arrived = threading.Event()
+
+    class Recorder(FileSystemEventHandler):
+        def dispatch(self, event: FileSystemEvent) -> None:
+            seen.append(event.event_type)
+            if str(event.src_path) == str(sentinel) and event.event_type == "closed":
+                arrived.set()
+
+    spec = tmp_path / "spec_x.md"
+    spec.write_text("## Task 1: T\n")
+    supervisor = WatchSupervisor(lambda: [WatchTarget(tmp_path, recursive=True)], Recorder())
+    supervisor.start()
+    try:
+        if supervisor.kind != "native":
+            pytest.skip(f"no inotify observer here ({supervisor.kind})")
+        for _ in range(50):
+            spec.read_bytes()
+        sentinel.write_text("written after the reads")
+        assert arrived.wait(10), "the write after the reads was never seen"
+    finally:
+        supervisor.stop()
+    assert "opened" not in seen and "closed_no_write" not in seen
+    assert "closed" in seen  # changes still arrive

@@ -13,7 +13,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchdog.events import FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
@@ -29,6 +40,14 @@ INOTIFY_LIMIT_HINT = (
 _LIMIT_ERRNOS = frozenset({errno.ENOSPC, errno.EMFILE})
 
 ObserverFactory = Callable[[], BaseObserver]
+
+# Only changes. Without a filter inotify also queues every open and close-without-write: the
+# daemon's own reads of thousands of SPEC files then overflow the kernel's queue, each overflow
+# forces a full rescan, and that rescan's reads overflow it again.
+WATCHED_EVENTS: tuple[type[FileSystemEvent], ...] = (
+    FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileDeletedEvent, FileClosedEvent,
+    DirCreatedEvent, DirMovedEvent, DirDeletedEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +120,8 @@ class WatchSupervisor:
         for target in self._targets():
             if target in self._watched or not target.path.is_dir():
                 continue
-            observer.schedule(self._handler, str(target.path), recursive=target.recursive)
+            observer.schedule(self._handler, str(target.path), recursive=target.recursive,
+                              event_filter=list(WATCHED_EVENTS))
             self._watched.add(target)
             added = True
         return added
