@@ -3,7 +3,8 @@
     python bench/bench_scale.py [--folders 1000] [--idle-seconds 60]
 
 Real runtime, real inotify observer, real local reconciler, local-only, in this process.
-Targets: ready ≤ 10 s, RSS ≤ 80 MB, idle CPU ≤ 1 %.
+Targets: ready ≤ 10 s, RSS ≤ 80 MB, idle CPU ≤ 1 %; with --folders 5000: every board written
+≤ 15 s, `status` ≤ 0.5 s, RSS ≤ 100 MB.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ async def measure(root: Path, folders: int, idle_seconds: float) -> None:
         await daemon.wait_until(lambda: daemon.rescans >= 1 and daemon.idle.is_set(), 600)
         all_s = time.monotonic() - start
         boards = len(calls)
+        status_s = await time_status(root)
         rss_busy = rss_mb()
         cpu0, wall0 = cpu_s(), time.monotonic()
         await asyncio.sleep(idle_seconds)  # the measurement window itself, not a wait
@@ -57,8 +59,23 @@ async def measure(root: Path, folders: int, idle_seconds: float) -> None:
         await task
     print(f"  ready (observer watching, status published): {ready_s:.2f} s   (target ≤ 10 s)")
     print(f"  every board reconciled once ({boards} boards): {all_s:.2f} s")
+    print(f"  `status` answered in {status_s:.2f} s (a fresh process, table output; "
+          f"target ≤ 0.5 s)")
     print(f"  RSS after the first pass {rss_busy:.0f} MB, idle {rss_idle:.0f} MB (target ≤ 80 MB)")
     print(f"  idle CPU over {idle_seconds:.0f} s: {cpu_pct:.2f} %   (target ≤ 1 %)")
+
+
+async def time_status(root: Path) -> float:
+    """Wall time of ``kanbanger-daemon status`` in a fresh process, as a health check runs it."""
+    start = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "kanbanger_daemon", "status", "--root", str(root),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    out, _ = await proc.communicate()
+    elapsed = time.monotonic() - start
+    lines = out.decode().splitlines()
+    print(f"  `status` exit {proc.returncode}, {len(lines)} lines: {lines[0] if lines else ''}")
+    return elapsed
 
 
 def main() -> int:
