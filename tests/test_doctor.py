@@ -120,7 +120,7 @@ def test_bad_config_and_no_specs(ws: Path, tmp_path: Path) -> None:
         fh.write("KANBANGER_QUIET_MS=soon\n")
     shutil.rmtree(ws / "SPECs")
     found = problems(doctor(ws, tmp_path))
-    assert "quiet_ms" in found["config"].detail and ".env" in found["config"].detail
+    assert "KANBANGER_QUIET_MS" in found["config"].detail and ".env" in found["config"].detail
     assert "no SPECs/ folder" in found["layout"].detail
     assert "spec_<name>.md" in found["layout"].fix
 
@@ -182,3 +182,26 @@ def test_installed_service_whose_daemon_is_not_running_is_a_problem(
     assert checks["service"].ok
     assert checks["daemon"].is_problem
     assert checks["daemon"].fix == "systemctl --user restart kanbanger-daemon.service"
+
+
+def test_a_misspelt_key_says_unknown_key_and_offers_the_name(ws: Path, tmp_path: Path) -> None:
+    with (ws / ".env").open("a") as fh:
+        fh.write("KANBANGER_LAYOT=single\n")
+    found = problems(doctor(ws, tmp_path, network=False))
+    assert found["config"].detail == (f"unknown key KANBANGER_LAYOT (did you mean "
+                                      f"KANBANGER_LAYOUT?) in {ws / '.env'}")
+    assert found["config"].fix == "rename or remove the key named above"
+
+
+def test_where_each_github_value_came_from_and_a_stale_export(ws: Path, tmp_path: Path) -> None:
+    env_file = ws / ".env"
+    checks = doctor(ws, tmp_path, environ={"HOME": str(tmp_path / "home"),
+                                           "GITHUB_REPO": "stale/other"})
+    assert checks["token"].detail == f"set (GITHUB_TOKEN from workspace .env {env_file})"
+    assert checks["target"].detail == (
+        f"octo/specs project #1 (GITHUB_REPO from workspace .env {env_file}, "
+        f"GITHUB_PROJECT_NUMBER from workspace .env {env_file})")
+    assert checks["token-destination"].ok
+    notes = checks["config-notes"]
+    assert not notes.ok and not notes.is_problem
+    assert "(octo/specs) overrides GITHUB_REPO in the environment (stale/other)" in notes.detail
