@@ -74,6 +74,7 @@ class DoctorContext:
     probe: ProbeFactory = GitHubProbe
     service: ServiceControl | None = None
     inotify_dir: Path | None = None  # None: /proc/sys/fs/inotify
+    local_only: bool = False  # `doctor --local-only`: no GitHub setting may be present
 
 
 # -- local checks ------------------------------------------------------------------------------
@@ -128,9 +129,30 @@ def check_env_permissions(root: Path) -> Check:
     return Check("env-permissions", True, f"{ENV_FILE} is private (0600)")
 
 
+def _github_settings_present(settings: Settings) -> list[str]:
+    return [name for name, value in (("GITHUB_TOKEN", settings.github_token),
+                                     ("GITHUB_REPO", settings.github_repo),
+                                     ("GITHUB_PROJECT_NUMBER", settings.github_project_number))
+            if value]
+
+
+def check_local_only(settings: Settings) -> Check:
+    """``doctor --local-only``: the workspace is meant to have no GitHub configuration."""
+    present = _github_settings_present(settings)
+    if present and settings.sync_to_github:
+        return Check("local-only", False, f"--local-only, but GitHub settings are present: "
+                     f"{', '.join(present)}",
+                     "remove them, or set KANBANGER_SYNC_TO_GITHUB=false")
+    return Check("local-only", True, "local-only: nothing is sent to GitHub")
+
+
 def check_github_settings(settings: Settings) -> list[Check]:
     if not settings.sync_to_github:
         return [Check("github-settings", True, "sync_to_github is off: boards stay local")]
+    if not _github_settings_present(settings):
+        # A supported state, not a problem: boards are kept, nothing is pushed.
+        return [Check("github-settings", True, "local-only: no GitHub settings (GITHUB_TOKEN, "
+                      "GITHUB_REPO, GITHUB_PROJECT_NUMBER); boards stay in _kanban.md")]
     checks = [
         Check("token", bool(settings.github_token),
               f"set ({_from(settings, 'github_token')})" if settings.github_token
@@ -331,6 +353,8 @@ def run_checks(ctx: DoctorContext) -> list[Check]:
     else:
         checks.extend(check_config_notes(settings))
         checks.extend(check_github_settings(settings))
+        if ctx.local_only:
+            checks.append(check_local_only(settings))
     layout, boards = check_layout(ctx.root, settings)
     checks.append(layout)
     if boards:
