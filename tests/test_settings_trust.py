@@ -52,13 +52,14 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ws(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The example workspace, with no GitHub or kanbanger setting in the environment."""
+    """The example workspace, with no GitHub setting in the environment (and no pacing)."""
     root = tmp_path / "ws"
     shutil.copytree(EXAMPLES, root)
     for name in list(os.environ):
         if name.startswith(("GITHUB_", "KANBANGER_")) or name == "XDG_CONFIG_HOME":
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
     return root
 
 
