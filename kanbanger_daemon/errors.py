@@ -4,6 +4,7 @@ Whether an error is worth retrying is a property of its class, decided here and 
 
     KanbangerError                      retryable = False
     ├── ConfigError                     a bad setting: names the key and the file
+    │   └── UnknownKeyError             a name no setting has (a typo, mostly)
     ├── InputError                      a SPEC, progress or board file we cannot use
     │   └── FileChangedError            retryable: the file changed while it was read
     ├── LockError                       another daemon already owns this workspace
@@ -64,6 +65,10 @@ class ConfigError(KanbangerError):
         parts = (f"[{key}]" if key else "", f"in {source}" if source else "")
         where = " ".join(p for p in parts if p)
         super().__init__(f"{message} {where}".strip() if where else message)
+
+
+class UnknownKeyError(ConfigError):
+    """A settings file names a key that no setting has; the message offers the closest one."""
 
 
 class InputError(KanbangerError):

@@ -46,9 +46,10 @@ def proc(tmp_path: Path, watches: int = 524288, instances: int = 128) -> Path:
 
 
 def doctor(ws: Path, tmp_path: Path, *, watches: int = 524288, network: bool = True,
-           environ: dict[str, str] | None = None) -> dict[str, Check]:
+           environ: dict[str, str] | None = None, local_only: bool = False) -> dict[str, Check]:
     ctx = DoctorContext(
         root=ws, environ=environ or {"HOME": str(tmp_path / "home")}, network=network,
+        local_only=local_only,
         service=ServiceControl(home=tmp_path / "home", platform="systemd", runner=None,
                                command=["/opt/kd/bin/kanbanger-daemon"]),
         inotify_dir=proc(tmp_path, watches),
@@ -120,16 +121,40 @@ def test_bad_config_and_no_specs(ws: Path, tmp_path: Path) -> None:
         fh.write("KANBANGER_QUIET_MS=soon\n")
     shutil.rmtree(ws / "SPECs")
     found = problems(doctor(ws, tmp_path))
-    assert "quiet_ms" in found["config"].detail and ".env" in found["config"].detail
+    assert "KANBANGER_QUIET_MS" in found["config"].detail and ".env" in found["config"].detail
     assert "no SPECs/ folder" in found["layout"].detail
     assert "spec_<name>.md" in found["layout"].fix
 
 
 def test_missing_settings(ws: Path, tmp_path: Path) -> None:
-    (ws / ".env").write_text("")
+    (ws / ".env").write_text("GITHUB_REPO=octo/specs\n")
     found = problems(doctor(ws, tmp_path))
     assert found["token"].fix == "kanbanger-daemon setup (or set GITHUB_TOKEN)"
-    assert found["target"].detail == "GITHUB_REPO, GITHUB_PROJECT_NUMBER not set"
+    assert found["target"].detail == "GITHUB_PROJECT_NUMBER not set"
+
+
+def test_local_only_is_a_supported_state(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (ws / ".env").write_text("KANBANGER_QUIET_MS=200\n")
+    checks = doctor(ws, tmp_path)
+    assert problems(checks) == {}
+    assert checks["github-settings"].detail.startswith("local-only: no GitHub settings")
+    assert checks["github"].ok
+    for name in list(os.environ):
+        if name.startswith(("GITHUB_", "KANBANGER_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert main(["doctor", "--local-only", "--no-network", "--root", str(ws)]) == 0
+    assert "local-only" in capsys.readouterr().out
+
+
+def test_doctor_local_only_asserts_there_is_no_github_setting(ws: Path, tmp_path: Path) -> None:
+    found = problems(doctor(ws, tmp_path, local_only=True, network=False))
+    assert found["local-only"].detail == (
+        "--local-only, but GitHub settings are present: GITHUB_TOKEN, GITHUB_REPO, "
+        "GITHUB_PROJECT_NUMBER")
 
 
 def test_github_failures_each_with_a_fix(ws: Path, fake: FakeGitHub, tmp_path: Path) -> None:
@@ -182,3 +207,26 @@ def test_installed_service_whose_daemon_is_not_running_is_a_problem(
     assert checks["service"].ok
     assert checks["daemon"].is_problem
     assert checks["daemon"].fix == "systemctl --user restart kanbanger-daemon.service"
+
+
+def test_a_misspelt_key_says_unknown_key_and_offers_the_name(ws: Path, tmp_path: Path) -> None:
+    with (ws / ".env").open("a") as fh:
+        fh.write("KANBANGER_LAYOT=single\n")
+    found = problems(doctor(ws, tmp_path, network=False))
+    assert found["config"].detail == (f"unknown key KANBANGER_LAYOT (did you mean "
+                                      f"KANBANGER_LAYOUT?) in {ws / '.env'}")
+    assert found["config"].fix == "rename or remove the key named above"
+
+
+def test_where_each_github_value_came_from_and_a_stale_export(ws: Path, tmp_path: Path) -> None:
+    env_file = ws / ".env"
+    checks = doctor(ws, tmp_path, environ={"HOME": str(tmp_path / "home"),
+                                           "GITHUB_REPO": "stale/other"})
+    assert checks["token"].detail == f"set (GITHUB_TOKEN from workspace .env {env_file})"
+    assert checks["target"].detail == (
+        f"octo/specs project #1 (GITHUB_REPO from workspace .env {env_file}, "
+        f"GITHUB_PROJECT_NUMBER from workspace .env {env_file})")
+    assert checks["token-destination"].ok
+    notes = checks["config-notes"]
+    assert not notes.ok and not notes.is_problem
+    assert "(octo/specs) overrides GITHUB_REPO in the environment (stale/other)" in notes.detail

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.errors import ConfigError
+from kanbanger_daemon.errors import ConfigError, UnknownKeyError
 from kanbanger_daemon.models import ColumnMapping, Layout
 from kanbanger_daemon.settings import load_settings
 
@@ -65,17 +65,79 @@ def test_bad_value_names_key_and_file(tmp_path: Path) -> None:
     assert "quiet_ms" in str(err.value) and str(cfg) in str(err.value)
 
 
-def test_bad_env_value_names_variable_source(tmp_path: Path) -> None:
+def test_bad_env_value_names_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(tmp_path, environ={"GITHUB_REPO": "no-slash"})
-    assert "github_repo" in str(err.value) and "environment" in str(err.value)
+    assert "[GITHUB_REPO] in the environment" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path, environ={"KANBANGER_LAYOUT": "diagonal"})
+    assert "[KANBANGER_LAYOUT] in the environment" in str(err.value)
+    (tmp_path / ".env").write_text("KANBANGER_QUIET_MS=soon\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path, environ={})
+    assert f"[KANBANGER_QUIET_MS] in {tmp_path / '.env'}" in str(err.value)
 
 
-def test_unknown_key_in_toml_is_an_error(tmp_path: Path) -> None:
+def test_unknown_key_in_toml_is_an_error_with_the_closest_name(tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text("quite_ms = 3\n")
-    with pytest.raises(ConfigError, match="quite_ms"):
+    with pytest.raises(UnknownKeyError) as err:
         load_settings(tmp_path, config=cfg, environ={})
+    assert str(err.value) == f"unknown key quite_ms (did you mean quiet_ms?) in {cfg}"
+    cfg.write_text("[github]\nprojet_number = 3\n")
+    with pytest.raises(UnknownKeyError, match=r"github\.projet_number \(did you mean "
+                       r"github_project_number\?\)"):
+        load_settings(tmp_path, config=cfg, environ={})
+
+
+def test_unknown_kanbanger_name_in_a_dotenv_is_an_error_with_the_closest_name(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".env").write_text("KANBANGER_LAYOT=single\nDATABASE_URL=postgres://x\n")
+    with pytest.raises(UnknownKeyError) as err:
+        load_settings(tmp_path, environ={})
+    assert str(err.value) == (f"unknown key KANBANGER_LAYOT (did you mean KANBANGER_LAYOUT?) "
+                              f"in {tmp_path / '.env'}")
+    # Another tool's GITHUB_ name close to ours is only a note: a .env is often shared.
+    (tmp_path / ".env").write_text("GITHUB_PROJET_NUMBER=3\n")
+    notes = load_settings(tmp_path, environ={}).notes
+    assert notes == (f"unknown setting GITHUB_PROJET_NUMBER (did you mean "
+                     f"GITHUB_PROJECT_NUMBER?) in {tmp_path / '.env'}: ignored",)
+
+
+def test_misspelt_environment_variable_is_a_warning_with_the_closest_name(
+    tmp_path: Path,
+) -> None:
+    env = {"KANBANGER_LAYOT": "single", "KANBANGER_TOKEN": "x", "KANBANGER_CHAOS_SEEDS": "5",
+           "KANBANGER_HOOK_TIMEOUT": "9", "GITHUB_REPOSITORY": "a/b"}
+    settings = load_settings(tmp_path, environ=env)
+    assert settings.layout is Layout.PER_SPEC  # ignored, not guessed
+    # Names close to no setting (other tools', the hook's) are not ours to judge.
+    assert settings.notes == (
+        "unknown setting KANBANGER_LAYOT (did you mean KANBANGER_LAYOUT?) in the environment: "
+        "ignored",
+        "unknown setting KANBANGER_TOKEN (did you mean KANBANGER_GITHUB_TOKEN?) in the "
+        "environment: ignored",
+    )
+
+
+def test_where_a_board_goes_the_workspace_env_beats_the_environment(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("GITHUB_REPO=octo/specs\nGITHUB_PROJECT_NUMBER=4\n"
+                                   "KANBANGER_QUIET_MS=200\n")
+    env = {"GITHUB_REPO": "stale/other", "GITHUB_PROJECT_NUMBER": "9", "KANBANGER_QUIET_MS": "50"}
+    s = load_settings(tmp_path, environ=env)
+    assert (s.github_repo, s.github_project_number) == ("octo/specs", 4)
+    assert s.quiet_ms == 50  # every other setting: the environment still wins
+    assert s.origin("github_repo").kind == "workspace .env"
+    assert s.notes[0] == (f"GITHUB_REPO in {tmp_path / '.env'} (octo/specs) overrides "
+                          f"GITHUB_REPO in the environment (stale/other): the workspace .env "
+                          f"decides where its boards go")
+    flagged = load_settings(tmp_path, environ=env, flags={"github_repo": "octo/flag"})
+    assert flagged.github_repo == "octo/flag" and flagged.origin("github_repo").kind == "flag"
+    spec_dir = tmp_path / "SPECs" / "a"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / ".env").write_text("GITHUB_PROJECT_NUMBER=7\n")
+    assert load_settings(tmp_path, spec_dir=spec_dir, environ=env).github_project_number == 7
 
 
 def test_invalid_toml_names_file(tmp_path: Path) -> None:
@@ -112,7 +174,8 @@ def test_boards_table_points_a_spec_elsewhere(tmp_path: Path) -> None:
 def test_config_example_is_valid_and_lists_every_setting(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parent.parent / "config.example.toml"
     s = load_settings(tmp_path, config=example, environ={})
-    assert s == load_settings(tmp_path, environ={})  # the example shows the defaults
+    # The example shows the defaults.
+    assert s.model_dump() == load_settings(tmp_path, environ={}).model_dump()
     text = example.read_text()
     from kanbanger_daemon.settings import Settings
 

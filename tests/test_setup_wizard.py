@@ -86,9 +86,9 @@ def test_interactive_answers_configure_the_workspace_and_never_echo_the_token(
     assert "1) #1 Specs" in screen and "2) #2 Team board" in screen
     assert "Ready." in screen
     values = read_env(ws / ".env")
+    # The API URL stays in the environment, where it was set (DESIGN §9).
     assert values == {"GITHUB_TOKEN": fake.token, "GITHUB_REPO": "octo/specs",
-                      "GITHUB_PROJECT_NUMBER": "2", "KANBANGER_LAYOUT": "single",
-                      "GITHUB_GRAPHQL_URL": fake.url}
+                      "GITHUB_PROJECT_NUMBER": "2", "KANBANGER_LAYOUT": "single"}
     assert stat.S_IMODE((ws / ".env").stat().st_mode) == 0o600
     assert (ws / ".gitignore").read_text().splitlines()[1:] == [".env", ".kanban.json",
                                                                ".kanbanger/"]

@@ -114,6 +114,8 @@ def _team_commands(sub: Any) -> None:
 
     p = sub.add_parser("doctor", help="check everything that can go wrong, with fixes")
     p.add_argument("--no-network", action="store_true", help="skip the GitHub checks")
+    p.add_argument("--local-only", action="store_true",
+                   help="assert the workspace has no GitHub settings (boards stay local)")
     p.add_argument("--json", action="store_true", help="print JSON")
     _common(p)
 

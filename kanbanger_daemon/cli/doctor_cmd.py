@@ -17,6 +17,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         environ=os.environ,
         config=args.config,
         network=not args.no_network,
+        local_only=args.local_only,
         service=ServiceControl(home=Path.home()),
     )
     checks = run_checks(ctx)

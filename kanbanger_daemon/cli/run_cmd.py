@@ -18,10 +18,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kanbanger_daemon.daemon.remote import BoardPusher, client_from
     from kanbanger_daemon.daemon.wiring import main_run
     from kanbanger_daemon.logging import configure_logging
-    from kanbanger_daemon.settings import load_settings
+    from kanbanger_daemon.settings import load_settings, warn_exposed_token_files
 
     settings = load_settings(args.root, config=args.config)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
+    warn_exposed_token_files(args.root, settings.specs_dir)
     if not settings.github_enabled:
         return main_run(args.root, settings)
     pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config)

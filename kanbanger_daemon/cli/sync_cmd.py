@@ -15,7 +15,7 @@ from kanbanger_daemon.daemon.local import reconcile_local
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.workspace import BoardKey, board_for_path, find_boards
 from kanbanger_daemon.errors import KanbangerError
-from kanbanger_daemon.settings import Settings, load_settings
+from kanbanger_daemon.settings import Settings, load_settings, warn_exposed_token_files
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -75,6 +75,7 @@ async def _sync(
 def cmd_sync(args: argparse.Namespace) -> int:
     root: Path = args.root
     settings = load_settings(root, config=args.config, flags=_flags(args))
+    warn_exposed_token_files(root, settings.specs_dir)
     if not settings.github_enabled:
         print("kanbanger-daemon: error: sync needs GITHUB_TOKEN, GITHUB_REPO and "
               "GITHUB_PROJECT_NUMBER (in the environment, .env or the config file)",

@@ -54,11 +54,11 @@ def pacing_from(settings: Settings) -> PacingConfig:
 
 
 def client_from(settings: Settings) -> GitHubClient:
-    if settings.github_token is None:
-        raise ConfigError("GITHUB_TOKEN is not set", key="github_token")
+    # github_endpoint refuses an API URL chosen by a less trusted source than the token.
+    token, url = settings.github_endpoint()
     return GitHubClient(
-        token=settings.github_token.get_secret_value(),
-        url=settings.github_graphql_url,
+        token=token,
+        url=url,
         timeout=settings.request_timeout_s,
         pacing=pacing_from(settings),
     )

@@ -19,7 +19,14 @@ from kanbanger_daemon.daemon.status import (
     read_status,
 )
 from kanbanger_daemon.daemon.workspace import ROOT_KEY, find_boards, folders_of_board
-from kanbanger_daemon.errors import AuthError, ConfigError, InputError, KanbangerError, ScopeError
+from kanbanger_daemon.errors import (
+    AuthError,
+    ConfigError,
+    InputError,
+    KanbangerError,
+    ScopeError,
+    UnknownKeyError,
+)
 from kanbanger_daemon.settings import Settings, load_settings
 from kanbanger_daemon.team import gitignore
 from kanbanger_daemon.team.dotenv_file import ENV_FILE, is_private
@@ -67,6 +74,7 @@ class DoctorContext:
     probe: ProbeFactory = GitHubProbe
     service: ServiceControl | None = None
     inotify_dir: Path | None = None  # None: /proc/sys/fs/inotify
+    local_only: bool = False  # `doctor --local-only`: no GitHub setting may be present
 
 
 # -- local checks ------------------------------------------------------------------------------
@@ -74,10 +82,28 @@ class DoctorContext:
 def check_config(ctx: DoctorContext) -> tuple[Check, Settings | None]:
     try:
         settings = load_settings(ctx.root, config=ctx.config, environ=ctx.environ)
+    except UnknownKeyError as exc:
+        return Check("config", False, str(exc), "rename or remove the key named above"), None
     except ConfigError as exc:
         return Check("config", False, str(exc), "correct the value named above"), None
     where = "the environment, .env and config files"
     return Check("config", True, f"settings load from {where}"), settings
+
+
+def check_config_notes(settings: Settings) -> list[Check]:
+    """What loading ignored or overrode (misspelt names, workspace commands, stale exports)."""
+    if not settings.notes:
+        return []
+    return [Check("config-notes", False, "; ".join(settings.notes),
+                  "see each note: rename, move or remove the value it names", "warning")]
+
+
+def _from(settings: Settings, name: str) -> str:
+    """``GITHUB_REPO from workspace .env /ws/.env``: where a value came from, for people."""
+    origin = settings.origin(name)
+    where = {"environment": "the environment", "default": "the default",
+             "flag": "a flag"}.get(origin.kind, f"{origin.kind} {origin.source}")
+    return f"{origin.name or name} from {where}"
 
 
 def check_gitignore(root: Path) -> Check:
@@ -103,12 +129,34 @@ def check_env_permissions(root: Path) -> Check:
     return Check("env-permissions", True, f"{ENV_FILE} is private (0600)")
 
 
+def _github_settings_present(settings: Settings) -> list[str]:
+    return [name for name, value in (("GITHUB_TOKEN", settings.github_token),
+                                     ("GITHUB_REPO", settings.github_repo),
+                                     ("GITHUB_PROJECT_NUMBER", settings.github_project_number))
+            if value]
+
+
+def check_local_only(settings: Settings) -> Check:
+    """``doctor --local-only``: the workspace is meant to have no GitHub configuration."""
+    present = _github_settings_present(settings)
+    if present and settings.sync_to_github:
+        return Check("local-only", False, f"--local-only, but GitHub settings are present: "
+                     f"{', '.join(present)}",
+                     "remove them, or set KANBANGER_SYNC_TO_GITHUB=false")
+    return Check("local-only", True, "local-only: nothing is sent to GitHub")
+
+
 def check_github_settings(settings: Settings) -> list[Check]:
     if not settings.sync_to_github:
         return [Check("github-settings", True, "sync_to_github is off: boards stay local")]
+    if not _github_settings_present(settings):
+        # A supported state, not a problem: boards are kept, nothing is pushed.
+        return [Check("github-settings", True, "local-only: no GitHub settings (GITHUB_TOKEN, "
+                      "GITHUB_REPO, GITHUB_PROJECT_NUMBER); boards stay in _kanban.md")]
     checks = [
         Check("token", bool(settings.github_token),
-              "GITHUB_TOKEN is set" if settings.github_token else "GITHUB_TOKEN is not set",
+              f"set ({_from(settings, 'github_token')})" if settings.github_token
+              else "GITHUB_TOKEN is not set",
               "" if settings.github_token else f"{SETUP} (or set GITHUB_TOKEN)"),
     ]
     missing = [name for name, value in (("GITHUB_REPO", settings.github_repo),
@@ -116,8 +164,17 @@ def check_github_settings(settings: Settings) -> list[Check]:
                                          settings.github_project_number)) if not value]
     checks.append(Check("target", not missing,
                         f"{', '.join(missing)} not set" if missing else
-                        f"{settings.github_repo} project #{settings.github_project_number}",
+                        f"{settings.github_repo} project #{settings.github_project_number} "
+                        f"({_from(settings, 'github_repo')}, "
+                        f"{_from(settings, 'github_project_number')})",
                         f"{SETUP} (or set {' and '.join(missing)})" if missing else ""))
+    if settings.github_token:
+        refused = settings.token_destination_error()
+        checks.append(Check(
+            "token-destination", refused is None,
+            str(refused) if refused else
+            f"{settings.github_graphql_url} ({_from(settings, 'github_graphql_url')})",
+            "move GITHUB_GRAPHQL_URL out of the workspace file named" if refused else ""))
     return checks
 
 
@@ -240,7 +297,10 @@ def check_github(ctx: DoctorContext, settings: Settings, boards: list[str]) -> l
         return [Check("github", True, "skipped (--no-network)")]
     if not settings.github_enabled or settings.github_token is None:
         return [Check("github", True, "skipped: no GitHub settings to check")]
-    probe = ctx.probe(settings.github_token.get_secret_value(), settings.github_graphql_url)
+    if settings.token_destination_error() is not None:
+        return [Check("github", True, "skipped: the token may not go to that API URL "
+                      "(see token-destination)")]
+    probe = ctx.probe(*settings.github_endpoint())
     try:
         who = probe.preflight()
     except KanbangerError as exc:
@@ -291,7 +351,10 @@ def run_checks(ctx: DoctorContext) -> list[Check]:
     if settings is None:
         settings = Settings()
     else:
+        checks.extend(check_config_notes(settings))
         checks.extend(check_github_settings(settings))
+        if ctx.local_only:
+            checks.append(check_local_only(settings))
     layout, boards = check_layout(ctx.root, settings)
     checks.append(layout)
     if boards:

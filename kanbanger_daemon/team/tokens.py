@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kanbanger_daemon.errors import register_secret
+from kanbanger_daemon.settings import Origin, Trust
 from kanbanger_daemon.team.dotenv_file import ENV_FILE, read_env
 
 TOKEN_KEYS = ("KANBANGER_GITHUB_TOKEN", "GITHUB_TOKEN")  # the prefixed name wins, as in settings
@@ -25,12 +26,17 @@ TOKEN_HELP = (
 )
 
 GhRunner = Callable[[], str | None]
+# A token typed at the wizard's prompt may go where one from the environment may: to an API URL
+# the user set (environment, user config), never to one a workspace file chose.
+TYPED = Origin("typed", "what you typed", Trust.USER)
 
 
 @dataclass(frozen=True)
 class FoundToken:
     source: str  # where it came from, safe to print
     value: str = field(repr=False)
+    # How trusted that place is: the token may go only to an API URL as trusted (settings).
+    origin: Origin = TYPED
 
     def __post_init__(self) -> None:
         register_secret(self.value)
@@ -59,20 +65,25 @@ def find_tokens(
     """
     seen: set[str] = set()
 
-    def fresh(source: str, value: str | None) -> FoundToken | None:
+    def fresh(source: str, value: str | None, origin: Origin) -> FoundToken | None:
         value = (value or "").strip()
         if not value or value in seen:
             return None
         seen.add(value)
-        return FoundToken(source, value)
+        return FoundToken(source, value, origin)
 
     dotenv = read_env(root / ENV_FILE)
-    for where, label in ((environ, "the environment"), (dotenv, ENV_FILE)):
+    for where, label, kind, place, trust in (
+        (environ, "the environment", "environment", "the environment", Trust.USER),
+        (dotenv, ENV_FILE, "workspace .env", str(root / ENV_FILE), Trust.WORKSPACE),
+    ):
         key = next((k for k in TOKEN_KEYS if where.get(k)), None)
-        found = fresh(f"{label} ({key})", where[key]) if key else None
+        if key is None:
+            continue
+        found = fresh(f"{label} ({key})", where[key], Origin(kind, place, trust, key))
         if found is not None:
             yield found
     if gh is not None:
-        found = fresh("`gh auth token`", gh())
+        found = fresh("`gh auth token`", gh(), Origin("gh", "`gh auth token`", Trust.USER))
         if found is not None:
             yield found

@@ -16,14 +16,14 @@ from kanbanger_daemon.daemon.workspace import find_boards
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.github import ProjectInfo
 from kanbanger_daemon.models import Layout
-from kanbanger_daemon.settings import DEFAULT_GRAPHQL_URL, Settings, load_settings
+from kanbanger_daemon.settings import Settings, load_settings
 from kanbanger_daemon.team import gitignore
 from kanbanger_daemon.team.dotenv_file import ENV_FILE, tighten, update_env
 from kanbanger_daemon.team.git import origin_repo
 from kanbanger_daemon.team.github_probe import GitHubProbe, missing_columns, wanted_columns
 from kanbanger_daemon.team.prompts import Prompter
 from kanbanger_daemon.team.service_state import ServiceControl
-from kanbanger_daemon.team.tokens import TOKEN_HELP, FoundToken, GhRunner, find_tokens
+from kanbanger_daemon.team.tokens import TOKEN_HELP, TYPED, FoundToken, GhRunner, find_tokens
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1
@@ -145,6 +145,10 @@ class SetupWizard:
         return self.env.probe(token, self.settings.github_graphql_url)
 
     def _try_token(self, candidate: FoundToken) -> bool:
+        refused = self.settings.token_destination_error(candidate.origin)
+        if refused is not None:
+            self.say(f"  ✗ the token from {candidate.source} is not tried: {refused}", wrap=True)
+            return False
         try:
             who = self._probe(candidate.value).preflight()
         except KanbangerError as exc:
@@ -164,6 +168,9 @@ class SetupWizard:
         for candidate in find_tokens(self.root, self.env.environ, self.env.gh):
             if self._try_token(candidate):
                 return True
+        typed_refused = self.settings.token_destination_error(TYPED)
+        if typed_refused is not None:  # a typed token would be refused just the same
+            return self._fail(str(typed_refused))
         if not ui.interactive:
             return self._fail("no working token: set GITHUB_TOKEN to a classic token with the "
                               "`project` scope (and `repo` for private repositories)")
@@ -301,8 +308,9 @@ class SetupWizard:
             "GITHUB_PROJECT_NUMBER": str(project.number),
             "KANBANGER_LAYOUT": self.chosen.layout.value,
         }
-        if self.settings.github_graphql_url != DEFAULT_GRAPHQL_URL:
-            values["GITHUB_GRAPHQL_URL"] = self.settings.github_graphql_url
+        # The API URL is not copied here: it stays where the user set it (environment, user
+        # config). Here, beside a token the environment overrides, it would be a workspace file
+        # choosing where that token goes, which the trust rule refuses.
         if tighten(path):
             self.say(f"  + {ENV_FILE} was readable by others: now 0600")
         changed = update_env(path, values)
