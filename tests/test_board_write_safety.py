@@ -49,11 +49,12 @@ A site.
 
 
 def _progress(tick: int, *, launched: bool = False) -> str:
-    """Task 2 flips between DOING and DONE on every tick, so every tick rewrites the board."""
+    """Task 2 flips between DOING and DONE every tick, Task 1 every other tick: any two ticks
+    apart by less than four give different boards, whatever the daemon's rhythm."""
     build = "completed" if tick % 2 else "in_progress"
+    design = "completed" if tick // 2 % 2 else "in_progress"
     tasks = [
-        {"id": 1, "name": "Design", "status": "completed",
-         "steps": [{"id": "1.1", "status": "completed"}]},
+        {"id": 1, "name": "Design", "status": design, "steps": [{"id": "1.1", "status": design}]},
         {"id": 2, "name": "Build", "status": build, "steps": [{"id": "2.1", "status": build}]},
         {"id": 3, "name": "Launch", "status": "completed" if launched else "pending",
          "steps": [{"id": "3.1", "status": "completed" if launched else "pending"}]},
@@ -231,12 +232,12 @@ async def test_the_daemons_own_write_wakes_no_second_reconcile(tmp_path: Path) -
         assert await asyncio.wait_for(task, 10) == 0
 
 
-async def _rewrite_progress(path: Path, stop: asyncio.Event) -> None:
+async def _rewrite_progress(path: Path, stop: asyncio.Event, rng: random.Random) -> None:
     tick = 0
     while not stop.is_set():
         tick += 1
         _write(path, _progress(tick))
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(rng.uniform(0.04, 0.06))  # every 50 ms, not locked to the daemon
 
 
 async def _person(board: Path, mode: str, saves: int, rng: random.Random) -> list[str]:
@@ -273,8 +274,9 @@ async def test_no_saved_line_is_lost_while_the_daemon_rewrites_the_board(
     try:
         await daemon.wait_until(lambda: daemon.rescans >= 1 and daemon.idle.is_set()
                                 and board.is_file())
-        writer = asyncio.create_task(_rewrite_progress(progress, stop))
-        lines = await _person(board, mode, SAVES, random.Random(f"{mode}{quiet_ms}"))
+        rng = random.Random(f"{mode}{quiet_ms}")
+        writer = asyncio.create_task(_rewrite_progress(progress, stop, rng))
+        lines = await _person(board, mode, SAVES, rng)
         stop.set()
         await writer
         _write(progress, _progress(0, launched=True))

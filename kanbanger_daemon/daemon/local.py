@@ -309,4 +309,5 @@ def reconcile_local(
         if replace_if_unchanged(path, data, before):
             memory.saw(path, has_content=bool(data.strip()))
             return LocalResult(key, path, desired, text, True, warnings, inputs, spec_paths)
-    raise FileChangedError("board kept changing while being rewritten", file=str(path))
+    raise FileChangedError("board kept changing while being rewritten",
+                           file=_display(path, root))
