@@ -32,7 +32,9 @@ HEADING_RE = re.compile(r"^##\s+(?:\d+\.\s+)?(.+)", re.IGNORECASE)
 CARD_RE = re.compile(r"^\*\s+\[([ xX])\]\s+(.+)")
 BOARD_KEY_RE = re.compile(r"^\s*<!--\s*kanbanger:board-id:\s*([0-9A-Za-z-]{8,64})\s*-->\s*$")
 
-_LINE_RE = re.compile(r"([^\r\n]*)(\r\n|\r|\n)")
+# A line ending, found by itself: matching "text, then ending" instead restarts the scan at every
+# character of a last line that has no ending, which made reading quadratic in that line.
+_EOL_RE = re.compile(r"\r\n|\r|\n")
 
 # The style we write: star + 3 spaces, as kanbanger's own boards and tools do.
 CARD_PREFIX = "*   "
@@ -72,12 +74,12 @@ def card_parts(line_text: str) -> tuple[bool, str] | None:
 
 def _split_lines(text: str) -> list[BoardLine]:
     lines: list[BoardLine] = []
-    end = 0
-    for match in _LINE_RE.finditer(text):
-        lines.append(BoardLine(text=match.group(1), eol=match.group(2)))
-        end = match.end()
-    if end < len(text):
-        lines.append(BoardLine(text=text[end:], eol=""))
+    start = 0
+    for match in _EOL_RE.finditer(text):
+        lines.append(BoardLine(text=text[start:match.start()], eol=match.group()))
+        start = match.end()
+    if start < len(text):
+        lines.append(BoardLine(text=text[start:], eol=""))
     return lines
 
 

@@ -1,16 +1,17 @@
 """The local half of a reconcile: read a board's inputs, plan, write ``_kanban.md`` safely.
 
 Level-triggered: everything is read afresh from disk; no event content is trusted. Reads are
-guarded (size cap, symlinks that leave the workspace, files changing while read) and the write
-is a compare-and-swap: temp file + fsync + ``os.replace``, only if the board still holds the
-bytes the plan was made from. Used by the daemon and by the one-shot commands alike.
+guarded (size cap, symlinks that leave the workspace, files changing while read). A board that
+reads empty, missing or undecodable where it held cards is not planned from until it settles
+(see :mod:`~kanbanger_daemon.daemon.board_memory`), and the write is a compare-and-swap that
+checks the board again after the swap (:func:`~kanbanger_daemon.daemon.atomic.
+replace_if_unchanged`): a person's save is never written over. Used by the daemon and by the
+one-shot commands alike.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,10 @@ from kanbanger_daemon.core.plan import plan_board
 from kanbanger_daemon.core.progress import parse_progress
 from kanbanger_daemon.core.progress_join import spec_input
 from kanbanger_daemon.core.spec import MAX_INPUT_BYTES, decode_text, parse_spec
-from kanbanger_daemon.daemon import own_writes
+from kanbanger_daemon.daemon import board_memory, own_writes
+from kanbanger_daemon.daemon.atomic import FileIdentity, Snapshot, replace_if_unchanged
+from kanbanger_daemon.daemon.atomic import write_atomic as write_atomic
+from kanbanger_daemon.daemon.board_memory import SETTLE_S, BoardMemory
 from kanbanger_daemon.daemon.workspace import (
     ROOT_KEY,
     BoardKey,
@@ -35,6 +39,7 @@ from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.settings import Settings
 
 _CAS_ATTEMPTS = 3
+_SETTLE_READS = 3
 
 
 @dataclass
@@ -75,6 +80,11 @@ def _display(path: Path, root: Path) -> str:
 
 def read_guarded(path: Path, root: Path) -> bytes:
     """Read a workspace file, refusing what could hurt: escapes, loops, huge or moving files."""
+    return read_guarded_snapshot(path, root).data
+
+
+def read_guarded_snapshot(path: Path, root: Path) -> Snapshot:
+    """:func:`read_guarded`, with the file's identity as read (to check it is unchanged later)."""
     shown = _display(path, root)
     try:
         real = path.resolve(strict=True)
@@ -104,7 +114,7 @@ def read_guarded(path: Path, root: Path) -> bytes:
         raise InputError(f"file grew over the {MAX_INPUT_BYTES}-byte limit", file=shown)
     if (before.st_mtime_ns, before.st_size) != (after.st_mtime_ns, after.st_size):
         raise FileChangedError("file changed while being read; will read again", file=shown)
-    return data
+    return Snapshot(data, FileIdentity.of(after))
 
 
 def _read_text(path: Path, root: Path) -> str:
@@ -177,22 +187,6 @@ def board_title(key: BoardKey, inputs: Sequence[SpecInput], layout: Layout) -> s
     return first.title or first.descriptor
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".~kanban-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _enrich_new_board(
     root: Path, key: BoardKey, inputs: Sequence[SpecInput], planned: Board, settings: Settings,
     title: str, warnings: list[Diagnostic],
@@ -224,11 +218,60 @@ def _enrich_new_board(
     return board
 
 
-def _current_board(path: Path, root: Path) -> tuple[bytes | None, Board | None]:
+def _read_board_once(
+    path: Path, root: Path
+) -> tuple[Snapshot | None, Board | None, InputError | None]:
+    """The board file's bytes and board (None, None: no file), or why it cannot be decoded."""
     if not path.exists() and not path.is_symlink():
-        return None, None
-    data = read_guarded(path, root)
-    return data, parse_board(decode_text(data, file=_display(path, root)))
+        return None, None, None
+    snapshot = read_guarded_snapshot(path, root)
+    try:
+        return snapshot, parse_board(decode_text(snapshot.data, file=_display(path, root))), None
+    except InputError as exc:
+        return snapshot, None, exc
+
+
+def _oddity(snapshot: Snapshot | None, error: InputError | None) -> str | None:
+    """Why a board read may be a save caught half-way: missing, empty or undecodable."""
+    if snapshot is None:
+        return "is missing"
+    if error is not None:
+        return "cannot be decoded"
+    return None if snapshot.data.strip() else "is empty"
+
+
+def _settle_left(path: Path, snapshot: Snapshot | None, memory: BoardMemory) -> float:
+    """Seconds an odd-looking board must still stay unchanged before it is planned from: it
+    held cards when this process last saw it, or it was modified a moment ago."""
+    modified = snapshot.identity.mtime_ns / 1e9 if snapshot is not None else 0.0
+    if not memory.had_content(path) and time.time() - modified >= SETTLE_S:
+        return 0.0
+    return memory.settle_left(path, snapshot.identity if snapshot is not None else None)
+
+
+def _read_board(
+    path: Path, root: Path, memory: BoardMemory
+) -> tuple[Snapshot | None, Board | None]:
+    """The board to plan from, once it is not a save caught half-way.
+
+    An editor saving in place empties the board for a moment. A board this process saw with
+    cards is re-read later: the daemon's reconcile fails as retryable and the key is requeued.
+    A process that never saw it (a one-shot command, the daemon's first look) waits briefly.
+    """
+    for _ in range(_SETTLE_READS):
+        snapshot, board, error = _read_board_once(path, root)
+        oddity = _oddity(snapshot, error)
+        left = _settle_left(path, snapshot, memory) if oddity else 0.0
+        if left <= 0:
+            if error is not None:
+                raise error
+            memory.saw(path, has_content=oddity is None)
+            return snapshot, board
+        if memory.had_content(path):
+            raise FileChangedError(f"board {oddity} where it held cards (a save in progress?);"
+                                   " will read it again", file=_display(path, root))
+        time.sleep(left)
+    raise FileChangedError("board kept changing while being read", file=_display(path, root))
 
 
 def reconcile_local(
@@ -238,12 +281,15 @@ def reconcile_local(
     *,
     dry_run: bool = False,
     edit: Callable[[Board], Board] | None = None,
+    memory: BoardMemory | None = None,
 ) -> LocalResult:
     """Bring ``_kanban.md`` of board ``key`` in line with its SPECs and progress logs.
 
     ``edit`` (two-way sync) changes the board as read before it is planned; the plan may undo
-    part of it (progress is the authority for the column of a task it knows).
+    part of it (progress is the authority for the column of a task it knows). ``memory`` is
+    what this process saw of the board before (the process-wide one by default).
     """
+    memory = board_memory.DEFAULT if memory is None else memory
     inputs: list[SpecInput] = []
     spec_paths: list[str] = []
     warnings: list[Diagnostic] = []
@@ -262,7 +308,7 @@ def reconcile_local(
         warnings.extend(notes)
     path = board_path(root, key)
     for _ in range(_CAS_ATTEMPTS):
-        before, current = _current_board(path, root)
+        before, current = _read_board(path, root, memory)
         if edit is not None and current is not None:
             current = edit(current)
         title = board_title(key, inputs, options.layout)
@@ -271,14 +317,14 @@ def reconcile_local(
             desired = _enrich_new_board(root, key, inputs, desired, settings, title, warnings)
         text = render_board(desired)
         data = text.encode("utf-8")
-        if data == before or dry_run:
+        if (before is not None and data == before.data) or dry_run:
             return LocalResult(key, path, desired, text, False, warnings, inputs, spec_paths,
                                errors)
-        # Compare-and-swap: a person may have saved the board while we planned.
-        now = path.read_bytes() if path.exists() else None
-        if now != before:
-            continue
         own_writes.record(path, data)
-        write_atomic(path, data)
-        return LocalResult(key, path, desired, text, True, warnings, inputs, spec_paths, errors)
-    raise FileChangedError("board kept changing while being rewritten", file=str(path))
+        # Compare-and-swap: a person may have saved the board while we planned; then plan again.
+        if replace_if_unchanged(path, data, before):
+            memory.saw(path, has_content=bool(data.strip()))
+            return LocalResult(key, path, desired, text, True, warnings, inputs, spec_paths,
+                               errors)
+    raise FileChangedError("board kept changing while being rewritten",
+                           file=_display(path, root))

@@ -318,13 +318,11 @@ class Daemon:
             key = self._route(path)
             if key is None:
                 continue
-            gone = event.kind == "deleted" or (event.kind == "moved" and raw == event.path)
-            if (
-                path.name == BOARD_FILE
-                and not gone
-                and await asyncio.to_thread(own_writes.is_own_file, path)
-            ):
-                continue  # the echo of our own write: its bytes are what we wrote
+            # The board holds what we wrote: the echo of our own write. Checked even when the
+            # event says the board went away: our write swaps it with a temp file, reported as
+            # the board moving away, yet the board is there.
+            if path.name == BOARD_FILE and await asyncio.to_thread(own_writes.is_own_file, path):
+                continue
             self._debouncer.note(key, self._now())
             self._debouncer_wakeup.set()
 

@@ -1,0 +1,165 @@
+"""Whole-file writes: a person's save that races the daemon's write is put back, never lost.
+
+The races are made deterministic by saving "as the person" from inside the swap call, at the
+exact moment the real race would need microseconds to hit.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kanbanger_daemon.daemon import atomic, renames
+from kanbanger_daemon.daemon.atomic import FileIdentity, Snapshot, replace_if_unchanged
+
+OLD = b"# Board\n\n## TODO\n\n*   [ ] old\n"
+OURS = b"# Board\n\n## TODO\n\n*   [ ] planned by the daemon\n"
+PERSON = b"# Board\n\n## TODO\n\n*   [ ] old\n*   [ ] saved by the person\n"
+LATER = b"# Board\n\n## TODO\n\n*   [ ] saved again, later\n"
+
+
+def _snapshot(path: Path) -> Snapshot:
+    return Snapshot(path.read_bytes(), FileIdentity.of(os.stat(path)))
+
+
+def _rename_save(path: Path, data: bytes) -> None:
+    tmp = path.with_name(".person.swp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name != "_kanban.md")
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Path:
+    path = tmp_path / "_kanban.md"
+    path.write_bytes(OLD)
+    return path
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def _on_first_swap(monkeypatch: pytest.MonkeyPatch, before: Callable[[], None],
+                   after: Callable[[], None] = lambda: None) -> None:
+    """Run ``before`` just before the daemon's first swap and ``after`` just after it."""
+    real, calls = renames.exchange, []
+
+    def exchange(a: Path, b: Path) -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            before()
+            done = real(a, b)
+            after()
+            return done
+        return real(a, b)
+
+    monkeypatch.setattr(renames, "exchange", exchange)
+
+
+def _needs_swap(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("a")
+    b.write_text("b")
+    if not renames.exchange(a, b):
+        pytest.skip("this system or file system cannot swap two files atomically")
+    a.unlink()
+    b.unlink()
+
+
+def test_a_rename_save_just_before_the_swap_is_put_back(
+    board: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _needs_swap(board.parent)
+    _on_first_swap(monkeypatch, lambda: _rename_save(board, PERSON))
+    assert not replace_if_unchanged(board, OURS, _snapshot(board))
+    assert board.read_bytes() == PERSON
+    assert _leftovers(board.parent) == []
+
+
+def test_an_in_place_save_begun_just_before_the_swap_lands_on_the_board(
+    board: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _needs_swap(board.parent)
+    opened = []
+    _on_first_swap(monkeypatch, lambda: opened.append(board.open("wb")))  # truncates the board
+    assert not replace_if_unchanged(board, OURS, _snapshot(board))
+    with opened[0] as person:  # the editor writes through the descriptor it opened
+        person.write(PERSON)
+    assert board.read_bytes() == PERSON
+    assert _leftovers(board.parent) == []
+
+
+def test_of_two_saves_racing_the_swap_the_newest_wins(
+    board: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _needs_swap(board.parent)
+    _on_first_swap(monkeypatch, lambda: _rename_save(board, PERSON),
+                   lambda: _rename_save(board, LATER))
+    assert not replace_if_unchanged(board, OURS, _snapshot(board))
+    assert board.read_bytes() == LATER
+    assert _leftovers(board.parent) == []
+
+
+def test_an_unchanged_board_is_replaced_and_nothing_is_left_behind(board: Path) -> None:
+    assert replace_if_unchanged(board, OURS, _snapshot(board))
+    assert board.read_bytes() == OURS
+    assert _leftovers(board.parent) == []
+
+
+def test_without_a_swap_the_plain_rename_still_writes_and_still_checks(
+    board: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(renames, "exchange", lambda a, b: False)
+    seen = _snapshot(board)
+    board.write_bytes(PERSON)
+    assert not replace_if_unchanged(board, OURS, seen)
+    assert board.read_bytes() == PERSON
+    assert replace_if_unchanged(board, OURS, _snapshot(board))
+    assert board.read_bytes() == OURS
+    assert _leftovers(board.parent) == []
+
+
+def test_a_new_board_is_not_written_over_one_that_appeared_meanwhile(tmp_path: Path) -> None:
+    path = tmp_path / "_kanban.md"
+    path.write_bytes(PERSON)
+    assert not replace_if_unchanged(path, OURS, None)
+    assert path.read_bytes() == PERSON
+    path.unlink()
+    assert replace_if_unchanged(path, OURS, None)
+    assert path.read_bytes() == OURS
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_a_new_board_gets_the_umask_mode_and_an_existing_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "_kanban.md"
+    assert replace_if_unchanged(path, OURS, None)
+    assert path.stat().st_mode & 0o777 == 0o644
+    path.chmod(0o640)
+    assert replace_if_unchanged(path, PERSON, _snapshot(path))
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_private_files_are_0600_when_new_and_keep_their_mode_after(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    atomic.write_atomic(state, b"{}")
+    assert state.stat().st_mode & 0o777 == 0o600
+    shared = tmp_path / "_retrospective.md"
+    atomic.write_atomic(shared, b"# R\n", private=False)
+    assert shared.stat().st_mode & 0o777 == 0o644
+    shared.chmod(0o664)
+    atomic.write_atomic(shared, b"# R2\n", private=False)
+    assert shared.stat().st_mode & 0o777 == 0o664
