@@ -142,6 +142,10 @@ def test_retrospective_is_a_kanban_board(ws: Path) -> None:
     text = (folder / "_retrospective.md").read_text()
     assert text.startswith("# ")
     assert "*   [x] Task 1: Design" in text
+    # Meant to be committed: the umask's mode, like any file a person makes (0644 under 022).
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (folder / "_retrospective.md").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_retrospective_of_a_speclet_folder_names_the_whole_folder(

@@ -103,6 +103,6 @@ def cmd_retrospective(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     path = folder / RETROSPECTIVE_FILE
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, text.encode("utf-8"), private=False)  # meant to be committed
     print(f"retrospective {path} (written)")
     return 0
