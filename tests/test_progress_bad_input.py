@@ -25,10 +25,13 @@ def test_invalid_json_names_the_line_of_the_fault() -> None:
     assert error.line == 3 and error.message.startswith("invalid JSON")
 
 
-def test_empty_and_whitespace_files_are_errors() -> None:
+def test_empty_and_whitespace_logs_are_no_progress_yet_not_errors() -> None:
+    # The executor creates the log, or truncates it to rewrite it: nothing to show, nothing wrong.
     for text in ("", "  \n"):
-        (error,) = parse_progress(text, file="progress_x.json").diagnostics
-        assert error.message == "empty progress log"
+        progress = parse_progress(text, file="progress_x.json")
+        (note,) = progress.diagnostics
+        assert (note.severity, note.message) == ("note", "empty progress log: no progress yet")
+        assert progress.tasks == {}
 
 
 def test_json_that_is_not_an_object_or_log() -> None:

@@ -472,8 +472,10 @@ def _parse_into(reader: _Reader, data: str, progress: Progress) -> None:
         ))
         return
     if not data.strip():
-        progress.is_spec_progress = False
-        reader.diagnostics.append(Diagnostic(file=file, line=1, message="empty progress log"))
+        # A log the executor has just created, or is rewriting right now: it says nothing yet,
+        # so every card stays where it is (no progress), and nothing fails.
+        reader.diagnostics.append(Diagnostic(
+            file=file, line=1, severity="note", message="empty progress log: no progress yet"))
         return
     try:
         doc = json.loads(data.removeprefix("\ufeff"))
