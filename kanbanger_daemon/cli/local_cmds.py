@@ -13,6 +13,7 @@ from pathlib import Path
 from kanbanger_daemon.core.decode import decode_text
 from kanbanger_daemon.core.files import classify, is_master_progress
 from kanbanger_daemon.core.retrospective import render_retrospective, retrospective_title
+from kanbanger_daemon.daemon.board_memory import BoardMemory
 from kanbanger_daemon.daemon.local import (
     LocalResult,
     load_folder,
@@ -53,7 +54,9 @@ def _folder_board(args: argparse.Namespace) -> LocalResult:
     settings = load_settings(root, spec_dir=folder, config=args.config)
     settings = settings.model_copy(update={"layout": Layout.PER_SPEC,
                                            "kanban_location": "spec_folder"})
-    result = reconcile_local(root, key, settings, dry_run=args.dry_run)
+    # A command's own memory of boards: what an earlier command of this process saw is not
+    # a save in progress now (tests and the assistant run several commands in one process).
+    result = reconcile_local(root, key, settings, dry_run=args.dry_run, memory=BoardMemory())
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     return result

@@ -11,6 +11,7 @@ from typing import Any
 
 from kanbanger_daemon.core.plan_text import format_plan
 from kanbanger_daemon.core.text import terminal_safe
+from kanbanger_daemon.daemon.board_memory import BoardMemory
 from kanbanger_daemon.daemon.local import reconcile_local
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.workspace import BoardKey, board_for_path, find_boards
@@ -38,14 +39,15 @@ async def _sync(
     pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config,
                          health_delay_s=None)
     failed = 0
+    memory = BoardMemory()  # this command's own (see local_cmds._folder_board)
     try:
         for key in _boards(args, settings):
             report: dict[str, Any] = {"board": key}
             reports.append(report)
             try:
                 local = await asyncio.to_thread(
-                    reconcile_local, args.root, key, settings, dry_run=args.dry_run
-                )
+                    reconcile_local, args.root, key, settings, dry_run=args.dry_run,
+                    memory=memory)
                 report["board_written"] = local.written
                 report["metrics"] = local.metrics()
                 result = await pusher.push(key, local, dry_run=args.dry_run)
