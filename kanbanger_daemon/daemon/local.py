@@ -23,6 +23,7 @@ from kanbanger_daemon.core.progress import parse_progress
 from kanbanger_daemon.core.progress_join import spec_input
 from kanbanger_daemon.core.spec import MAX_INPUT_BYTES, decode_text, parse_spec
 from kanbanger_daemon.daemon import own_writes
+from kanbanger_daemon.daemon.board_lock import board_lock
 from kanbanger_daemon.daemon.workspace import (
     ROOT_KEY,
     BoardKey,
@@ -231,7 +232,7 @@ def _current_board(path: Path, root: Path) -> tuple[bytes | None, Board | None]:
     return data, parse_board(decode_text(data, file=_display(path, root)))
 
 
-def reconcile_local(
+def _reconcile_local(
     root: Path,
     key: BoardKey,
     settings: Settings,
@@ -239,11 +240,7 @@ def reconcile_local(
     dry_run: bool = False,
     edit: Callable[[Board], Board] | None = None,
 ) -> LocalResult:
-    """Bring ``_kanban.md`` of board ``key`` in line with its SPECs and progress logs.
-
-    ``edit`` (two-way sync) changes the board as read before it is planned; the plan may undo
-    part of it (progress is the authority for the column of a task it knows).
-    """
+    """``reconcile_local`` once the board's lock is held (or for a dry run)."""
     inputs: list[SpecInput] = []
     spec_paths: list[str] = []
     warnings: list[Diagnostic] = []
@@ -282,3 +279,24 @@ def reconcile_local(
         write_atomic(path, data)
         return LocalResult(key, path, desired, text, True, warnings, inputs, spec_paths, errors)
     raise FileChangedError("board kept changing while being rewritten", file=str(path))
+
+
+def reconcile_local(
+    root: Path,
+    key: BoardKey,
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    edit: Callable[[Board], Board] | None = None,
+) -> LocalResult:
+    """Bring ``_kanban.md`` of board ``key`` in line with its SPECs and progress logs.
+
+    ``edit`` (two-way sync, MCP tools) changes the board as read before it is planned; the plan
+    may undo part of it (progress is the authority for the column of a task it knows). Unless
+    it is a dry run, the whole read → plan → replace holds the board's ``.kanban.lock``, as
+    kanbanger's own writers do (``daemon.board_lock``).
+    """
+    if dry_run:
+        return _reconcile_local(root, key, settings, dry_run=True, edit=edit)
+    with board_lock(board_path(root, key).parent):
+        return _reconcile_local(root, key, settings, edit=edit)
