@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,14 @@ async def test_empty_placeholders_leave_the_workspace_env_in_charge(
             assert {b["goes_to"] for b in boards} == {"octo/specs#1"}
             assert (await call.ok("sync"))["http_requests"] > 0
         assert any(item.title.startswith("Task 1: Design") for item in fake.items())
+
+
+def test_without_the_mcp_extra_the_command_says_how_to_get_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in [n for n in sys.modules if n.startswith(("mcp.", "kanbanger_daemon.assistant"))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "mcp", None)  # as if the SDK were not installed
+    assert main(["mcp", "--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'kanbanger-daemon[mcp]'" in err and "Traceback" not in err

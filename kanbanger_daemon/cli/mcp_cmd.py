@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 
 from kanbanger_daemon.assistant.client_config import (
     client_config,
@@ -25,7 +26,14 @@ def cmd_mcp(args: argparse.Namespace) -> int:
         path, replaced = install(args.root)
         print(f"{'updated' if replaced else 'added'} kanbanger-daemon in {path}")
         return 0
-    from kanbanger_daemon.assistant.server import serve
+    try:
+        from kanbanger_daemon.assistant.server import serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("mcp", "mcp_types"):
+            raise
+        print("kanbanger-daemon: error: the MCP server needs the mcp extra: "
+              "pip install 'kanbanger-daemon[mcp]'", file=sys.stderr)
+        return 1
     from kanbanger_daemon.assistant.workspace import Workspace
 
     drop_empty_placeholders(os.environ)
