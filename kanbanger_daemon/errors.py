@@ -7,7 +7,9 @@ Whether an error is worth retrying is a property of its class, decided here and 
     │   └── UnknownKeyError             a name no setting has (a typo, mostly)
     ├── InputError                      a SPEC, progress or board file we cannot use
     │   └── FileChangedError            retryable: the file changed while it was read
+    │       └── BoardBusyError          another program holds the board's ``.kanban.lock``
     ├── LockError                       another daemon already owns this workspace
+    ├── BoardEditError                  an edit asked for (MCP tools) that the board refuses
     ├── StateError                      a sync-state file that cannot be read or written
     └── GitHubError                     anything GitHub said or failed to say
         ├── PermanentError              401, missing scopes, validation, not found: no retry
@@ -86,6 +88,14 @@ class FileChangedError(InputError):
     """The file changed while it was being read (or held a torn write): read it again."""
 
     retryable: ClassVar[bool] = True
+
+
+class BoardBusyError(FileChangedError):
+    """Another program (kanbanger, our MCP server) held ``.kanban.lock`` too long: try again."""
+
+
+class BoardEditError(KanbangerError):
+    """An edit the board does not allow: a card not in REVIEW approved, a generated card moved."""
 
 
 class LockError(KanbangerError):

@@ -35,6 +35,7 @@ _COMMANDS: dict[str, str] = {
     "setup": "setup_cmd:cmd_setup",
     "doctor": "doctor_cmd:cmd_doctor",
     "hooks": "hooks_cmd:cmd_hooks",
+    "mcp": "mcp_cmd:cmd_mcp",
 }
 
 
@@ -121,6 +122,12 @@ def _team_commands(sub: Any) -> None:
 
     p = sub.add_parser("hooks", help="install or remove the git post-commit hook")
     p.add_argument("action", choices=["install", "uninstall"])
+    _common(p)
+
+    p = sub.add_parser("mcp", help="the MCP server over stdio, for AI assistants")
+    p.add_argument("action", nargs="?", default="serve",
+                   choices=["serve", "install", "print-config"],
+                   help="serve (default); install or print-config: the .mcp.json for Claude Code")
     _common(p)
 
 

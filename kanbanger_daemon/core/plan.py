@@ -6,8 +6,9 @@ Rules (DESIGN.md §5), in the words a user would use:
   single root board they start with the SPEC name: ``[analysis] Task 1: …``.
 - A card is moved only when progress says where it belongs:
   pending / no progress → stays where it is (a new one enters TODO, in SPEC order);
-  in_progress → DOING; completed → DONE and checked, or REVIEW (unchecked) when the board has a
-  REVIEW column — once a person moves it on to DONE it stays there (the approval gate);
+  in_progress → DOING; completed → DONE and checked, or REVIEW (unchecked) when the board is
+  gated (a REVIEW column, or the ``review_gate`` option): only a person puts it in DONE, where
+  it then stays, and a ``[REJECTED: …]`` note holds a card out of REVIEW (``core.review``);
   blocked, or failed → DOING with ``[BLOCKED]`` (failed after every backup also gets
   ``(backups exhausted)``), or the BLOCKED column under the execution-state mapping (created if
   missing) or whenever the board already has a BLOCKED column;
@@ -54,6 +55,7 @@ from kanbanger_daemon.core.board import (
     render_board,
 )
 from kanbanger_daemon.core.cards import Wanted, card_identity, wanted_cards
+from kanbanger_daemon.core.review import rejection_note, rejection_of
 from kanbanger_daemon.models.board import (
     Board,
     BoardLine,
@@ -253,25 +255,38 @@ class _Editor:
         self._tail = (self._edits, head, mine, at)
 
 
-def _fresh_board(current: Board | None, title: str) -> Board:
+def _fresh_board(current: Board | None, title: str, *, with_review: bool) -> Board:
     if current is None or not render_board(current).strip(" \t\r\n\ufeff"):
-        board = new_board(title)
+        board = new_board(title, with_review=with_review)
         if current is not None and current.bom:
             board.bom = True
         return board
     return reclassify(current)  # a copy, with line kinds right even if built by hand
 
 
-def _target(
-    want: Wanted, current: ColumnKind | None, *, has_review: bool, blocked_column: bool
-) -> ColumnKind | None:
-    """Where a generated card belongs now (None: where it is)."""
-    target = want.target
+def _decide(
+    want: Wanted, current: ColumnKind | None, current_text: str | None, *, gated: bool,
+    blocked_column: bool,
+) -> tuple[ColumnKind | None, bool | None, str]:
+    """Where a generated card belongs now (None: where it is), its box and its text.
+
+    On a gated board (``core.review``) DONE is a person's column: a card there stays, and
+    finished work waits in REVIEW unless a person rejected it (its ``[REJECTED: …]`` note holds
+    it where it is while the log still calls the task completed).
+    """
+    target, checked, text = want.target, want.checked, want.text
     if target is ColumnKind.BLOCKED and not blocked_column:
-        return ColumnKind.DOING
-    if target is ColumnKind.DONE and want.review_gate and has_review:
-        return ColumnKind.DONE if current is ColumnKind.DONE else ColumnKind.REVIEW
-    return target
+        target = ColumnKind.DOING
+    if not gated:
+        return target, checked, text
+    if current is ColumnKind.DONE:
+        return ColumnKind.DONE, checked if want.target is ColumnKind.DONE else None, text
+    if not want.review_gate:
+        return target, checked, text
+    reason = rejection_of(current_text) if current_text is not None else None
+    if reason is not None:
+        return None, False, f"{text} {rejection_note(reason)}"
+    return ColumnKind.REVIEW, False, text
 
 
 def plan_board(
@@ -282,7 +297,7 @@ def plan_board(
     title: str,
 ) -> Board:
     """The desired board: ``current`` with its generated cards brought in line with ``inputs``."""
-    board = _fresh_board(current, title)
+    board = _fresh_board(current, title, with_review=options.review_gate)
     wanted, namespaces = wanted_cards(inputs, options)
     by_identity = {w.identity: w for w in wanted}
     order = {w.identity: n for n, w in enumerate(wanted)}
@@ -306,7 +321,7 @@ def plan_board(
             editor.remove(row)
 
     kinds = {kind for kind, _, _ in editor.columns()}
-    has_review = ColumnKind.REVIEW in kinds
+    gated = ColumnKind.REVIEW in kinds or options.review_gate
     blocked_column = (
         options.column_mapping is ColumnMapping.EXECUTION_STATE or ColumnKind.BLOCKED in kinds
     )
@@ -314,21 +329,17 @@ def plan_board(
     for want in wanted:
         index = editor.find(want.identity) if want.identity in present else None
         current_kind = editor.column_of(index) if index is not None else None
-        target = _target(
-            want, current_kind, has_review=has_review, blocked_column=blocked_column
+        target, checked, text = _decide(
+            want, current_kind, editor.lines[index].text if index is not None else None,
+            gated=gated, blocked_column=blocked_column,
         )
-        checked = want.checked
-        if target is ColumnKind.REVIEW:
-            checked = False
         if index is not None and (target is None or target == current_kind):
             line = editor.lines[index]
-            line.text = _rewrite_card(line.text, want.text, checked)
+            line.text = _rewrite_card(line.text, text, checked)
             continue
         if index is not None:
             editor.remove(index)
-        editor.place(
-            target or ColumnKind.TODO, want.text, bool(checked), want.identity, order
-        )
+        editor.place(target or ColumnKind.TODO, text, bool(checked), want.identity, order)
 
     _fix_line_endings(editor.lines, final_newline=final_newline, eol=editor.eol)
     return reclassify(board)

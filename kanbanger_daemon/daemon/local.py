@@ -26,6 +26,7 @@ from kanbanger_daemon.core.spec import MAX_INPUT_BYTES, decode_text, parse_spec
 from kanbanger_daemon.daemon import board_memory, own_writes
 from kanbanger_daemon.daemon.atomic import FileIdentity, Snapshot, replace_if_unchanged
 from kanbanger_daemon.daemon.atomic import write_atomic as write_atomic
+from kanbanger_daemon.daemon.board_lock import board_lock
 from kanbanger_daemon.daemon.board_memory import SETTLE_S, BoardMemory
 from kanbanger_daemon.daemon.workspace import (
     ROOT_KEY,
@@ -274,7 +275,7 @@ def _read_board(
     raise FileChangedError("board kept changing while being read", file=_display(path, root))
 
 
-def reconcile_local(
+def _reconcile_local(
     root: Path,
     key: BoardKey,
     settings: Settings,
@@ -283,12 +284,7 @@ def reconcile_local(
     edit: Callable[[Board], Board] | None = None,
     memory: BoardMemory | None = None,
 ) -> LocalResult:
-    """Bring ``_kanban.md`` of board ``key`` in line with its SPECs and progress logs.
-
-    ``edit`` (two-way sync) changes the board as read before it is planned; the plan may undo
-    part of it (progress is the authority for the column of a task it knows). ``memory`` is
-    what this process saw of the board before (the process-wide one by default).
-    """
+    """``reconcile_local`` once the board's lock is held (or for a dry run)."""
     memory = board_memory.DEFAULT if memory is None else memory
     inputs: list[SpecInput] = []
     spec_paths: list[str] = []
@@ -328,3 +324,26 @@ def reconcile_local(
                                errors)
     raise FileChangedError("board kept changing while being rewritten",
                            file=_display(path, root))
+
+
+def reconcile_local(
+    root: Path,
+    key: BoardKey,
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    edit: Callable[[Board], Board] | None = None,
+    memory: BoardMemory | None = None,
+) -> LocalResult:
+    """Bring ``_kanban.md`` of board ``key`` in line with its SPECs and progress logs.
+
+    ``edit`` (two-way sync, MCP tools) changes the board as read before it is planned; the plan
+    may undo part of it (progress is the authority for the column of a task it knows).
+    ``memory`` is what this process saw of the board before (the process-wide one by default).
+    Unless it is a dry run, the whole read → plan → replace holds the board's ``.kanban.lock``,
+    as kanbanger's own writers do (``daemon.board_lock``).
+    """
+    if dry_run:
+        return _reconcile_local(root, key, settings, dry_run=True, edit=edit, memory=memory)
+    with board_lock(board_path(root, key).parent):
+        return _reconcile_local(root, key, settings, edit=edit, memory=memory)

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     include_steps: bool = False
     add_preparatory_tasks: bool = False
     add_validation_tasks: bool = False
+    # Completed tasks wait in REVIEW for a person's approval (always on for a board that has a
+    # REVIEW column).
+    review_gate: bool = False
     kanban_location: str = "spec_folder"
     sync_to_github: bool = True
     track_progress_live: bool = True
@@ -201,6 +204,7 @@ class Settings(BaseSettings):
             layout=self.effective_layout,
             add_preparatory_tasks=self.add_preparatory_tasks,
             add_validation_tasks=self.add_validation_tasks,
+            review_gate=self.review_gate,
         )
 
     def redacted(self) -> dict[str, Any]:

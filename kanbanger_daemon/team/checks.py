@@ -334,7 +334,8 @@ def check_github(ctx: DoctorContext, settings: Settings, boards: list[str]) -> l
             checks.append(Check(f"project-link{tag}", False, str(exc), _fix_for(exc)))
             continue
         checks.append(Check(f"project-link{tag}", True, f"{where} {project.title!r} is linked"))
-        missing = missing_columns(project, board_settings.column_mapping)
+        missing = missing_columns(project, board_settings.column_mapping,
+                                  review=board_settings.review_gate)
         checks.append(Check(
             f"status-options{tag}", not missing,
             f"{where}: {project.status_field.name!r} lacks {', '.join(missing)}" if missing

@@ -22,11 +22,10 @@ T = TypeVar("T")
 BASE_COLUMNS = ("TODO", "DOING", "DONE")
 
 
-def wanted_columns(mapping: ColumnMapping) -> tuple[str, ...]:
-    """Board columns the project's Status field needs an option for."""
-    if mapping is ColumnMapping.EXECUTION_STATE:
-        return (*BASE_COLUMNS, "BLOCKED")
-    return BASE_COLUMNS
+def wanted_columns(mapping: ColumnMapping, *, review: bool = False) -> tuple[str, ...]:
+    """Board columns the project's Status field needs an option for (REVIEW: the gate is on)."""
+    base = (*BASE_COLUMNS, "BLOCKED") if mapping is ColumnMapping.EXECUTION_STATE else BASE_COLUMNS
+    return (*base, "REVIEW") if review else base
 
 
 @dataclass(frozen=True)
@@ -76,5 +75,7 @@ class GitHubProbe:
         return self._run(lambda c: c.ensure_status_options(project, wanted))
 
 
-def missing_columns(project: ProjectInfo, mapping: ColumnMapping) -> list[str]:
-    return missing_option_names(wanted_columns(mapping), project.status_field.options)
+def missing_columns(project: ProjectInfo, mapping: ColumnMapping, *,
+                    review: bool = False) -> list[str]:
+    return missing_option_names(wanted_columns(mapping, review=review),
+                                project.status_field.options)

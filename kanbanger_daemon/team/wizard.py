@@ -253,7 +253,8 @@ class SetupWizard:
         field_ = project.status_field
         self.say(f"5. Status field {field_.name!r}: "
                  f"{', '.join(o.name for o in field_.options) or 'no options'}")
-        missing = missing_columns(project, self.settings.column_mapping)
+        review = self.settings.review_gate
+        missing = missing_columns(project, self.settings.column_mapping, review=review)
         if not missing:
             self.say("  ✓ every board column has an option")
             return True
@@ -272,7 +273,7 @@ class SetupWizard:
             return True
         try:
             self.chosen.project = self._probe_token().add_status_options(
-                project, wanted_columns(self.settings.column_mapping))
+                project, wanted_columns(self.settings.column_mapping, review=review))
         except KanbangerError as exc:
             self.chosen.problems.append(f"could not add Status options: {exc}")
             return True

@@ -1,0 +1,111 @@
+"""The MCP server and a running daemon on one workspace: 50 alternating edits, none lost.
+
+The executor's log moves tasks (the daemon rewrites the board and pushes it) while the
+assistant adds hand-written cards through the MCP server (which writes the same board under
+the same `.kanban.lock`), one after the other with no wait in between. At the end the board
+and the fake GitHub hold every hand card once and every task where the log puts it; `sync`
+then goes through the daemon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kanbanger_daemon.daemon.status import read_status
+from kanbanger_daemon.testing import FakeGitHub
+from tests.test_daemon_kill9 import expected, on_github, wait_for
+from tests.test_mcp_server import Calls, columns, mcp_session, server_env
+
+pytestmark = [pytest.mark.timeout(180),
+              pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")]
+TASKS = 25
+
+
+def write_spec(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    body = "".join(f"## Task {n}: Part {n}\n### Step {n}.1: Do part {n}\n\n"
+                   for n in range(1, TASKS + 1))
+    (folder / "spec_run.md").write_text(f"# Goal\nA run of {TASKS} tasks.\n\n{body}")
+
+
+def log_progress(folder: Path, done: int) -> None:
+    tasks = [{"id": n, "status": "completed"} for n in range(1, done + 1)]
+    if done < TASKS:
+        tasks.append({"id": done + 1, "status": "in_progress"})
+    (folder / "progress_run.json").write_text(json.dumps({"descriptor": "run", "tasks": tasks}))
+
+
+def settled(root: Path) -> bool:
+    doc = read_status(root).status or {}
+    boards = doc.get("boards") or {}
+    return (doc.get("state") == "running" and bool(doc.get("idle")) and len(boards) == 1
+            and all(b.get("last_ok") and not b.get("pending_events") for b in boards.values()))
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as gh:
+        yield gh
+
+
+@pytest.fixture
+def env(tmp_path: Path, fake: FakeGitHub) -> dict[str, str]:
+    return server_env(tmp_path, fake, KANBANGER_QUIET_MS="20", KANBANGER_MAX_WAIT_MS="200")
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """`kanbanger-daemon run` on a workspace with one SPEC of 25 tasks, settled."""
+    root = tmp_path / "ws"
+    folder = root / "SPECs" / "run"
+    write_spec(folder)
+    log_progress(folder, 0)
+    inherited = {k: v for k, v in os.environ.items()
+                 if k not in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kanbanger_daemon", "run", "--root", str(root)],
+        env={**inherited, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: settled(root) and (folder / "_kanban.md").exists(), 60,
+                 "the daemon to start")
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+
+
+async def test_fifty_alternating_edits_from_the_server_and_the_daemon_lose_nothing(
+    tmp_path: Path, fake: FakeGitHub, env: dict[str, str], daemon: subprocess.Popen[bytes]
+) -> None:
+    root = tmp_path / "ws"
+    folder = root / "SPECs" / "run"
+    board = folder / "_kanban.md"
+    last = f"[x] Task {TASKS}: Part {TASKS} (SPEC: spec_run.md)"
+    async with mcp_session(root, env) as client:
+        call = Calls(client)
+        for n in range(1, TASKS + 1):
+            log_progress(folder, n)  # the daemon's edit: task n done, n+1 started
+            await call.ok("add_task", spec="run", text=f"Note {n}")  # the server's edit
+        await asyncio.to_thread(
+            wait_for, lambda: settled(root) and on_github(fake) == expected(root)
+            and last in columns(board).get("DONE", []), 60,
+            "the daemon to settle with GitHub showing the board")
+        final = columns(board)
+        assert final["TODO"] == [f"[ ] Note {n}" for n in range(1, TASKS + 1)]
+        assert final["DONE"] == [f"[x] Task {n}: Part {n} (SPEC: spec_run.md)"
+                                 for n in range(1, TASKS + 1)]
+        titles = [item.title for item in fake.items(include_archived=False)]
+        assert len(titles) == len(set(titles)) == 2 * TASKS
+
+        through = await call.ok("sync")
+        assert through["via"] == f"the running daemon (pid {daemon.pid})"
+        assert through["boards"][0]["error"] is None
