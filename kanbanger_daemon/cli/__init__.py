@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -88,8 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     _common(p)
 
-    p = sub.add_parser("service", help="install, uninstall or print the user service")
-    p.add_argument("action", choices=["install", "uninstall", "print"])
+    p = sub.add_parser("service", help="install, uninstall, print or list user services "
+                                       "(one per workspace)")
+    p.add_argument("action", choices=["install", "uninstall", "print", "list"],
+                   help="install/uninstall this workspace's service, print its file, or list "
+                        "every workspace's")
     p.add_argument("--kind", choices=["systemd", "launchd"], default=None)
     _common(p)
 
@@ -139,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.root is None:
         args.root = Path.cwd()
-    args.root = args.root.absolute()
+    # normpath: "ws/../ws" and "ws/" name one workspace (and one service unit), as systemd does.
+    args.root = Path(os.path.normpath(args.root.absolute()))
     if args.command != "status":  # status stays import-light; `run` reconfigures from settings
         from kanbanger_daemon.logging import configure_logging
 
