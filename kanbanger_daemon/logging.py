@@ -1,8 +1,10 @@
 """The one place that configures structlog.
 
-JSON lines when stderr is not a terminal (journald, launchd log files), a readable console when
-it is. Every event passes ``redact_secrets`` last before rendering, so a token that slipped into
-an event (in a message, a URL, an exception) is replaced by ``***``.
+The daemon (``run``): JSON lines when stderr is not a terminal (journald, launchd log files), a
+readable console when it is. One-shot commands: plain lines on stderr, warnings and worse only
+unless asked (``-v``), so their stdout stays their result. Every event passes
+``redact_secrets`` last before rendering, so a token that slipped into an event (in a message,
+a URL, an exception) is replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, TextIO
 
 import structlog
 
+from kanbanger_daemon.core.text import terminal_safe
 from kanbanger_daemon.errors import redact
 
 # GitHub token shapes (classic, fine-grained, app, OAuth), caught even if never registered.
@@ -91,6 +94,36 @@ def configure_logging(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
         logger_factory=factory,
+        cache_logger_on_first_use=False,
+    )
+
+
+def plain_line(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> str:
+    """structlog renderer for one-shot commands: ``kanbanger-daemon: warning: what (k=v, …)``.
+
+    Values come from files anyone may write: control characters are written out.
+    """
+    level = event_dict.pop("level", method_name)
+    event = event_dict.pop("event", "")
+    event_dict.pop("timestamp", None)
+    extras = ", ".join(f"{key}={value}" for key, value in event_dict.items())
+    return terminal_safe(f"kanbanger-daemon: {level}: {event}" + (f" ({extras})" if extras else ""))
+
+
+def configure_cli_logging(*, verbose: bool = False) -> None:
+    """One-shot commands: plain lines on stderr; warnings and worse, info too when ``verbose``."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.format_exc_info,
+            redact_secrets,
+            plain_line,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.INFO if verbose else logging.WARNING
+        ),
+        logger_factory=lambda *_args: _CurrentStderrLogger(),
         cache_logger_on_first_use=False,
     )
 

@@ -43,6 +43,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--root", type=Path, default=None,
                    help="workspace root (default: the current directory)")
     p.add_argument("--config", type=Path, default=None, help="TOML config file")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also log what went well (info lines); `run` then logs debug lines too")
 
 
 def build_parser(standalone: str | None = None) -> argparse.ArgumentParser:
@@ -160,10 +162,14 @@ def main(argv: Sequence[str] | None = None, *, standalone: str | None = None) ->
         args.root = Path.cwd()
     # normpath: "ws/../ws" and "ws/" name one workspace (and one service unit), as systemd does.
     args.root = Path(os.path.normpath(args.root.absolute()))
-    if args.command != "status":  # status stays import-light; `run` reconfigures from settings
+    if args.command == "run":  # structured logs; reconfigured from the settings once loaded
         from kanbanger_daemon.logging import configure_logging
 
         configure_logging(level="info", fmt="auto")
+    elif args.command != "status":  # status stays import-light
+        from kanbanger_daemon.logging import configure_cli_logging
+
+        configure_cli_logging(verbose=getattr(args, "verbose", False))
     try:
         return _load(args.command)(args)
     except ConfigError as exc:

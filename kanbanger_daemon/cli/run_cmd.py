@@ -39,7 +39,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kanbanger_daemon.settings import load_settings, warn_exposed_token_files
 
     settings = load_settings(args.root, config=args.config)
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    configure_logging(level="debug" if getattr(args, "verbose", False) else settings.log_level,
+                      fmt=settings.log_format)
     warn_exposed_token_files(args.root, settings.specs_dir)
     if not settings.github_enabled:
         return main_run(args.root, settings)
