@@ -62,6 +62,25 @@ class _CurrentStderrLogger:
     log = debug = info = warning = warn = error = critical = exception = fatal = msg
 
 
+class _ToStructlog(logging.Handler):
+    """Routes the standard library's records (watchdog, httpx) through our renderer, so that
+    every line of the daemon's log is structured and no bare text reaches it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            structlog.get_logger(record.name).log(record.levelno, record.getMessage(),
+                                                  logger=record.name)
+        except Exception:
+            self.handleError(record)
+
+
+def _route_stdlib_logging() -> None:
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _ToStructlog)]:
+        root.removeHandler(handler)
+    root.addHandler(_ToStructlog(level=logging.WARNING))  # libraries' info lines stay out
+
+
 def configure_logging(
     *, level: str = "info", fmt: str = "auto", stream: TextIO | None = None
 ) -> None:
@@ -96,6 +115,7 @@ def configure_logging(
         logger_factory=factory,
         cache_logger_on_first_use=False,
     )
+    _route_stdlib_logging()
 
 
 def plain_line(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> str:
@@ -126,6 +146,7 @@ def configure_cli_logging(*, verbose: bool = False) -> None:
         logger_factory=lambda *_args: _CurrentStderrLogger(),
         cache_logger_on_first_use=False,
     )
+    _route_stdlib_logging()
 
 
 def get_logger(name: str | None = None) -> Any:

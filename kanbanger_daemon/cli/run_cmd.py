@@ -33,6 +33,7 @@ def _service_of(root: Path) -> dict[str, object] | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from kanbanger_daemon.cli.run_startup import log_startup
     from kanbanger_daemon.daemon.remote import BoardPusher, client_from
     from kanbanger_daemon.daemon.wiring import main_run
     from kanbanger_daemon.logging import configure_logging
@@ -43,8 +44,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                       fmt=settings.log_format)
     warn_exposed_token_files(args.root, settings.specs_dir)
     if not settings.github_enabled:
+        log_startup(args.root, settings, None)
         return main_run(args.root, settings)
     pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config)
+    log_startup(args.root, settings, pusher.describe_target)
     return main_run(args.root, settings, pusher=pusher)
 
 
