@@ -10,6 +10,7 @@ import os
 import plistlib
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ from kanbanger_daemon.daemon.service_names import (
     systemd_escape_path,
     systemd_unescape_path,
 )
+from kanbanger_daemon.daemon.status import StatusPublisher
+from kanbanger_daemon.models.status import DaemonStatus, RunState
 from kanbanger_daemon.team.checks import DoctorContext, run_checks
 from kanbanger_daemon.team.service_state import ServiceControl
 from tests.conftest import REAL_HOME, REAL_XDG
@@ -274,6 +277,22 @@ def test_doctor_finds_the_unit_of_its_own_workspace(tmp_path: Path) -> None:
     assert mine["daemon"][2] == f"systemctl --user restart {instance_unit(one)}"
     other = service_checks(two)
     assert other["service"][:2] == (False, "the user service is not installed for this workspace")
+
+
+def test_doctor_says_to_restart_a_frozen_daemon_through_its_unit(tmp_path: Path) -> None:
+    one, _ = workspaces(tmp_path)
+    control = ServiceControl(home=Path(os.environ["HOME"]), platform="systemd", runner=None,
+                             command=["/opt/kd/bin/kanbanger-daemon"])
+    control.install(one)
+    now = time.time()
+    StatusPublisher(one).publish(DaemonStatus(  # this process stands in for a stopped daemon
+        pid=os.getpid(), root=str(one), state=RunState.RUNNING, started_at=now - 120,
+        heartbeat_at=now - 60, heartbeat_interval_s=2.0))
+    ctx = DoctorContext(root=one, environ={"HOME": os.environ["HOME"]}, network=False,
+                        service=control)
+    daemon = next(c for c in run_checks(ctx) if c.name == "daemon")
+    assert daemon.is_problem and "heartbeat is stale" in daemon.detail
+    assert daemon.fix == f"systemctl --user restart {instance_unit(one)}"
 
 
 # -- tests never touch the real user's folders -----------------------------------------------

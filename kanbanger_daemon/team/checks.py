@@ -248,8 +248,11 @@ def check_service(ctx: DoctorContext) -> list[Check]:
     if report.code == EXIT_HEALTHY:
         running = Check("daemon", True, "running and healthy")
     elif report.code == EXIT_DEGRADED:
-        running = Check("daemon", False, f"running but degraded: {reasons}",
-                        "kanbanger-daemon status shows each board's last error")
+        frozen = any(reason.startswith("heartbeat is stale") for reason in report.reasons)
+        fix = ("kanbanger-daemon status shows each board's last error" if not frozen
+               else control.start_command(ctx.root) if installed.ok and control is not None
+               else "stop it and start `kanbanger-daemon run` again")
+        running = Check("daemon", False, f"running but degraded: {reasons}", fix)
     elif report.code == EXIT_NOT_RUNNING:
         fix = (control.start_command(ctx.root) if installed.ok and control is not None
                else "kanbanger-daemon service install, or kanbanger-daemon run")
