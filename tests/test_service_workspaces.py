@@ -193,6 +193,7 @@ def test_two_workspaces_get_two_launchd_agents(
     agents = Path(os.environ["HOME"]) / "Library" / "LaunchAgents"
     for root in (one, two):
         assert service("install", "--kind", "launchd", "--root", str(root)) == 0
+    assert [c.split()[1] for c in calls(service_bin)] == ["bootstrap", "bootstrap"]
     plists = {p.name: plistlib.loads(p.read_bytes()) for p in agents.iterdir()}
     assert set(plists) == {f"{launchd_label(one)}.plist", f"{launchd_label(two)}.plist"}
     assert launchd_label(one) != launchd_label(two)

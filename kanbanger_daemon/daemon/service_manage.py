@@ -158,6 +158,7 @@ def install(platform: Platform, target: ServiceTarget, *, runner: Runner | None 
     name = service_name(platform, root)
     lines = _retire_legacy(platform, home, root, runner)
     path = service_file(platform, home, root)
+    replaced = path.exists()
     wrote = _write_if_changed(path, render(platform, target))
     if wrote:
         lines.append(f"wrote {path}")
@@ -172,8 +173,9 @@ def install(platform: Platform, target: ServiceTarget, *, runner: Runner | None 
     if not wrote:
         return [*lines, f"already installed: {name} (nothing changed)"]
     launchd_log_paths(home, name)[0].parent.mkdir(parents=True, exist_ok=True)
-    lines.append(_call(runner, ["launchctl", "bootout", f"{_gui_domain()}/{name}"], root,
-                       must=False))  # a changed plist is loaded afresh
+    if replaced and runner is not None:  # a changed plist is loaded afresh
+        lines.append(_call(runner, ["launchctl", "bootout", f"{_gui_domain()}/{name}"], root,
+                           must=False))
     lines.append(_call(runner, ["launchctl", "bootstrap", _gui_domain(), str(path)], root))
     return _dedupe(lines)
 
