@@ -225,6 +225,12 @@ def test_without_systemctl_install_says_so_and_exits_1(
     # The unit is in place (and listed) for a machine where systemd does run.
     assert service("list", "--kind", "systemd") == 0
     assert instance_unit(one) in capsys.readouterr().out
+    # Removing it needs no service manager either.
+    assert service("uninstall", "--kind", "systemd", "--root", str(one)) == 0
+    assert f"skipped: systemctl --user disable --now {instance_unit(one)} (systemctl is not " \
+        "installed)" in capsys.readouterr().out
+    assert service("list", "--kind", "systemd") == 0
+    assert "no kanbanger-daemon service is installed" in capsys.readouterr().out
 
 
 def test_an_older_single_unit_for_this_workspace_is_replaced(

@@ -118,6 +118,8 @@ def _call(runner: Runner | None, argv: list[str], root: Path, *, must: bool = Tr
     if runner is None:
         return f"to start it: {command}"
     code = runner(argv)
+    if code == NOT_FOUND and not must:  # stopping what no service manager can have started
+        return f"skipped: {command} ({argv[0]} is not installed)"
     if code == NOT_FOUND:
         return (f"failed: {argv[0]} is not installed, so no service manager runs the daemon "
                 f"here; run `kanbanger-daemon run --root {root}` yourself instead")
