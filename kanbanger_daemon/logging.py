@@ -1,8 +1,10 @@
 """The one place that configures structlog.
 
-JSON lines when stderr is not a terminal (journald, launchd log files), a readable console when
-it is. Every event passes ``redact_secrets`` last before rendering, so a token that slipped into
-an event (in a message, a URL, an exception) is replaced by ``***``.
+The daemon (``run``): JSON lines when stderr is not a terminal (journald, launchd log files), a
+readable console when it is. One-shot commands: plain lines on stderr, warnings and worse only
+unless asked (``-v``), so their stdout stays their result. Every event passes
+``redact_secrets`` last before rendering, so a token that slipped into an event (in a message,
+a URL, an exception) is replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, TextIO
 
 import structlog
 
+from kanbanger_daemon.core.text import terminal_safe
 from kanbanger_daemon.errors import redact
 
 # GitHub token shapes (classic, fine-grained, app, OAuth), caught even if never registered.
@@ -59,6 +62,25 @@ class _CurrentStderrLogger:
     log = debug = info = warning = warn = error = critical = exception = fatal = msg
 
 
+class _ToStructlog(logging.Handler):
+    """Routes the standard library's records (watchdog, httpx) through our renderer, so that
+    every line of the daemon's log is structured and no bare text reaches it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            structlog.get_logger(record.name).log(record.levelno, record.getMessage(),
+                                                  logger=record.name)
+        except Exception:
+            self.handleError(record)
+
+
+def _route_stdlib_logging() -> None:
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _ToStructlog)]:
+        root.removeHandler(handler)
+    root.addHandler(_ToStructlog(level=logging.WARNING))  # libraries' info lines stay out
+
+
 def configure_logging(
     *, level: str = "info", fmt: str = "auto", stream: TextIO | None = None
 ) -> None:
@@ -93,6 +115,38 @@ def configure_logging(
         logger_factory=factory,
         cache_logger_on_first_use=False,
     )
+    _route_stdlib_logging()
+
+
+def plain_line(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> str:
+    """structlog renderer for one-shot commands: ``kanbanger-daemon: warning: what (k=v, …)``.
+
+    Values come from files anyone may write: control characters are written out.
+    """
+    level = event_dict.pop("level", method_name)
+    event = event_dict.pop("event", "")
+    event_dict.pop("timestamp", None)
+    extras = ", ".join(f"{key}={value}" for key, value in event_dict.items())
+    return terminal_safe(f"kanbanger-daemon: {level}: {event}" + (f" ({extras})" if extras else ""))
+
+
+def configure_cli_logging(*, verbose: bool = False) -> None:
+    """One-shot commands: plain lines on stderr; warnings and worse, info too when ``verbose``."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.format_exc_info,
+            redact_secrets,
+            plain_line,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.INFO if verbose else logging.WARNING
+        ),
+        logger_factory=lambda *_args: _CurrentStderrLogger(),
+        cache_logger_on_first_use=False,
+    )
+    _route_stdlib_logging()
 
 
 def get_logger(name: str | None = None) -> Any:

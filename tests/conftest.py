@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,6 +16,32 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 SCHEMA_PATH = SHARED / "github" / "schema.graphql"
+
+# The user's own home and XDG folders, as they were before any test ran: no test may touch them.
+REAL_HOME = Path(os.environ.get("HOME") or Path.home())
+REAL_XDG = {name: value for name, value in os.environ.items() if name.startswith("XDG_")}
+# Where each XDG base-directory variable points inside a test's private home.
+_XDG_UNDER_HOME = {
+    "XDG_CONFIG_HOME": ".config", "XDG_DATA_HOME": ".local/share",
+    "XDG_STATE_HOME": ".local/state", "XDG_CACHE_HOME": ".cache", "XDG_RUNTIME_DIR": "run",
+    "XDG_CONFIG_DIRS": "etc-xdg", "XDG_DATA_DIRS": "usr-share",
+}
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory,
+                 monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs with HOME and every XDG_* variable in a folder of its own, so that
+    nothing a test installs (a systemd unit, a launchd agent, a user config) can land in, or be
+    read from, the real user's folders. Tests that need another HOME still set their own."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name in REAL_XDG:
+        monkeypatch.setenv(name, str(home / "xdg" / name.lower()))
+    for name, relative in _XDG_UNDER_HOME.items():
+        monkeypatch.setenv(name, str(home / relative))
+    (home / "run").mkdir(mode=0o700)  # systemctl --user finds no bus here: it cannot act
+    return home
 
 
 @pytest.fixture(scope="session")

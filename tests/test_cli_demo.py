@@ -14,8 +14,12 @@ def test_demo_moves_every_task_to_done_on_the_fake_project(
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_userRealTokenThatMustNotBeUsed0000")
     monkeypatch.setenv("GITHUB_GRAPHQL_URL", "https://api.github.com/graphql")
     assert main(["demo"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "ghp_userRealToken" not in out
+    # The demo's screen is the boards: no log line (JSON or not) on either stream.
+    assert captured.err == ""
+    assert not [line for line in out.splitlines() if line.startswith("{")]
     final = out.split("Task 4 done: the SPEC is complete")[1].split("The board file:")[0]
     done = final.split("== Done")[1]
     for title in ("Data Collection", "Cleaning", "Summary Report", "Publish"):

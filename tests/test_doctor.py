@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.cli import main
+from kanbanger_daemon.daemon.service_names import instance_unit
 from kanbanger_daemon.team.checks import Check, DoctorContext, run_checks
 from kanbanger_daemon.team.service_state import ServiceControl
 from kanbanger_daemon.testing import FakeGitHub
@@ -206,7 +207,7 @@ def test_installed_service_whose_daemon_is_not_running_is_a_problem(
     checks = doctor(ws, tmp_path, network=False)
     assert checks["service"].ok
     assert checks["daemon"].is_problem
-    assert checks["daemon"].fix == "systemctl --user restart kanbanger-daemon.service"
+    assert checks["daemon"].fix == f"systemctl --user restart {instance_unit(ws)}"
 
 
 def test_a_misspelt_key_says_unknown_key_and_offers_the_name(ws: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 
 from kanbanger_daemon.errors import register_secret
 from kanbanger_daemon.logging import configure_logging, get_logger
@@ -26,3 +27,13 @@ def test_json_lines_and_redaction() -> None:
     lines = [json.loads(line) for line in text.splitlines()]
     assert lines[0]["event"] == "pushing" and lines[0]["level"] == "info"
     assert "***" in lines[1]["error"]
+
+
+def test_a_library_warning_is_a_structured_line_too() -> None:
+    out = io.StringIO()
+    configure_logging(fmt="auto", stream=out)
+    logging.getLogger("watchdog.observers.inotify").error("queue_events() called when inactive")
+    logging.getLogger("httpx").info("HTTP Request: POST ... (info: not shown)")
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert lines == [{**lines[0], "event": "queue_events() called when inactive",
+                      "level": "error", "logger": "watchdog.observers.inotify"}]

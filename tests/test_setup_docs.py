@@ -1,4 +1,5 @@
-"""The set-up docs stay true: every command they show parses, the workflow runs `sync --all`."""
+"""The docs stay true: every command they (and the README) show parses, the workflow runs
+`sync --all`."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def commands(text: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", ["setup.md", "github-actions.md"])
+@pytest.mark.parametrize("name", ["setup.md", "github-actions.md", "../README.md"])
 def test_every_documented_command_parses(name: str) -> None:
     found = commands((DOCS / name).read_text("utf-8"))
     assert found, f"{name} shows no kanbanger-daemon command"

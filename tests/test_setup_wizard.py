@@ -13,6 +13,7 @@ import pytest
 
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.daemon.service import ServiceTarget, render_systemd
+from kanbanger_daemon.daemon.service_names import instance_unit
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.models import Layout
 from kanbanger_daemon.team.dotenv_file import read_env
@@ -214,14 +215,16 @@ def test_service_is_installed_on_request_and_then_reported_as_installed(
                            install_service=True)
     out = io.StringIO()
     assert SetupWizard(ws, answers, FlagsOnly(out), env).run() == 0
-    unit = tmp_path / "home" / ".config" / "systemd" / "user" / "kanbanger-daemon.service"
+    user_dir = tmp_path / "home" / ".config" / "systemd" / "user"
+    unit = user_dir / "kanbanger-daemon@.service"
     expected = render_systemd(ServiceTarget(["/opt/kd/bin/kanbanger-daemon"], ws,
                                             tmp_path / "home"))
     assert unit.read_text() == expected
+    assert (user_dir / "default.target.wants" / instance_unit(ws)).is_symlink()
     mtime = unit.stat().st_mtime_ns
     out = io.StringIO()
     assert SetupWizard(ws, answers, FlagsOnly(out), env).run() == 0
-    assert f"✓ installed ({unit})" in out.getvalue()
+    assert f"✓ installed ({instance_unit(ws)})" in out.getvalue()
     assert unit.stat().st_mtime_ns == mtime
 
 
@@ -247,14 +250,15 @@ def test_a_malformed_repository_is_asked_again(
     assert read_env(ws / ".env")["GITHUB_REPO"] == "octo/specs"
 
 
-def test_installing_over_another_workspaces_service_says_so(
+def test_installing_in_a_second_workspace_keeps_the_first_workspaces_service(
     ws: Path, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     env = environment(fake, tmp_path)
     assert env.service is not None
-    env.service.install(tmp_path / "other-workspace")
+    other = tmp_path / "other-workspace"
+    env.service.install(other)
     out = io.StringIO()
     answers = SetupAnswers(repo="octo/specs", project=2, install_service=True)
     assert SetupWizard(ws, answers, FlagsOnly(out), env).run() == 0
-    assert "serves another workspace; installing replaces it" in flat(out.getvalue())
     assert env.service.state(ws) == "same"
+    assert env.service.state(other) == "same"

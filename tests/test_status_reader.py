@@ -18,7 +18,13 @@ from kanbanger_daemon.daemon.status import (
     render_json,
     render_table,
 )
-from kanbanger_daemon.models.status import BoardStatus, DaemonStatus, ObserverStatus, RunState
+from kanbanger_daemon.models.status import (
+    BoardStatus,
+    DaemonStatus,
+    GitHubStatus,
+    ObserverStatus,
+    RunState,
+)
 
 NOW = 1_000_000.0
 
@@ -124,3 +130,14 @@ def test_the_table_shows_notes_and_never_sends_raw_escapes_to_the_terminal(
     assert "\x1b" not in table and "\x07" not in table
     assert "SPECs/\\x1b[2Jx" in table and "bad \\x07 title" in table
     assert "SPECs/\\x1b[2Jx: spec_x.md: note: no tasks yet" in table
+
+
+def test_the_rate_limit_reads_not_yet_known_until_github_has_answered(tmp_path: Path) -> None:
+    publish(tmp_path, github=GitHubStatus(enabled=True))
+    table = render_table(read_status(tmp_path, now=NOW), now=NOW)
+    assert "rate limit: not yet known" in table
+    assert "None" not in table
+    publish(tmp_path, github=GitHubStatus(enabled=True, rate_limit_remaining=4990,
+                                          last_push_at=NOW - 3))
+    table = render_table(read_status(tmp_path, now=NOW), now=NOW)
+    assert "GitHub: last push 3.0 s ago, rate limit: 4990 requests left" in table

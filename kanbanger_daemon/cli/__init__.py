@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,9 +44,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--root", type=Path, default=None,
                    help="workspace root (default: the current directory)")
     p.add_argument("--config", type=Path, default=None, help="TOML config file")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also log what went well (info lines); `run` then logs debug lines too")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(standalone: str | None = None) -> argparse.ArgumentParser:
+    """The whole CLI. ``standalone``: the guide name a console script was started as, so that
+    its usage and errors say ``spec-to-kanban``, not ``kanbanger-daemon spec-to-kanban``."""
     parser = argparse.ArgumentParser(
         prog="kanbanger-daemon",
         description="Keep Spec_Engine SPEC boards (_kanban.md) and GitHub Projects in sync.",
@@ -53,20 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("generate", help="generate/refresh a SPEC's _kanban.md (spec-to-kanban)")
-    p.add_argument("target", type=Path, metavar="SPEC_FILE_OR_DIR")
-    p.add_argument("--dry-run", action="store_true", help="print the board, write nothing")
-    _common(p)
-
-    p = sub.add_parser("progress", help="apply progress to a SPEC's board (sync-spec-progress)")
-    p.add_argument("target", type=Path, metavar="SPEC_DIR")
-    p.add_argument("--dry-run", action="store_true", help="print the board, write nothing")
-    _common(p)
-
-    p = sub.add_parser("retrospective", help="write _retrospective.md (spec-retrospective)")
-    p.add_argument("target", type=Path, metavar="SPEC_DIR")
-    p.add_argument("--dry-run", action="store_true", help="print it, write nothing")
-    _common(p)
+    _guide_commands(sub, standalone)
 
     p = sub.add_parser("inspect", help="show what the daemon understands of a file")
     p.add_argument("target", type=Path, metavar="PATH")
@@ -89,8 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     _common(p)
 
-    p = sub.add_parser("service", help="install, uninstall or print the user service")
-    p.add_argument("action", choices=["install", "uninstall", "print"])
+    p = sub.add_parser("service", help="install, uninstall, print or list user services "
+                                       "(one per workspace)")
+    p.add_argument("action", choices=["install", "uninstall", "print", "list"],
+                   help="install/uninstall this workspace's service, print its file, or list "
+                        "every workspace's")
     p.add_argument("--kind", choices=["systemd", "launchd"], default=None)
     _common(p)
 
@@ -100,6 +95,32 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     _team_commands(sub)
     return parser
+
+
+# command → (integration guide name, what it does, its target's metavar, what --dry-run prints)
+_GUIDE_COMMANDS = {
+    "generate": ("spec-to-kanban", "generate/refresh a SPEC's _kanban.md", "SPEC_FILE_OR_DIR",
+                 "the board"),
+    "progress": ("sync-spec-progress", "apply progress to a SPEC's board", "SPEC_DIR",
+                 "the board"),
+    "retrospective": ("spec-retrospective", "write _retrospective.md", "SPEC_DIR", "it"),
+}
+# The integration guide's names, each a command of its own (with its own --help).
+ALIASES = {alias: command for command, (alias, *_rest) in _GUIDE_COMMANDS.items()}
+
+
+def _guide_commands(sub: Any, standalone: str | None) -> None:
+    for command, (alias, summary, metavar, printed) in _GUIDE_COMMANDS.items():
+        for name in (command, alias):
+            extra = {"prog": alias} if name == standalone else {}
+            about = (f"{summary} (same as `kanbanger-daemon {command}`)" if name == alias
+                     else f"{summary} ({alias})")
+            listed = f"same as {command}" if name == alias else about
+            p = sub.add_parser(name, help=listed, description=about, **extra)
+            p.add_argument("target", type=Path, metavar=metavar)
+            p.add_argument("--dry-run", action="store_true",
+                           help=f"print {printed}, write nothing")
+            _common(p)
 
 
 def _team_commands(sub: Any) -> None:
@@ -132,25 +153,30 @@ def _team_commands(sub: Any) -> None:
 
 
 def _load(command: str) -> Callable[[argparse.Namespace], int]:
-    module_name, func_name = _COMMANDS[command].split(":")
+    module_name, func_name = _COMMANDS[ALIASES.get(command, command)].split(":")
     module = importlib.import_module(f"kanbanger_daemon.cli.{module_name}")
     func: Callable[[argparse.Namespace], int] = getattr(module, func_name)
     return func
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, *, standalone: str | None = None) -> int:
+    parser = build_parser(standalone)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     if args.root is None:
         args.root = Path.cwd()
-    args.root = args.root.absolute()
-    if args.command != "status":  # status stays import-light; `run` reconfigures from settings
+    # normpath: "ws/../ws" and "ws/" name one workspace (and one service unit), as systemd does.
+    args.root = Path(os.path.normpath(args.root.absolute()))
+    if args.command == "run":  # structured logs; reconfigured from the settings once loaded
         from kanbanger_daemon.logging import configure_logging
 
         configure_logging(level="info", fmt="auto")
+    elif args.command != "status":  # status stays import-light
+        from kanbanger_daemon.logging import configure_cli_logging
+
+        configure_cli_logging(verbose=getattr(args, "verbose", False))
     try:
         return _load(args.command)(args)
     except ConfigError as exc:
@@ -167,13 +193,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def _console_script(alias: str) -> int:
+    return main([alias, *sys.argv[1:]], standalone=alias)
+
+
 def spec_to_kanban() -> int:
-    return main(["generate", *sys.argv[1:]])
+    return _console_script("spec-to-kanban")
 
 
 def sync_spec_progress() -> int:
-    return main(["progress", *sys.argv[1:]])
+    return _console_script("sync-spec-progress")
 
 
 def spec_retrospective() -> int:
-    return main(["retrospective", *sys.argv[1:]])
+    return _console_script("spec-retrospective")

@@ -6,43 +6,84 @@ import argparse
 import sys
 from pathlib import Path
 
+from kanbanger_daemon.daemon import service
 from kanbanger_daemon.daemon.status import status_main
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     # Deliberately light: no settings, no network; reads the published status only.
-    return status_main(args.root, as_json=args.json)
+    return status_main(args.root, as_json=args.json, service=_service_of(args.root))
+
+
+def _service_of(root: Path) -> dict[str, object] | None:
+    """This workspace's own service, as ``status`` shows it (None: no name fits this path)."""
+    from kanbanger_daemon.daemon import service_manage
+    from kanbanger_daemon.errors import KanbangerError
+
+    platform = service.default_platform()
+    try:
+        name = service_manage.service_name(platform, root)
+    except KanbangerError:
+        return None
+    installed = service_manage.installed_for(platform, Path.home(), root) is not None
+    text = (f"{name} (restart: {service_manage.start_command(platform, root)})" if installed
+            else f"not installed for this workspace (`kanbanger-daemon service install` "
+                 f"would add {name})")
+    return {"name": name, "installed": installed, "text": text}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from kanbanger_daemon.cli.run_startup import log_startup
     from kanbanger_daemon.daemon.remote import BoardPusher, client_from
     from kanbanger_daemon.daemon.wiring import main_run
     from kanbanger_daemon.logging import configure_logging
     from kanbanger_daemon.settings import load_settings, warn_exposed_token_files
 
     settings = load_settings(args.root, config=args.config)
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    configure_logging(level="debug" if getattr(args, "verbose", False) else settings.log_level,
+                      fmt=settings.log_format)
     warn_exposed_token_files(args.root, settings.specs_dir)
     if not settings.github_enabled:
+        log_startup(args.root, settings, None)
         return main_run(args.root, settings)
     pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config)
+    log_startup(args.root, settings, pusher.describe_target)
     return main_run(args.root, settings, pusher=pusher)
 
 
 def cmd_service(args: argparse.Namespace) -> int:
-    from kanbanger_daemon.daemon import service
+    from kanbanger_daemon.daemon import service, service_manage
 
     platform = args.kind or service.default_platform()
-    target = service.ServiceTarget(
-        command=service.daemon_command(), root=args.root, home=Path.home()
-    )
+    home = Path.home()
+    target = service.ServiceTarget(command=service.daemon_command(), root=args.root, home=home)
     if args.action == "print":
         sys.stdout.write(service.render(platform, target))
         return 0
+    if args.action == "list":
+        return _list_services(platform, home)
     if args.action == "install":
-        lines = service.install(platform, target)
+        lines = service_manage.install(platform, target)
     else:
-        lines = service.uninstall(platform, Path.home())
+        lines = service_manage.uninstall(platform, home, args.root)
     for line in lines:
         print(line)
     return 1 if any(line.startswith("failed") for line in lines) else 0
+
+
+def _list_services(platform: service.Platform, home: Path) -> int:
+    """One line per workspace with a service here: its unit, its path, and whether it runs."""
+    from kanbanger_daemon.core.text import terminal_safe
+    from kanbanger_daemon.daemon import service_manage
+    from kanbanger_daemon.daemon.status import read_status
+
+    found = service_manage.installed(platform, home)
+    if not found:
+        print(f"no kanbanger-daemon service is installed ({platform})")
+        return 0
+    for item in found:
+        health = (read_status(item.root).health if item.root.is_dir()
+                  else "workspace folder is gone")
+        legacy = " (older single service: reinstall from that workspace)" if item.legacy else ""
+        print(terminal_safe(f"{item.name}  {item.root}  {health}{legacy}"))
+    return 0

@@ -137,6 +137,16 @@ class BoardPusher:
             self._workspace_id = value
         return self._workspace_id
 
+    def saved_workspace_id(self) -> str | None:
+        """The id already saved, if any: a dry run plans with it and never makes one."""
+        if self._workspace_id is not None:
+            return self._workspace_id
+        try:
+            value = (self.root / STATE_DIR / WORKSPACE_ID_FILE).read_text("utf-8").strip()
+        except OSError:
+            return None
+        return value if _valid_id(value) else None
+
     def _cached_project_id(self, target: Target) -> str | None:
         try:
             data = json.loads((self.root / STATE_DIR / PROJECTS_CACHE).read_text("utf-8"))
@@ -180,14 +190,16 @@ class BoardPusher:
             and state.fingerprint == fingerprint(project_id, key, desired)
         )
 
-    async def project(self, target: Target, *, refresh: bool = False) -> ProjectInfo:
+    async def project(self, target: Target, *, refresh: bool = False, remember: bool = True
+                      ) -> ProjectInfo:
         cache_key = (target.repo, target.project_number)
         if refresh or cache_key not in self._projects:
             self._projects[cache_key] = await self.client.discover(
                 target.repo, target.project_number, status_field=target.status_field,
                 refresh=refresh,
             )
-        self._remember_project(target, self._projects[cache_key])
+        if remember:  # not in a dry run, which writes nothing
+            self._remember_project(target, self._projects[cache_key])
         return self._projects[cache_key]
 
     async def _with_fields(self, target: Target, project: ProjectInfo) -> ProjectInfo:
@@ -217,7 +229,7 @@ class BoardPusher:
             if not force and self.unchanged_since_last_push(target, key, desired, state_path):
                 return PushResult(board_key=key, plan=RemotePlan(board_key=key), dry_run=dry_run,
                                   in_sync=True, skipped=True)
-            project = await self.project(target, refresh=force)
+            project = await self.project(target, refresh=force, remember=not dry_run)
             if target.project_fields and not dry_run:
                 try:
                     project = await self._with_fields(target, project)
@@ -228,7 +240,8 @@ class BoardPusher:
                 result = await push_board(self.client, project, key, desired, state_path,
                                           dry_run=dry_run, force=force,
                                           settle_seconds=self.settings.lost_create_settle_s,
-                                          workspace_id=self.workspace_id)
+                                          workspace_id=(self.saved_workspace_id() if dry_run
+                                                        else self.workspace_id))
             except Exception as exc:
                 self.last_error = f"{key}: {exc}"
                 raise

@@ -1,7 +1,9 @@
-"""Run the daemon at login: a systemd user unit (Linux) or a launchd agent (macOS).
+"""Run the daemon at login, one service per workspace: a systemd user unit or a launchd agent.
 
-``render_*`` produce the files for this machine's executable and one workspace; ``install``
-writes them where the service manager looks and enables them; ``uninstall`` undoes that.
+systemd: the template ``kanbanger-daemon@.service`` serves every workspace, each as its own
+instance ``kanbanger-daemon@<escaped path>.service`` (see :mod:`service_names`); launchd: one
+agent per workspace, labelled ``com.kanbanger.daemon.<hash of the path>``. ``render_*`` produce
+the files for this machine's executable; :mod:`service_manage` installs, removes and lists them.
 The files checked in under ``systemd/`` and ``launchd/`` are these renderings with
 ``@PLACEHOLDERS@`` (a test keeps them in step).
 """
@@ -11,17 +13,18 @@ from __future__ import annotations
 import os
 import plistlib
 import shutil
-import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from kanbanger_daemon.daemon.service_names import TEMPLATE_UNIT, launchd_label
+
 Platform = Literal["systemd", "launchd"]
-Runner = Callable[[Sequence[str]], int]
-UNIT_NAME = "kanbanger-daemon.service"
-LAUNCHD_LABEL = "com.kanbanger.daemon"
+# The unit of the single-service releases; still recognised so it can be replaced cleanly.
+LEGACY_UNIT = "kanbanger-daemon.service"
+LEGACY_LABEL = "com.kanbanger.daemon"
 WATCHDOG_SEC = 30
 STOP_TIMEOUT_SEC = 15
 
@@ -55,15 +58,18 @@ class ServiceTarget:
 
 
 def render_systemd(target: ServiceTarget) -> str:
-    argv = [*target.command, "run", "--root", str(target.root)]
-    exec_start = " ".join(_systemd_quote(a) for a in argv)
-    # WorkingDirectory= and Description= take the rest of the line verbatim: no quotes.
-    root = str(target.root).replace("%", "%%")
+    """The template unit; the instance name is the workspace path, handed back as ``%f``."""
+    argv = [_systemd_quote(a) for a in target.command]
+    # %f (the unescaped instance, "/" first) is expanded inside its word, so a path with
+    # spaces stays one argument; WorkingDirectory= takes the rest of the line verbatim.
+    exec_start = " ".join([*argv, "run", "--root", '"%f"'])
     return f"""\
-# kanbanger-daemon user unit. Install with `kanbanger-daemon service install`, or copy to
-# ~/.config/systemd/user/ and run `systemctl --user enable --now kanbanger-daemon`.
+# kanbanger-daemon user unit: one instance per workspace, named after its path.
+# Install with `kanbanger-daemon service install` in the workspace, or copy to
+# ~/.config/systemd/user/ and run
+#   systemctl --user enable --now "kanbanger-daemon@$(systemd-escape --path "$PWD").service"
 [Unit]
-Description=kanbanger-daemon: SPEC boards and GitHub Projects kept in sync ({root})
+Description=kanbanger-daemon: SPEC boards and GitHub Projects kept in sync (%f)
 StartLimitIntervalSec=300
 StartLimitBurst=5
 
@@ -72,7 +78,7 @@ Type=notify
 NotifyAccess=main
 ExecStart={exec_start}
 ExecReload=/bin/kill -HUP $MAINPID
-WorkingDirectory={root}
+WorkingDirectory=%f
 Environment=LANG=C.UTF-8
 Environment=PYTHONUNBUFFERED=1
 Environment=PYTHONIOENCODING=utf-8
@@ -87,15 +93,17 @@ WantedBy=default.target
 """
 
 
-def launchd_log_paths(home: Path) -> tuple[Path, Path]:
+def launchd_log_paths(home: Path, label: str) -> tuple[Path, Path]:
     logs = home / "Library" / "Logs"
-    return logs / "kanbanger-daemon.log", logs / "kanbanger-daemon.err.log"
+    return logs / f"{label}.log", logs / f"{label}.err.log"
 
 
-def render_launchd(target: ServiceTarget) -> str:
-    out, err = launchd_log_paths(target.home)
+def render_launchd(target: ServiceTarget, *, label: str | None = None) -> str:
+    """The agent serving ``target.root``; ``label`` defaults to the one its path gives."""
+    label = label or launchd_label(target.root)
+    out, err = launchd_log_paths(target.home, label)
     plist = {
-        "Label": LAUNCHD_LABEL,
+        "Label": label,
         "ProgramArguments": [*target.command, "run", "--root", str(target.root)],
         "WorkingDirectory": str(target.root),
         "RunAtLoad": True,
@@ -110,73 +118,21 @@ def render_launchd(target: ServiceTarget) -> str:
     return plistlib.dumps(plist, sort_keys=False).decode("utf-8")
 
 
-def service_file(platform: Platform, home: Path) -> Path:
+def systemd_user_dir(home: Path) -> Path:
+    """Where user units live: ``$XDG_CONFIG_HOME/systemd/user`` (``~/.config/...``)."""
+    return Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "systemd" / "user"
+
+
+def launch_agents_dir(home: Path) -> Path:
+    return home / "Library" / "LaunchAgents"
+
+
+def service_file(platform: Platform, home: Path, root: Path) -> Path:
+    """The file that defines ``root``'s service: the shared template, or its own plist."""
     if platform == "launchd":
-        return home / "Library" / "LaunchAgents" / f"{LAUNCHD_LABEL}.plist"
-    config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-    return config / "systemd" / "user" / UNIT_NAME
+        return launch_agents_dir(home) / f"{launchd_label(root)}.plist"
+    return systemd_user_dir(home) / TEMPLATE_UNIT
 
 
 def render(platform: Platform, target: ServiceTarget) -> str:
     return render_launchd(target) if platform == "launchd" else render_systemd(target)
-
-
-def _run(argv: Sequence[str]) -> int:
-    return subprocess.run(list(argv), check=False).returncode
-
-
-def install(
-    platform: Platform, target: ServiceTarget, *, runner: Runner | None = _run
-) -> list[str]:
-    """Write the service file and enable it (``runner=None``: write only). Returns a log."""
-    path = service_file(platform, target.home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(platform, target), encoding="utf-8")
-    done = [f"wrote {path}"]
-    for argv in _enable_commands(platform, path):
-        if runner is None:
-            done.append(f"to start it: {' '.join(argv)}")
-        elif runner(argv) != 0:
-            done.append(f"failed: {' '.join(argv)}")
-        else:
-            done.append(f"ran: {' '.join(argv)}")
-    if platform == "launchd":
-        launchd_log_paths(target.home)[0].parent.mkdir(parents=True, exist_ok=True)
-    return done
-
-
-def uninstall(platform: Platform, home: Path, *, runner: Runner | None = _run) -> list[str]:
-    """Stop and disable the service, then remove its file. Returns a log."""
-    path = service_file(platform, home)
-    done: list[str] = []
-    if runner is not None:
-        for argv in _disable_commands(platform, path):
-            runner(argv)  # failing because it was not running is fine
-            done.append(f"ran: {' '.join(argv)}")
-    if path.exists():
-        path.unlink()
-        done.append(f"removed {path}")
-    else:
-        done.append(f"nothing installed at {path}")
-    if platform == "systemd" and runner is not None:
-        runner(["systemctl", "--user", "daemon-reload"])
-    return done
-
-
-def _gui_domain() -> str:
-    return f"gui/{os.getuid()}"
-
-
-def _enable_commands(platform: Platform, path: Path) -> list[list[str]]:
-    if platform == "launchd":
-        return [["launchctl", "bootstrap", _gui_domain(), str(path)]]
-    return [
-        ["systemctl", "--user", "daemon-reload"],
-        ["systemctl", "--user", "enable", "--now", UNIT_NAME],
-    ]
-
-
-def _disable_commands(platform: Platform, path: Path) -> list[list[str]]:
-    if platform == "launchd":
-        return [["launchctl", "bootout", f"{_gui_domain()}/{LAUNCHD_LABEL}"]]
-    return [["systemctl", "--user", "disable", "--now", UNIT_NAME]]

@@ -231,8 +231,9 @@ def _metrics_summary(board: dict[str, Any]) -> tuple[str, str]:
     return f"{done}/{total}", str(backups)
 
 
-def render_table(report: StatusReport, *, now: float | None = None) -> str:
-    """A short human summary, then one line per board."""
+def render_table(report: StatusReport, *, now: float | None = None,
+                 service: str | None = None) -> str:
+    """A short human summary, then one line per board. ``service``: this workspace's unit."""
     now = time.time() if now is None else now
     doc = report.status
     lines: list[str] = []
@@ -257,14 +258,18 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
         github = doc.get("github") or {}
         if github.get("enabled"):
             last = github.get("last_push_at")
-            lines.append(
-                f"  GitHub: last push {_ago(now - last if last else None)}, "
-                f"rate limit remaining {github.get('rate_limit_remaining', '-')}"
-            )
+            remaining = github.get("rate_limit_remaining")
+            # Known only once GitHub has answered a request of this daemon.
+            limit = (f"{remaining} requests left" if isinstance(remaining, int)
+                     else "not yet known")
+            lines.append(f"  GitHub: last push {_ago(now - last if last else None)}, "
+                         f"rate limit: {limit}")
         for note in doc.get("notes") or []:
             lines.append(f"  note: {note}")
     for reason in report.reasons:
         lines.append(f"  ! {reason}")
+    if service:
+        lines.append(f"  service: {service}")
     boards = (doc or {}).get("boards") or {}
     if boards:
         width = max(5, *(len(k) for k in boards))
@@ -296,11 +301,20 @@ def render_table(report: StatusReport, *, now: float | None = None) -> str:
     return terminal_safe("\n".join(lines))
 
 
-def status_main(root: Path, *, as_json: bool = False) -> int:
-    """What ``kanbanger-daemon status [--json]`` does: print the verdict, return its exit code."""
+def status_main(root: Path, *, as_json: bool = False, service: dict[str, Any] | None = None
+                ) -> int:
+    """What ``kanbanger-daemon status [--json]`` does: print the verdict, return its exit code.
+
+    ``service``: this workspace's user service (``name``, ``installed``, ``text``), if known.
+    """
     report = read_status(root)
+    if as_json:
+        doc = report.to_json() | ({"service": service} if service is not None else {})
+        text = json.dumps(doc, indent=2, sort_keys=True)
+    else:
+        text = render_table(report, service=service["text"] if service else None)
     try:
-        print(render_json(report) if as_json else render_table(report), flush=True)
+        print(text, flush=True)
     except BrokenPipeError:  # `status | head -1`: the reader left, the verdict still stands
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return report.code

@@ -224,36 +224,37 @@ def check_inotify(root: Path, settings: Settings, proc_dir: Path | None) -> Chec
                  f"{limits.max_user_watches}")
 
 
+def _installed_check(ctx: DoctorContext, control: ServiceControl) -> Check:
+    root = ctx.root
+    state = control.state(root)
+    if state == "same":
+        return Check("service", True, f"installed: {control.name(root)} ({control.path(root)})")
+    if state == "different":
+        return Check("service", False, f"{control.path(root)} is from another installation "
+                     f"of kanbanger-daemon", "kanbanger-daemon service install", "warning")
+    other = control.legacy_elsewhere(root)
+    detail = ("the user service is not installed for this workspace" if other is None else
+              f"not installed for this workspace (an older single service serves {other})")
+    return Check("service", False, detail,
+                 "kanbanger-daemon service install (or use the git hook / CI)", "warning")
+
+
 def check_service(ctx: DoctorContext) -> list[Check]:
     control = ctx.service
-    installed: Check
-    if control is None:
-        installed = Check("service", True, "no service manager to check")
-    else:
-        state = control.state(ctx.root)
-        if state == "same":
-            installed = Check("service", True, f"installed: {control.path()}")
-        elif state == "different" and control.serves(ctx.root):
-            installed = Check("service", False, f"{control.path()} is from another version",
-                              "kanbanger-daemon service install", "warning")
-        elif state == "different":
-            installed = Check("service", False,
-                              f"{control.path()} runs the daemon for another workspace",
-                              "kanbanger-daemon service install --root THIS_WORKSPACE",
-                              "warning")
-        else:
-            installed = Check("service", False, "the user service is not installed",
-                              "kanbanger-daemon service install (or use the git hook / CI)",
-                              "warning")
+    installed = (Check("service", True, "no service manager to check") if control is None
+                 else _installed_check(ctx, control))
     report = read_status(ctx.root)
     reasons = "; ".join(report.reasons)
     if report.code == EXIT_HEALTHY:
         running = Check("daemon", True, "running and healthy")
     elif report.code == EXIT_DEGRADED:
-        running = Check("daemon", False, f"running but degraded: {reasons}",
-                        "kanbanger-daemon status shows each board's last error")
+        frozen = any(reason.startswith("heartbeat is stale") for reason in report.reasons)
+        fix = ("kanbanger-daemon status shows each board's last error" if not frozen
+               else control.start_command(ctx.root) if installed.ok and control is not None
+               else "stop it and start `kanbanger-daemon run` again")
+        running = Check("daemon", False, f"running but degraded: {reasons}", fix)
     elif report.code == EXIT_NOT_RUNNING:
-        fix = ("systemctl --user restart kanbanger-daemon.service" if installed.ok
+        fix = (control.start_command(ctx.root) if installed.ok and control is not None
                else "kanbanger-daemon service install, or kanbanger-daemon run")
         # Not running is only a problem when a service is meant to run it.
         running = Check("daemon", False, f"not running ({reasons})", fix,

@@ -1,20 +1,15 @@
-"""Is the user service installed for this workspace, and is it the current rendering?"""
+"""Is this workspace's own user service installed, and is it the current rendering?"""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from kanbanger_daemon.daemon import service
+from kanbanger_daemon.daemon import service, service_manage
 
 ServiceState = Literal["same", "different", "absent"]
-
-
-def run_command(argv: Sequence[str]) -> int:
-    return subprocess.run(list(argv), check=False, stdin=subprocess.DEVNULL).returncode
 
 
 @dataclass
@@ -23,32 +18,39 @@ class ServiceControl:
 
     home: Path
     platform: service.Platform = field(default_factory=service.default_platform)
-    runner: service.Runner | None = run_command
+    runner: service_manage.Runner | None = service_manage.run_command
     command: Sequence[str] = field(default_factory=service.daemon_command)
 
-    def path(self) -> Path:
-        return service.service_file(self.platform, self.home)
+    def path(self, root: Path) -> Path:
+        """The file that defines ``root``'s service (systemd: the shared template)."""
+        return service.service_file(self.platform, self.home, root)
+
+    def name(self, root: Path) -> str:
+        """``kanbanger-daemon@<escaped root>.service``, or the launchd label."""
+        return service_manage.service_name(self.platform, root)
 
     def rendering(self, root: Path) -> str:
         return service.render(self.platform, service.ServiceTarget(self.command, root, self.home))
 
     def state(self, root: Path) -> ServiceState:
-        try:
-            current = self.path().read_text("utf-8")
-        except FileNotFoundError:
+        """absent: no service for ``root``; different: one from another installation."""
+        if service_manage.installed_for(self.platform, self.home, root) is None:
             return "absent"
+        try:
+            current = self.path(root).read_text("utf-8")
         except OSError:
             return "different"
         return "same" if current == self.rendering(root) else "different"
 
-    def serves(self, root: Path) -> bool:
-        """True when the installed service runs the daemon for ``root`` (any version)."""
-        try:
-            text = self.path().read_text("utf-8")
-        except OSError:
-            return False
-        return str(root) in text
+    def legacy_elsewhere(self, root: Path) -> Path | None:
+        """The workspace an older release's single service serves, when it is not ``root``."""
+        old = next((s for s in service_manage.installed(self.platform, self.home) if s.legacy),
+                   None)
+        return old.root if old is not None and old.root != root else None
+
+    def start_command(self, root: Path) -> str:
+        return service_manage.start_command(self.platform, root)
 
     def install(self, root: Path) -> list[str]:
         target = service.ServiceTarget(self.command, root, self.home)
-        return service.install(self.platform, target, runner=self.runner)
+        return service_manage.install(self.platform, target, runner=self.runner)

@@ -330,12 +330,8 @@ class SetupWizard:
             return True
         state = control.state(self.root)
         if state == "same":
-            self.say(f"  ✓ installed ({control.path()})")
+            self.say(f"  ✓ installed ({control.name(self.root)})")
             return True
-        if state == "different" and not control.serves(self.root):
-            # One user unit per machine: installing here takes it from the other workspace.
-            self.say(f"  ! {control.path()} serves another workspace; installing replaces it",
-                     wrap=True)
         want = self.answers.install_service or (
             ui.interactive and ui.confirm("  Install and start the user service now?", False))
         if not want:
