@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 from kanbanger_daemon.testing import FakeGitHub
 
@@ -42,6 +43,14 @@ def private_home(tmp_path_factory: pytest.TempPathFactory,
         monkeypatch.setenv(name, str(home / relative))
     (home / "run").mkdir(mode=0o700)  # systemctl --user finds no bus here: it cannot act
     return home
+
+
+@pytest.fixture(autouse=True)
+def fresh_logging() -> Iterator[None]:
+    """A command a test runs configures logging (a one-shot keeps only warnings): that must
+    not decide what the next test's daemon logs."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="session")
