@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from kanbanger_daemon.core.plan_text import format_plan
-from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.daemon.local import LocalResult, reconcile_local
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.workspace import BoardKey, board_for_path, find_boards
 from kanbanger_daemon.errors import KanbangerError
+from kanbanger_daemon.models.sync import PushResult
 from kanbanger_daemon.settings import Settings, load_settings
 
 
@@ -37,6 +38,7 @@ async def _sync(
     pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config,
                          health_delay_s=None)
     failed = 0
+    planned: list[tuple[BoardKey, LocalResult]] = []
     try:
         for key in _boards(args, settings):
             report: dict[str, Any] = {"board": key}
@@ -45,27 +47,38 @@ async def _sync(
                 local = await asyncio.to_thread(
                     reconcile_local, args.root, key, settings, dry_run=args.dry_run
                 )
-                report["board_written"] = local.written
-                report["metrics"] = local.metrics()
-                result = await pusher.push(key, local, dry_run=args.dry_run)
             except KanbangerError as exc:
                 report["error"] = str(exc)
                 failed += 1
                 continue
-            report["plan"] = [op.model_dump(mode="json", exclude_none=True)
-                              for op in result.plan.ops]
-            report["plan_text"] = format_plan(result.plan)
-            report["in_sync"] = result.in_sync
-            report["skipped"] = result.skipped
-            report["errors"] = result.errors
-            if not args.dry_run and not result.in_sync:
+            report["board_written"] = local.written
+            report["metrics"] = local.metrics()
+            planned.append((key, local))
+        # Every board is pushed at once: their changes (and the project status updates) go
+        # to GitHub in shared documents.
+        results = await pusher.push_all(planned, dry_run=args.dry_run)
+        by_key = {key: result for (key, _), result in zip(planned, results, strict=True)}
+        for report in reports:
+            result = by_key.get(report["board"])
+            if isinstance(result, KanbangerError):
+                report["error"] = str(result)
                 failed += 1
-        if not args.dry_run:
-            await pusher.post_health()
+            elif result is not None:
+                failed += _report_push(report, result, dry_run=args.dry_run)
     finally:
         requests = pusher.client.stats.http_requests
         await pusher.aclose()
     return reports, failed, requests
+
+
+def _report_push(report: dict[str, Any], result: PushResult, *, dry_run: bool) -> int:
+    """Fill in ``report``; 1 when the board did not end in sync (a failure), else 0."""
+    report["plan"] = [op.model_dump(mode="json", exclude_none=True) for op in result.plan.ops]
+    report["plan_text"] = format_plan(result.plan)
+    report["in_sync"] = result.in_sync
+    report["skipped"] = result.skipped
+    report["errors"] = result.errors
+    return int(not dry_run and not result.in_sync)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
