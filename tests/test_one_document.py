@@ -189,3 +189,19 @@ async def test_calls_handed_in_by_two_callers_keep_their_own_results(
     first, second = await asyncio.gather(archive(["A", "B"]), archive(["C"]))
     assert first == [(made["A"], True), (made["B"], True)] and second == [(made["C"], True)]
     assert fake.counters.mutation_documents == 1
+
+
+async def test_boards_pushing_together_add_a_missing_status_option_once(
+    client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    def reviewed(board: str) -> list[DesiredCard]:
+        return [DesiredCard(key=f"{board}/spec.md#1", title="Task 1: check", column="REVIEW",
+                            column_kind=ColumnKind.REVIEW, position=0)]
+
+    boards = ["SPECs/a/_kanban.md", "SPECs/b/_kanban.md"]
+    results = await asyncio.gather(*(
+        push_board(client, project, b, reviewed(b), tmp_path / f"{n}.json")
+        for n, b in enumerate(boards)))
+    assert all(r.in_sync for r in results), [r.errors for r in results]
+    assert [o.name for o in fake.status_options()] == ["Todo", "In Progress", "Done", "In Review"]
+    assert {i.status for i in fake.items()} == {"In Review"}

@@ -127,6 +127,9 @@ class GitHubClient:
             on_retry=self._count_retry,
         )
         self._projects: dict[tuple[str, int, str], ProjectInfo] = {}
+        # Adding options or fields reads and rewrites a project's set-up: one at a time, from
+        # the freshest copy (boards pushing together may hold an older one).
+        self._setup_lock = asyncio.Lock()
         # The token lives only in this header (httpx masks it in reprs).
         self._http = httpx.AsyncClient(
             transport=transport,
@@ -483,15 +486,25 @@ class GitHubClient:
     ) -> ProjectInfo:
         """``project`` with the (name, data type) fields of ``wanted`` it lacks created; the
         discovery cache is updated, so later calls cost nothing (see ``fields``)."""
-        updated = await add_missing_fields(self, project, wanted)
-        if updated is not project:
-            self._replace_cached(updated)
-        return updated
+        async with self._setup_lock:
+            project = self._freshest(project)
+            updated = await add_missing_fields(self, project, wanted)
+            if updated is not project:
+                self._replace_cached(updated)
+            return updated
 
     def _replace_cached(self, updated: ProjectInfo) -> None:
         for key, cached in list(self._projects.items()):
             if cached.project_id == updated.project_id:
                 self._projects[key] = updated
+
+    def _freshest(self, project: ProjectInfo) -> ProjectInfo:
+        """The cached copy of ``project`` (updated by every change made through this client)."""
+        for cached in self._projects.values():
+            same_status = cached.status_field.id == project.status_field.id
+            if cached.project_id == project.project_id and same_status:
+                return cached
+        return project
 
     # --- status options ---------------------------------------------------------------------
 
@@ -522,7 +535,9 @@ class GitHubClient:
 
         Raises PermanentError when GitHub would not (or did not) keep the existing option ids.
         """
-        updated = await add_missing_options(self, project, wanted)
-        if updated is not project:
-            self._replace_cached(updated)
-        return updated
+        async with self._setup_lock:
+            project = self._freshest(project)
+            updated = await add_missing_options(self, project, wanted)
+            if updated is not project:
+                self._replace_cached(updated)
+            return updated
