@@ -17,6 +17,10 @@ from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.models.sync import PushResult
 from kanbanger_daemon.settings import Settings, load_settings
 
+# A person or the git hook (60 s) is waiting: an unreachable GitHub ends the command after this
+# long, on one line. The daemon keeps retrying with backoff instead.
+UNREACHABLE_AFTER_S = 25.0
+
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     return {"github_repo": args.repo, "github_project_number": args.project}
@@ -37,6 +41,7 @@ async def _sync(
     reports: list[dict[str, Any]] = []
     pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config,
                          health_delay_s=None)
+    pusher.client.give_up_after(UNREACHABLE_AFTER_S)
     failed = 0
     planned: list[tuple[BoardKey, LocalResult]] = []
     try:
@@ -57,6 +62,8 @@ async def _sync(
         # Every board is pushed at once: their changes (and the project status updates) go
         # to GitHub in shared documents.
         results = await pusher.push_all(planned, dry_run=args.dry_run)
+        if pusher.client.unreachable is not None:
+            raise pusher.client.unreachable  # one line for the whole command, not one per board
         by_key = {key: result for (key, _), result in zip(planned, results, strict=True)}
         for report in reports:
             result = by_key.get(report["board"])

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import httpx
 import structlog
-from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from kanbanger_daemon.errors import (
     AuthError,
@@ -26,6 +26,7 @@ from kanbanger_daemon.errors import (
     PermanentError,
     RateLimitError,
     SecondaryRateLimitError,
+    TransientError,
     register_secret,
 )
 from kanbanger_daemon.github import calls, queries
@@ -49,6 +50,7 @@ from kanbanger_daemon.github.failures import (
 from kanbanger_daemon.github.fields import add_missing_fields
 from kanbanger_daemon.github.options import add_missing_options, normalise, parse_options
 from kanbanger_daemon.github.pacing import Pacer, PacingConfig
+from kanbanger_daemon.github.reachability import Reachability
 from kanbanger_daemon.github.sender import DocumentQueue
 from kanbanger_daemon.models.remote import (
     ClientStats,
@@ -113,7 +115,9 @@ class GitHubClient:
         self._rng = rng or random.Random()
         self._config = pacing or PacingConfig()
         self._max_attempts = max(1, max_attempts)
+        self._clock = clock
         self._pacer = Pacer(self._config, clock=clock, wall_clock=wall_clock, sleep=sleep)
+        self._reach = Reachability(url, clock)
         self._sizer = BatchSizer(self._config.max_create_batch, self._config.other_batch_size)
         self._stats = ClientStats()
         self._queue = DocumentQueue(
@@ -161,6 +165,19 @@ class GitHubClient:
     @property
     def pacing(self) -> PacingConfig:
         return self._config
+
+    def give_up_after(self, seconds: float) -> None:
+        """For a one-shot command: stop retrying a GitHub that gives no reply at all after
+        ``seconds`` (connects time out after a third of it), and fail every later request at
+        once with the error in ``unreachable``."""
+        self._reach.budget_s = seconds
+        self._reach.attempt_s = min(self._timeout, seconds / 3)
+        self._http.timeout = httpx.Timeout(self._timeout, connect=self._reach.attempt_s)
+
+    @property
+    def unreachable(self) -> TransientError | None:
+        """Why the client gave up on GitHub (``give_up_after``); None while it has not."""
+        return self._reach.gave_up
 
     @property
     def stats(self) -> ClientStats:
@@ -224,13 +241,16 @@ class GitHubClient:
                 by_name = self._stats.mutations_by_name
                 for kind in mutations:
                     by_name[kind.field] = by_name.get(kind.field, 0) + 1
+            started = self._clock()
             try:
                 response = await self._http.post(
                     self._url, json={"query": document, "variables": variables}
                 )
             except httpx.TransportError as exc:
                 reply = Reply(None, failure=classify_transport_error(exc, timeout=self._timeout))
+                self._reach.unanswered(started)
             else:
+                self._reach.answered()
                 reply = classify_response(
                     response.status_code,
                     response.headers,
@@ -250,6 +270,8 @@ class GitHubClient:
     ) -> Reply:
         """Send one document, retrying (tenacity) while ``should_retry`` says it is safe.
         ``mutations``: the kinds of its aliased calls (None: a query)."""
+        if self._reach.gave_up is not None:  # a one-shot command gave up on GitHub already
+            return Reply(None, failure=Failure(self._reach.gave_up))
         self._stats.documents += 1
         if mutations is None:
             self._stats.query_documents += 1
@@ -260,10 +282,22 @@ class GitHubClient:
             self._stats.retries += 1
             reply = cast(Reply, state.outcome.result()) if state.outcome else None
             error = reply.failure.error if reply and reply.failure else None
-            log.info("github.retry", attempt=state.attempt_number, error=str(error))
+            # A one-shot command ends on one clear line; the daemon logs each retry.
+            say = log.debug if self._reach.budget_s is not None else log.info
+            say("github.retry", attempt=state.attempt_number, error=str(error))
+
+        def stop(state: RetryCallState) -> bool:
+            return state.attempt_number >= self._max_attempts or out_of_time(state)
+
+        def out_of_time(state: RetryCallState) -> bool:
+            reply = cast(Reply, state.outcome.result()) if state.outcome else None
+            error = reply.failure.error if reply and reply.failure else None
+            longest = min(self._config.retry_max,
+                          self._config.retry_base * 2.0 ** max(0, state.attempt_number - 1))
+            return self._reach.out_of_time(longest, error)
 
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._max_attempts),
+            stop=stop,
             wait=self._tenacity_wait,
             retry=retry_if_result(should_retry),
             sleep=self._sleep,
@@ -271,6 +305,8 @@ class GitHubClient:
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
         )
         reply: Reply = await retrying(self._send_once, document, variables, mutations=mutations)
+        if self._reach.gave_up is not None and reply.failure is not None:
+            return Reply(None, failure=Failure(self._reach.gave_up))
         return reply
 
     async def _query(
