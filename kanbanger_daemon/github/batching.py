@@ -132,16 +132,16 @@ class BatchSizer:
         self._clean = {True: 0, False: 0}
 
     def size(self, kind: MutationKind) -> int:
-        return self._size[kind.creates_content]
+        return self._size[kind.in_create_batch]
 
     def shrink(self, kind: MutationKind) -> int:
-        key = kind.creates_content
+        key = kind.in_create_batch
         self._size[key] = max(1, self._size[key] // 2)
         self._clean[key] = 0
         return self._size[key]
 
     def note_clean(self, kind: MutationKind) -> None:
-        key = kind.creates_content
+        key = kind.in_create_batch
         self._clean[key] += 1
         if self._clean[key] >= self.GROW_AFTER and self._size[key] < self._max[key]:
             self._size[key] = min(self._max[key], self._size[key] * 2)
@@ -149,18 +149,18 @@ class BatchSizer:
 
     def shrink_all(self, kinds: Iterable[MutationKind]) -> None:
         """A document of these kinds timed out: each class it held is halved."""
-        for creates in {kind.creates_content for kind in kinds}:
+        for creates in {kind.in_create_batch for kind in kinds}:
             self.shrink(_CLASS_KIND[creates])
 
     def note_clean_all(self, kinds: Iterable[MutationKind]) -> None:
-        for creates in {kind.creates_content for kind in kinds}:
+        for creates in {kind.in_create_batch for kind in kinds}:
             self.note_clean(_CLASS_KIND[creates])
 
     def fits(self, mutations: Sequence[Mutation]) -> int:
         """How many of ``mutations``, from the first, one document may hold."""
         room = dict(self._size)
         for index, mutation in enumerate(mutations):
-            creates = mutation.kind.creates_content
+            creates = mutation.kind.in_create_batch
             if room[creates] == 0:
                 return index
             room[creates] -= 1

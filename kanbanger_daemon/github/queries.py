@@ -72,6 +72,13 @@ class MutationKind:
     input_type: str
     selection: str
     creates_content: bool = False  # counts against the creation budget; never replayed blindly
+    # Whether it takes a place of the (smaller) create batch in a document; by default, what
+    # creates content does.
+    sized_as_create: bool | None = None
+
+    @property
+    def in_create_batch(self) -> bool:
+        return self.creates_content if self.sized_as_create is None else self.sized_as_create
 
 
 ADD_DRAFT = MutationKind(
@@ -114,6 +121,7 @@ CREATE_STATUS_UPDATE = MutationKind(
     "CreateProjectV2StatusUpdateInput",
     "statusUpdate { id status body }",
     creates_content=True,  # a new status update each time: never replayed blindly
+    sized_as_create=False,  # one small entry per project: it rides with a chunk of creates
 )
 
 BATCHABLE_KINDS: tuple[MutationKind, ...] = (
