@@ -84,9 +84,11 @@ def test_a_progress_change_moves_one_card(
     code, doc = sync(ws, capsys)
     assert code == 0
     assert "Task 2: Build (SPEC: spec_website.md)" in titles_by_status(fake)["Done"]
-    # discovery, the card's draft (its sync tag), its Status, its place in the column and the
-    # project status update
-    assert doc["http_requests"] <= 5
+    # discovery, then one document: the card's Status, its place in the column, its draft (the
+    # sync tag) and the project status update
+    assert doc["http_requests"] == 2
+    [document] = [r.body["query"] for r in fake.requests_log[-1:]]
+    assert "createProjectV2StatusUpdate" in document
     assert len(fake.items()) == 7  # nothing duplicated
 
 

@@ -270,7 +270,17 @@ def test_unknown_option_id_is_refused(fake: FakeGitHub) -> None:
     assert reply["errors"][0]["path"] == ["m0"] and fake.item(item).status is None
 
 
-def test_create_and_other_mutations_in_one_document_are_rejected(fake: FakeGitHub) -> None:
+def test_create_and_other_mutations_in_one_document_run_in_order(fake: FakeGitHub) -> None:
+    [item] = _create(fake, "A")
+    reply = send(fake,
+                 ("archiveProjectV2Item", {"projectId": fake.project_id(), "itemId": item}),
+                 ("addProjectV2DraftIssue", {"projectId": fake.project_id(), "title": "B"}))
+    assert set(reply["data"]) == {"m0", "m1"} and "errors" not in reply
+    assert [i.title for i in fake.items()] == ["A", "B"] and fake.item(item).archived
+
+
+def test_a_fake_that_wants_creates_alone_rejects_a_mixed_document(fake: FakeGitHub) -> None:
+    fake.creates_alone = True
     [item] = _create(fake, "A")
     reply = send(fake,
                  ("addProjectV2DraftIssue", {"projectId": fake.project_id(), "title": "B"}),

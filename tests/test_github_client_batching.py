@@ -65,3 +65,15 @@ def test_sizer_halves_to_one_and_regrows_after_clean_documents() -> None:
     for _ in range(BatchSizer.GROW_AFTER):
         sizer.note_clean(queries.ADD_DRAFT)
     assert sizer.size(queries.ADD_DRAFT) == 2
+
+
+def test_a_project_status_update_rides_with_a_full_chunk_of_creates() -> None:
+    from kanbanger_daemon.github.batching import Mutation
+
+    sizer = BatchSizer(create_size=25, other_size=50)
+    update = Mutation(queries.CREATE_STATUS_UPDATE, Call("P", {"projectId": "P", "body": "b"}))
+    drafts = [Mutation(queries.ADD_DRAFT, Call(f"d{i}", {})) for i in range(30)]
+    assert sizer.fits([update, *drafts]) == 26  # the update and the first 25 creates
+    statuses = [Mutation(queries.SET_FIELD_VALUE, Call(f"s{i}", {})) for i in range(60)]
+    assert sizer.fits([*statuses[:50], *drafts]) == 75
+    assert sizer.fits(statuses) == 50

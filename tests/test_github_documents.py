@@ -43,8 +43,9 @@ def test_every_document_shape_and_batch_size_is_valid(github_schema: Any) -> Non
     config = PacingConfig()
     documents = list(queries.all_documents(config.max_create_batch, config.other_batch_size))
     # queries (the items page with 0, 1 or 2 optional fields), creates (drafts and project
-    # fields) at every batch size, other batched mutations, single-call mutations
-    assert len(documents) == 2 + (1 + queries.MAX_VALUE_FIELDS) + 2 * 25 + 5 * 50 + 2
+    # fields) at every batch size, other batched mutations, single-call mutations, and a push
+    # round's document mixing every kind
+    assert len(documents) == 2 + (1 + queries.MAX_VALUE_FIELDS) + 2 * 25 + 5 * 50 + 2 + 1
     failures = {
         doc[:80]: errs for doc in documents if (errs := validation_errors(github_schema, doc))
     }

@@ -203,3 +203,17 @@ async def test_a_pause_holds_every_request_of_the_client() -> None:
             client.preflight(),
         )
     assert [s.at for s in github.sent] == [0, 30, 30, 30]
+
+
+async def test_the_first_document_after_a_quiet_second_goes_at_once() -> None:
+    clock = FakeClock()
+    pacer = make_pacer(clock)
+    await send(pacer, clock, mutation=True, took=0.1)
+    await pacer.wait_turn()  # a second document right away waits out the spacing…
+    assert clock.now == pytest.approx(1.1)
+    await send(pacer, clock, mutation=True, took=0.1)
+    clock.now += 1.5  # …but after a quiet second nothing waits
+    before = pacer.total_waited
+    await pacer.wait_turn()
+    assert await send(pacer, clock, mutation=True) == clock.now
+    assert pacer.total_waited == before

@@ -122,8 +122,8 @@ def test_a_backup_updates_only_that_cards_value_and_no_change_costs_nothing(
     assert build.values == {"Backups used": 1.0, "SPEC": "spec_website.md"}
     after = {i.id: i.values for i in fake.items(1)}
     assert {k for k in after if after[k] != before[k]} == {build.id}
-    # discovery, the card's new title, its value, the project status update
-    assert changed["http_requests"] == 4
+    # discovery, then one document: the card's new title, its value, the project status update
+    assert changed["http_requests"] == 2
     assert sync(root, fake, capsys)["http_requests"] == 0
 
 

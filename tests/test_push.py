@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,10 +11,11 @@ import pytest
 from kanbanger_daemon.core.markers import parse_marker_key
 from kanbanger_daemon.core.plan_text import format_plan
 from kanbanger_daemon.errors import KanbangerError
+from kanbanger_daemon.github.batching import Mutation
 from kanbanger_daemon.github.client import GitHubClient
 from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.models.board import ColumnKind
-from kanbanger_daemon.models.remote import DraftSpec, MutationResult, ProjectInfo
+from kanbanger_daemon.models.remote import MutationResult, ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard, PushResult
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
 from tests.conftest import FakeClock
@@ -202,16 +203,16 @@ async def test_lost_reply_after_a_create_ends_in_adoption(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_create = client.create_drafts
+    real_mutate = client.mutate
 
-    async def create_then_lose_reply(
-        project_id: str, drafts: list[DraftSpec]
-    ) -> list[MutationResult]:
-        await real_create(project_id, drafts)
-        monkeypatch.setattr(client, "create_drafts", real_create)
-        return [MutationResult(key=d.key, ok=False, ambiguous=True) for d in drafts]
+    async def create_then_lose_reply(mutations: Sequence[Mutation]) -> list[MutationResult]:
+        results = await real_mutate(mutations)
+        if not any(m.kind.creates_content for m in mutations):
+            return results
+        monkeypatch.setattr(client, "mutate", real_mutate)
+        return [MutationResult(key=r.key, ok=False, ambiguous=True) for r in results]
 
-    monkeypatch.setattr(client, "create_drafts", create_then_lose_reply)
+    monkeypatch.setattr(client, "mutate", create_then_lose_reply)
     desired = cards(FIRST)
     result = await push_board(client, project, BOARD, desired, tmp_path / ".kanban.json")
     assert result.in_sync, result.errors
@@ -226,18 +227,18 @@ async def test_crash_between_create_and_state_save_ends_in_adoption(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_create = client.create_drafts
+    real_mutate = client.mutate
 
-    async def create_then_crash(project_id: str, drafts: list[DraftSpec]) -> list[MutationResult]:
-        await real_create(project_id, drafts)
+    async def create_then_crash(mutations: Sequence[Mutation]) -> list[MutationResult]:
+        await real_mutate(mutations)
         raise KeyboardInterrupt  # the process dies before the state is saved
 
-    monkeypatch.setattr(client, "create_drafts", create_then_crash)
+    monkeypatch.setattr(client, "mutate", create_then_crash)
     state = tmp_path / ".kanban.json"
     desired = cards(FIRST)
     with pytest.raises(KeyboardInterrupt):
         await push_board(client, project, BOARD, desired, state)
-    monkeypatch.setattr(client, "create_drafts", real_create)
+    monkeypatch.setattr(client, "mutate", real_mutate)
     result = await push_board(client, project, BOARD, desired, state)
     assert result.in_sync, result.errors
     assert board_of(fake) == expected(desired)

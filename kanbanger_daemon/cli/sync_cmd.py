@@ -12,11 +12,16 @@ from typing import Any
 from kanbanger_daemon.core.plan_text import format_plan
 from kanbanger_daemon.core.text import terminal_safe
 from kanbanger_daemon.daemon.board_memory import BoardMemory
-from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.daemon.local import LocalResult, reconcile_local
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.workspace import BoardKey, board_for_path, find_boards
 from kanbanger_daemon.errors import KanbangerError
+from kanbanger_daemon.models.sync import PushResult
 from kanbanger_daemon.settings import Settings, load_settings, warn_exposed_token_files
+
+# A person or the git hook (60 s) is waiting: an unreachable GitHub ends the command after this
+# long, on one line. The daemon keeps retrying with backoff instead.
+UNREACHABLE_AFTER_S = 25.0
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -38,8 +43,10 @@ async def _sync(
     reports: list[dict[str, Any]] = []
     pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config,
                          health_delay_s=None)
+    pusher.client.give_up_after(UNREACHABLE_AFTER_S)
     failed = 0
     memory = BoardMemory()  # this command's own (see local_cmds._folder_board)
+    planned: list[tuple[BoardKey, LocalResult]] = []
     try:
         for key in _boards(args, settings):
             report: dict[str, Any] = {"board": key}
@@ -48,30 +55,44 @@ async def _sync(
                 local = await asyncio.to_thread(
                     reconcile_local, args.root, key, settings, dry_run=args.dry_run,
                     memory=memory)
-                report["board_written"] = local.written
-                report["metrics"] = local.metrics()
-                result = await pusher.push(key, local, dry_run=args.dry_run)
             except KanbangerError as exc:
                 report["error"] = str(exc)
                 failed += 1
                 continue
-            report["plan"] = [op.model_dump(mode="json", exclude_none=True)
-                              for op in result.plan.ops]
-            report["plan_text"] = format_plan(result.plan)
-            report["in_sync"] = result.in_sync
-            report["skipped"] = result.skipped
-            report["errors"] = result.errors
+            report["board_written"] = local.written
+            report["metrics"] = local.metrics()
             # SPECs left out of the (single root) board: pushed without them, reported here.
             report["input_errors"] = [str(d) for d in local.errors]
             report["notes"] = [str(d) for d in local.warnings]
-            if local.errors or (not args.dry_run and not result.in_sync):
+            failed += bool(local.errors)
+            planned.append((key, local))
+        # Every board is pushed at once: their changes (and the project status updates) go
+        # to GitHub in shared documents.
+        results = await pusher.push_all(planned, dry_run=args.dry_run)
+        if pusher.client.unreachable is not None:
+            raise pusher.client.unreachable  # one line for the whole command, not one per board
+        by_key = {key: result for (key, _), result in zip(planned, results, strict=True)}
+        for report in reports:
+            result = by_key.get(report["board"])
+            if isinstance(result, KanbangerError):
+                report["error"] = str(result)
                 failed += 1
-        if not args.dry_run:
-            await pusher.post_health()
+            elif result is not None:
+                failed += _report_push(report, result, dry_run=args.dry_run)
     finally:
         requests = pusher.client.stats.http_requests
         await pusher.aclose()
     return reports, failed, requests
+
+
+def _report_push(report: dict[str, Any], result: PushResult, *, dry_run: bool) -> int:
+    """Fill in ``report``; 1 when the board did not end in sync (a failure), else 0."""
+    report["plan"] = [op.model_dump(mode="json", exclude_none=True) for op in result.plan.ops]
+    report["plan_text"] = format_plan(result.plan)
+    report["in_sync"] = result.in_sync
+    report["skipped"] = result.skipped
+    report["errors"] = result.errors
+    return int(not dry_run and not result.in_sync)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

@@ -3,8 +3,9 @@
 Level-triggered: the plan depends only on (desired cards, sync state, remote snapshot), never on
 what happened before. Our items are recognised by the hidden body marker (``core.markers``);
 items without it belong to people and are never touched, items with another board's key are that
-board's business. Orders of application (by the engine): adopt/update, unarchive, archive,
-create, status and field values, move.
+board's business. The engine sends a plan in one document, in this order: unarchive, status,
+move, adopt/update, field values, archive, then creates; what names a new item (its status,
+values, place) goes in the next document (``github.apply``).
 
 The desired cards come from ``core.desired``, their order on the project from
 ``core.remote_order``, the printed plan from ``core.plan_text``.

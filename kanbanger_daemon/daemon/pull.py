@@ -30,8 +30,9 @@ from kanbanger_daemon.core.remote_edits import (
 from kanbanger_daemon.core.remote_plan import marker_key_of
 from kanbanger_daemon.core.spec import decode_text
 from kanbanger_daemon.daemon.local import LocalResult, read_guarded, reconcile_local
-from kanbanger_daemon.daemon.remote import STATE_FILE, BoardPusher
+from kanbanger_daemon.daemon.remote import STATE_FILE, BoardPusher, Target
 from kanbanger_daemon.daemon.workspace import BoardKey, board_path
+from kanbanger_daemon.errors import ConfigError
 from kanbanger_daemon.github.options import match_status_option
 from kanbanger_daemon.github.state import load_state, save_state
 from kanbanger_daemon.models.board import Board
@@ -233,6 +234,7 @@ class Puller:
         self._listings: dict[str, list[RemoteItem]] = {}
         self._listed_at = float("-inf")
         self._pulled: set[BoardKey] = set()
+        self._keys: Sequence[BoardKey] | None = None  # the workspace's boards, once per round
 
     async def __call__(self, key: BoardKey) -> bool:
         """Pull board ``key``; True when the board needs its reconcile (something differs)."""
@@ -243,9 +245,18 @@ class Puller:
         # A round pulls each board once: a board pulled again starts a new round (fresh lists).
         if key in self._pulled or now - self._listed_at > self.listing_ttl_s:
             self._listings, self._listed_at, self._pulled = {}, now, set()
+            self._keys = None
         self._pulled.add(key)
+        # Targets as last read (a push reads its board's again): a poll reads no settings.
         target = self.pusher.target_of(key)
-        keys = await asyncio.to_thread(self.boards)
-        sharing = [k for k in keys if self.pusher.target_of(k) == target]
+        if self._keys is None:
+            self._keys = await asyncio.to_thread(self.boards)
+        sharing = [k for k in self._keys if self._target_or_none(k) == target]
         return await pull_board(self.pusher, key, self.settings,
                                 take_new_drafts=len(sharing) <= 1, listings=self._listings)
+
+    def _target_or_none(self, key: BoardKey) -> Target | None:
+        try:
+            return self.pusher.target_of(key)
+        except ConfigError:
+            return None

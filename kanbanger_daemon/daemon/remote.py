@@ -1,9 +1,12 @@
 """The remote half of a reconcile: push a planned board to its GitHub project.
 
 One ``BoardPusher`` per process holds one ``GitHubClient`` (so pacing and rate-limit pauses
-cover every board) and caches project discovery per (repository, project number). Each board's
+cover every board) and caches project discovery per (repository, project number). Boards push
+concurrently: each plans on its own, and the client sends the changes of the boards being
+reconciled at the same time in shared documents (``expecting``, ``push_all``). Each board's
 target comes from the settings of its SPEC folder, so a SPEC's own ``.env`` or a ``[[boards]]``
-entry can send it to another project. The sync state lives in ``.kanban.json`` beside the board.
+entry can send it to another project; it is read again once per push (a change), and cached for
+everything else (polls, ``status``). The sync state lives in ``.kanban.json`` beside the board.
 With ``project_fields`` on, a push first makes sure the project has the optional fields (created
 once, then known from the cached discovery) and gives the cards their values.
 """
@@ -15,7 +18,8 @@ import contextlib
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from kanbanger_daemon.core.desired import (
     desired_cards,
     fingerprint,
 )
+from kanbanger_daemon.core.health import project_health
 from kanbanger_daemon.daemon.health_poster import HealthPoster
 from kanbanger_daemon.daemon.local import LocalResult, write_atomic
 from kanbanger_daemon.daemon.workspace import ROOT_KEY, STATE_DIR, BoardKey
@@ -90,13 +95,30 @@ class BoardPusher:
     last_error: str | None = None
     health_delay_s: float | None = 5.0  # daemon: post health this long after the last push
     _projects: dict[tuple[str, int], ProjectInfo] = field(default_factory=dict)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Discovery and project set-up (fields), one at a time per project.
+    _setup: dict[tuple[str, int], asyncio.Lock] = field(default_factory=dict)
+    _health_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _targets: dict[BoardKey, Target | ConfigError] = field(default_factory=dict)
     _inputs: dict[BoardKey, tuple[Target, list[SpecInput]]] = field(default_factory=dict)
     _health_task: asyncio.Task[None] | None = None
     _poster: HealthPoster | None = None
     _workspace_id: str | None = None
 
-    def target_of(self, key: BoardKey) -> Target:
+    def target_of(self, key: BoardKey, *, fresh: bool = False) -> Target:
+        """Where board ``key`` goes, from its SPEC folder's settings: read again when ``fresh``
+        (a push: the board changed), else as last read (a ConfigError is cached too)."""
+        cached = None if fresh else self._targets.get(key)
+        if cached is None:
+            try:
+                cached = self._read_target(key)
+            except ConfigError as exc:
+                cached = exc
+            self._targets[key] = cached
+        if isinstance(cached, ConfigError):
+            raise cached
+        return cached
+
+    def _read_target(self, key: BoardKey) -> Target:
         settings = self.settings
         if key != ROOT_KEY:
             settings = load_settings(self.root, spec_dir=self.root / key, config=self.config,
@@ -109,6 +131,11 @@ class BoardPusher:
             )
         return Target(settings.github_repo, settings.github_project_number,
                       settings.status_field, project_fields=settings.project_fields)
+
+    def expecting(self) -> AbstractContextManager[None]:
+        """Around a board's whole reconcile: the client's next mutation document waits (briefly)
+        for this board's changes, so that boards changed together share it."""
+        return self.client.expecting()
 
     def describe_target(self, key: BoardKey) -> str:
         """Where board ``key`` goes, for ``status``: ``owner/repo#N``, or why it goes nowhere."""
@@ -190,61 +217,66 @@ class BoardPusher:
             and state.fingerprint == fingerprint(project_id, key, desired)
         )
 
+    def _setup_lock(self, target: Target) -> asyncio.Lock:
+        return self._setup.setdefault((target.repo, target.project_number), asyncio.Lock())
+
     async def project(self, target: Target, *, refresh: bool = False, remember: bool = True
                       ) -> ProjectInfo:
         cache_key = (target.repo, target.project_number)
-        if refresh or cache_key not in self._projects:
-            self._projects[cache_key] = await self.client.discover(
-                target.repo, target.project_number, status_field=target.status_field,
-                refresh=refresh,
-            )
+        async with self._setup_lock(target):  # boards pushing together discover once
+            if refresh or cache_key not in self._projects:
+                self._projects[cache_key] = await self.client.discover(
+                    target.repo, target.project_number, status_field=target.status_field,
+                    refresh=refresh,
+                )
         if remember:  # not in a dry run, which writes nothing
             self._remember_project(target, self._projects[cache_key])
         return self._projects[cache_key]
 
-    async def _with_fields(self, target: Target, project: ProjectInfo) -> ProjectInfo:
-        """``project`` with the optional fields created where missing (cached afterwards)."""
-        project = await self.client.ensure_fields(project, PROJECT_FIELDS)
-        self._projects[(target.repo, target.project_number)] = project
-        return project
+    async def _with_fields(self, target: Target) -> ProjectInfo:
+        """The project with the optional fields created where missing (cached afterwards)."""
+        async with self._setup_lock(target):
+            cache_key = (target.repo, target.project_number)
+            project = await self.client.ensure_fields(self._projects[cache_key], PROJECT_FIELDS)
+            self._projects[cache_key] = project
+            return project
 
     async def list_items(self, project: ProjectInfo) -> list[RemoteItem]:
         """Every item of ``project`` (two-way sync's poll), one request per 100 items."""
-        async with self._lock:
-            return await self.client.list_items(
-                project.project_id, status_field=project.status_field.name
-            )
+        return await self.client.list_items(
+            project.project_id, status_field=project.status_field.name
+        )
 
     async def push(
         self, key: BoardKey, local: LocalResult, *, dry_run: bool = False, force: bool = False
     ) -> PushResult:
-        target = self.target_of(key)
+        target = self.target_of(key, fresh=True)
         values = (card_field_values(local.inputs, self.settings.board_options())
                   if target.project_fields else None)
         desired = desired_cards(local.board, key, values)
         state_path = local.path.parent / STATE_FILE
         field_error: str | None = None
-        # Boards share one client; one push at a time keeps GitHub's one-request rule simple.
-        async with self._lock:
-            if not force and self.unchanged_since_last_push(target, key, desired, state_path):
-                return PushResult(board_key=key, plan=RemotePlan(board_key=key), dry_run=dry_run,
-                                  in_sync=True, skipped=True)
-            project = await self.project(target, refresh=force, remember=not dry_run)
-            if target.project_fields and not dry_run:
-                try:
-                    project = await self._with_fields(target, project)
-                except KanbangerError as exc:
-                    # The cards still sync; push_board reports each value it cannot set.
-                    field_error = f"project fields: {exc}"
+        # Boards push concurrently (never one board twice at a time: the work queue sees to
+        # that); the client keeps to one request at a time and shares mutation documents.
+        if not force and self.unchanged_since_last_push(target, key, desired, state_path):
+            return PushResult(board_key=key, plan=RemotePlan(board_key=key), dry_run=dry_run,
+                              in_sync=True, skipped=True)
+        project = await self.project(target, refresh=force, remember=not dry_run)
+        if target.project_fields and not dry_run:
             try:
-                result = await push_board(self.client, project, key, desired, state_path,
-                                          dry_run=dry_run, force=force,
-                                          settle_seconds=self.settings.lost_create_settle_s,
-                                          workspace_id=(self.saved_workspace_id() if dry_run
-                                                        else self.workspace_id))
-            except Exception as exc:
-                self.last_error = f"{key}: {exc}"
-                raise
+                project = await self._with_fields(target)
+            except KanbangerError as exc:
+                # The cards still sync; push_board reports each value it cannot set.
+                field_error = f"project fields: {exc}"
+        try:
+            result = await push_board(self.client, project, key, desired, state_path,
+                                      dry_run=dry_run, force=force,
+                                      settle_seconds=self.settings.lost_create_settle_s,
+                                      workspace_id=(self.saved_workspace_id() if dry_run
+                                                    else self.workspace_id))
+        except Exception as exc:
+            self.last_error = f"{key}: {exc}"
+            raise
         if field_error is not None:
             result.errors.insert(0, field_error)
         if result.errors:
@@ -254,8 +286,44 @@ class BoardPusher:
             self.last_error = None
         if not dry_run and result.in_sync:
             self._inputs[key] = (target, list(local.inputs))
-            self._schedule_health()
+            if not result.skipped:
+                self._schedule_health()
         return result
+
+    async def push_all(
+        self, boards: Sequence[tuple[BoardKey, LocalResult]], *, dry_run: bool = False
+    ) -> list[PushResult | KanbangerError]:
+        """Push ``boards`` together (``sync``): each is planned on its own, and their changes
+        and the projects' status updates go in shared documents. A board's KanbangerError is
+        its result."""
+
+        async def one(key: BoardKey, local: LocalResult) -> PushResult | KanbangerError:
+            with self.expecting():
+                await asyncio.sleep(0)  # every board is under way before any hands changes in
+                try:
+                    return await self.push(key, local, dry_run=dry_run)
+                except KanbangerError as exc:
+                    return exc
+
+        async def health() -> None:
+            with self.expecting():
+                await asyncio.sleep(0)
+                await self.post_health(self._summarised(boards))
+
+        pushes = asyncio.gather(*(one(key, local) for key, local in boards))
+        if dry_run:
+            return list(await pushes)
+        results, _ = await asyncio.gather(pushes, health())
+        return list(results)
+
+    def _summarised(self, boards: Sequence[tuple[BoardKey, LocalResult]]
+                    ) -> dict[BoardKey, tuple[Target, list[SpecInput]]]:
+        """The SPECs of ``boards`` that go somewhere, by board (for the status updates)."""
+        out: dict[BoardKey, tuple[Target, list[SpecInput]]] = {}
+        for key, local in boards:
+            with contextlib.suppress(ConfigError):
+                out[key] = (self.target_of(key), list(local.inputs))
+        return out
 
     # -- project status updates (ON_TRACK / AT_RISK / OFF_TRACK / COMPLETE) ---------------
     def _schedule_health(self) -> None:
@@ -271,18 +339,24 @@ class BoardPusher:
         await asyncio.sleep(self.health_delay_s)
         await self.post_health()
 
-    async def post_health(self) -> None:
-        """Post each project's status update, from every board that goes to it, if it changed."""
+    async def post_health(
+        self, boards: Mapping[BoardKey, tuple[Target, list[SpecInput]]] | None = None
+    ) -> None:
+        """Post each project's status update, from every board that goes to it, if it changed
+        (``boards``: what to summarise; by default every board pushed so far)."""
         if not self.settings.status_updates:
             return
         if self._poster is None:
             self._poster = HealthPoster(self.root, self.client)
         by_target: dict[tuple[str, int], tuple[Target, list[SpecInput]]] = {}
-        for target, inputs in self._inputs.values():
+        for target, inputs in (self._inputs if boards is None else boards).values():
             entry = by_target.setdefault((target.repo, target.project_number), (target, []))
             entry[1].extend(inputs)
         for target, inputs in by_target.values():
-            async with self._lock:
+            known = self._cached_project_id(target)
+            if known and self._poster.last_posted(known) == project_health(inputs).fingerprint:
+                continue  # nothing new to post: not even a discovery
+            async with self._health_lock:
                 project = await self.project(target)
                 outcome = await self._poster.post_if_changed(project, inputs)
             if outcome.error:

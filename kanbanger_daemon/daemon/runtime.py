@@ -79,7 +79,9 @@ log = get_logger("kanbanger_daemon.daemon")
 class RuntimeOptions:
     """Knobs of the runtime that are not user settings (tests and benches turn them)."""
 
-    workers: int = 4
+    # Boards reconciled at once. Reconciles mostly wait (threads, GitHub): boards changed
+    # together must all be under way for their pushes to share one document.
+    workers: int = 16
     heartbeat_interval_s: float = 2.0
     supervise_interval_s: float = 3.0
     retry_base_s: float = 0.5
@@ -156,6 +158,7 @@ class Daemon:
         self._rescan_wanted = asyncio.Event()
         self._rescan_periodic = False
         self._triggers: dict[BoardKey, str] = {}
+        self._changed_at: dict[BoardKey, float] = {}  # wall time of a board's latest file event
         self._status_dirty = asyncio.Event()
         self._debouncer_wakeup = asyncio.Event()
         self._wq = AsyncWorkQueue(self._keys, clock=self._clock_override, on_change=self._poke)
@@ -324,6 +327,7 @@ class Daemon:
             if path.name == BOARD_FILE and await asyncio.to_thread(own_writes.is_own_file, path):
                 continue
             self._debouncer.note(key, self._now())
+            self._changed_at[key] = self.options.wall_clock()
             self._debouncer_wakeup.set()
 
     def _mark(self, key: BoardKey, trigger: str) -> None:
@@ -371,14 +375,17 @@ class Daemon:
     async def _reconcile_one(self, key: BoardKey) -> None:
         if self._vanished(key):
             self._boards.pop(key, None)
+            self._changed_at.pop(key, None)
             self._keys.forget(key)
             return
         board = self._board(key)
         self._running_since[key] = self._now()
+        changed_at = self._changed_at.pop(key, None)
         try:
             result = await self._reconcile(key)
         except KanbangerError as exc:
             if exc.retryable:
+                self._still_to_push(key, changed_at)
                 self._retry_later(key, board, exc.message, self._wait_demanded_by(exc))
             else:
                 self._keys.forget(key)
@@ -389,12 +396,21 @@ class Daemon:
                 self._record(board, result)
         except Exception as exc:  # a bug or an OS error: log it, retry with backoff
             log.exception("reconcile.crashed", board=key)
+            self._still_to_push(key, changed_at)
             self._retry_later(key, board, f"{type(exc).__name__}: {exc}")
         else:
             self._keys.forget(key)
             self._record(board, result)
+            if changed_at is not None and result.remote_ops:
+                latency = self.options.wall_clock() - changed_at
+                board.last_push_latency_ms = max(0, round(latency * 1000))
         finally:
             self._running_since.pop(key, None)
+
+    def _still_to_push(self, key: BoardKey, changed_at: float | None) -> None:
+        """A failed reconcile's change is pushed by a later one: time it from the change."""
+        if changed_at is not None:
+            self._changed_at.setdefault(key, changed_at)
 
     def _record(self, board: BoardStatus, result: ReconcileResult) -> None:
         self.reconciles_total += 1

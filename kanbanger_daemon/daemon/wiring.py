@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from kanbanger_daemon.daemon.remote import BoardPusher
@@ -53,7 +55,7 @@ def wire_github_daemon(
     puller = Puller(pusher, settings, lambda: find_boards(absolute, settings.specs_dir, layout))
     return wire_daemon(root, settings, push=pusher.push_ops, pull=puller,
                        target_of=pusher.describe_target, github_status=pusher.status,
-                       options=options)
+                       expect=pusher.expecting, options=options)
 
 
 def wire_daemon(
@@ -64,6 +66,7 @@ def wire_daemon(
     pull: Callable[[BoardKey], Awaitable[bool]] | None = None,
     target_of: Callable[[BoardKey], str] | None = None,
     github_status: Callable[[], GitHubStatus] | None = None,
+    expect: Callable[[], AbstractContextManager[None]] | None = None,
     options: RuntimeOptions | None = None,
 ) -> Daemon:
     """The real pieces of ``kanbanger-daemon run`` wired into a :class:`Daemon`.
@@ -72,7 +75,9 @@ def wire_daemon(
     operations; without it (or without GitHub settings) the daemon runs local-only.
     ``pull(key)`` takes GitHub's changes into the board (two-way sync), before the board's
     reconcile, every ``poll_interval``, and says whether the board needs that reconcile.
-    ``target_of(key)`` names where a board goes (shown by ``status``).
+    ``target_of(key)`` names where a board goes (shown by ``status``). ``expect()`` is entered
+    around a board's reconcile and push, so that boards reconciled at the same time share their
+    mutation documents (see ``BoardPusher.expecting``).
     """
     from kanbanger_daemon.daemon.local import reconcile_local
     from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
@@ -100,9 +105,10 @@ def wire_daemon(
             needed = await pull(key)
             if not needed and reconcile_trigger.get() == "poll":
                 return ReconcileResult(target=target_of(key) if target_of else None)
-        local = await asyncio.to_thread(reconcile_local, root, key, settings)
+        with expect() if expect is not None else contextlib.nullcontext():
+            local = await asyncio.to_thread(reconcile_local, root, key, settings)
+            remote_ops = await push(key, local) if push is not None else 0
         target = "local-only" if push is None else target_of(key) if target_of else None
-        remote_ops = await push(key, local) if push is not None else 0
         # A SPEC that cannot be read fails its board's reconcile, after the rest was pushed.
         error = local.errors[0] if local.errors else None
         return ReconcileResult(

@@ -1,31 +1,24 @@
-"""Aliased mutation documents: build one, read its reply alias by alias, size the next one,
-and run a list of calls through as many documents as it takes (``BatchRunner``).
+"""Aliased mutation documents: build one, read its reply alias by alias, size the next one.
 
-A batch reply is resolved per alias (``errors[].path[0]``): each call is ``ok``, ``failed``
-(permanent), ``retry`` (safe to send again) or ``ambiguous`` (a create whose fate is unknown —
-never replayed; the sync engine re-reads and adopts by marker).
+A document may mix mutation kinds (``Mutation``): a push round sends every change that needs no
+other's result in one document (``github.apply``). Its reply is resolved per alias
+(``errors[].path[0]``): each call is ``ok``, ``failed`` (permanent), ``retry`` (safe to send
+again) or ``ambiguous`` (a create whose fate is unknown — never replayed; the sync engine
+re-reads and adopts by marker). ``github.sender`` runs calls through as many documents as it
+takes.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import structlog
-
-from kanbanger_daemon.errors import (
-    AmbiguousMutationError,
-    RateLimitError,
-    SecondaryRateLimitError,
-)
+from kanbanger_daemon.errors import AmbiguousMutationError
 from kanbanger_daemon.github.failures import Failure, Reply, missing_result
-from kanbanger_daemon.github.queries import MutationKind, alias, batched_mutation, variable
+from kanbanger_daemon.github.queries import MutationKind, alias, mutation_document, variable
 from kanbanger_daemon.models.remote import MutationResult
-
-log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,6 +27,14 @@ class Call:
 
     key: str
     input: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A call and the mutation field it goes to: one document may hold several kinds."""
+
+    kind: MutationKind
+    call: Call
 
 
 class CallState(StrEnum):
@@ -52,11 +53,16 @@ class CallOutcome:
     failure: Failure | None = None
 
 
-def build_batch(kind: MutationKind, calls: list[Call]) -> tuple[str, dict[str, Any]]:
-    """The document and its variables for ``calls`` (aliases m0…, variables $i0…)."""
-    document = batched_mutation(kind, len(calls))
-    variables = {variable(i): call.input for i, call in enumerate(calls)}
+def build_document(mutations: Sequence[Mutation]) -> tuple[str, dict[str, Any]]:
+    """The document and its variables for ``mutations`` (aliases m0…, variables $i0…)."""
+    document = mutation_document([m.kind for m in mutations])
+    variables = {variable(i): m.call.input for i, m in enumerate(mutations)}
     return document, variables
+
+
+def build_batch(kind: MutationKind, calls: Sequence[Call]) -> tuple[str, dict[str, Any]]:
+    """The document and its variables for ``calls``, all of ``kind``."""
+    return build_document([Mutation(kind, call) for call in calls])
 
 
 def _ids(payload: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -88,11 +94,12 @@ def _from_failure(kind: MutationKind, call: Call, failure: Failure) -> CallOutco
     return CallOutcome(call, CallState.RETRY, failure=failure)
 
 
-def resolve_batch(kind: MutationKind, calls: list[Call], reply: Reply) -> list[CallOutcome]:
-    """What happened to each call of a batch, from the (classified) reply."""
+def resolve_document(mutations: Sequence[Mutation], reply: Reply) -> list[CallOutcome]:
+    """What happened to each call of a document, from the (classified) reply."""
     outcomes: list[CallOutcome] = []
     data = reply.data or {}
-    for index, call in enumerate(calls):
+    for index, mutation in enumerate(mutations):
+        kind, call = mutation.kind, mutation.call
         name = alias(index)
         payload = data.get(name)
         if isinstance(payload, dict):
@@ -108,8 +115,14 @@ def resolve_batch(kind: MutationKind, calls: list[Call], reply: Reply) -> list[C
     return outcomes
 
 
+def resolve_batch(kind: MutationKind, calls: Sequence[Call], reply: Reply) -> list[CallOutcome]:
+    """What happened to each call of a batch of ``kind``."""
+    return resolve_document([Mutation(kind, call) for call in calls], reply)
+
+
 class BatchSizer:
-    """Current document sizes: halved after a timeout or 502, regrown slowly after successes."""
+    """Current document sizes, creates and other mutations apart (a document may hold both):
+    halved after a timeout or 502, regrown slowly after successes."""
 
     GROW_AFTER = 8  # consecutive clean documents before doubling again
 
@@ -119,28 +132,50 @@ class BatchSizer:
         self._clean = {True: 0, False: 0}
 
     def size(self, kind: MutationKind) -> int:
-        return self._size[kind.creates_content]
+        return self._size[kind.in_create_batch]
 
     def shrink(self, kind: MutationKind) -> int:
-        key = kind.creates_content
+        key = kind.in_create_batch
         self._size[key] = max(1, self._size[key] // 2)
         self._clean[key] = 0
         return self._size[key]
 
     def note_clean(self, kind: MutationKind) -> None:
-        key = kind.creates_content
+        key = kind.in_create_batch
         self._clean[key] += 1
         if self._clean[key] >= self.GROW_AFTER and self._size[key] < self._max[key]:
             self._size[key] = min(self._max[key], self._size[key] * 2)
             self._clean[key] = 0
 
+    def shrink_all(self, kinds: Iterable[MutationKind]) -> None:
+        """A document of these kinds timed out: each class it held is halved."""
+        for creates in {kind.in_create_batch for kind in kinds}:
+            self.shrink(_CLASS_KIND[creates])
 
-# Sends one batch document (pacing and whole-document retries included) and says whether its
-# retries were exhausted.
-SendBatch = Callable[[MutationKind, list[Call]], Awaitable[tuple[Reply, bool]]]
+    def note_clean_all(self, kinds: Iterable[MutationKind]) -> None:
+        for creates in {kind.in_create_batch for kind in kinds}:
+            self.note_clean(_CLASS_KIND[creates])
+
+    def fits(self, mutations: Sequence[Mutation]) -> int:
+        """How many of ``mutations``, from the first, one document may hold."""
+        room = dict(self._size)
+        for index, mutation in enumerate(mutations):
+            creates = mutation.kind.in_create_batch
+            if room[creates] == 0:
+                return index
+            room[creates] -= 1
+        return len(mutations)
 
 
-def _result(kind: MutationKind, outcome: CallOutcome) -> MutationResult:
+# One kind of each size class, to name the class to ``shrink``/``note_clean``.
+_CLASS_KIND = {
+    True: MutationKind("create", "", "", creates_content=True),
+    False: MutationKind("other", "", ""),
+}
+
+
+def to_result(kind: MutationKind, outcome: CallOutcome) -> MutationResult:
+    """The caller's view of one call's outcome."""
     key = outcome.call.key
     error = outcome.failure.error if outcome.failure else None
     if outcome.state is CallState.OK:
@@ -158,53 +193,3 @@ def _result(kind: MutationKind, outcome: CallOutcome) -> MutationResult:
             ),
         )
     return MutationResult(key=key, ok=False, error=error)
-
-
-@dataclass
-class BatchRunner:
-    """Runs calls through batch documents: halves after a timeout/502, re-sends per alias what
-    is safe to re-send (bounded by ``max_attempts``), never re-sends an ambiguous create."""
-
-    send: SendBatch
-    sizer: BatchSizer
-    max_attempts: int
-    backoff: Callable[[int], float]
-    sleep: Callable[[float], Awaitable[None]]
-    on_retry: Callable[[], None] = lambda: None
-
-    async def run(self, kind: MutationKind, calls: Sequence[Call]) -> list[MutationResult]:
-        """One result per call, in the order of ``calls``."""
-        results: list[MutationResult | None] = [None] * len(calls)
-        attempts = [0] * len(calls)
-        pending: deque[int] = deque(range(len(calls)))
-        while pending:
-            count = min(self.sizer.size(kind), len(pending))
-            indices = [pending.popleft() for _ in range(count)]
-            chunk = [calls[i] for i in indices]
-            reply, exhausted = await self.send(kind, chunk)
-            if reply.failure is not None and reply.failure.shrink:
-                size = self.sizer.shrink(kind)
-                log.info("github.batch.shrink", mutation=kind.field, size=size)
-            elif reply.failure is None and not reply.field_errors:
-                self.sizer.note_clean(kind)
-            retry: list[int] = []
-            for index, outcome in zip(indices, resolve_batch(kind, chunk, reply), strict=True):
-                attempts[index] += 1
-                again = outcome.state is CallState.RETRY and not exhausted
-                if again and attempts[index] < self.max_attempts:
-                    retry.append(index)
-                else:
-                    results[index] = _result(kind, outcome)
-            if retry:
-                pending.extendleft(reversed(retry))  # retried calls keep their place in order
-                await self._wait_before_retry(reply, max(attempts[i] for i in retry))
-        return [r for r in results if r is not None]
-
-    async def _wait_before_retry(self, reply: Reply, attempt: int) -> None:
-        self.on_retry()
-        failure = reply.failure or next(iter(reply.field_errors.values()), None)
-        limited = failure is not None and isinstance(
-            failure.error, RateLimitError | SecondaryRateLimitError
-        )
-        if not limited:  # after a rate limit the pacer already holds every request
-            await self.sleep(self.backoff(attempt))

@@ -11,12 +11,13 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, cast
 
 import httpx
 import structlog
-from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from kanbanger_daemon.errors import (
     AuthError,
@@ -25,16 +26,17 @@ from kanbanger_daemon.errors import (
     PermanentError,
     RateLimitError,
     SecondaryRateLimitError,
+    TransientError,
     register_secret,
 )
-from kanbanger_daemon.github import queries
+from kanbanger_daemon.github import calls, queries
 from kanbanger_daemon.github.batching import (
-    BatchRunner,
     BatchSizer,
     Call,
     CallState,
-    build_batch,
-    resolve_batch,
+    Mutation,
+    build_document,
+    resolve_document,
 )
 from kanbanger_daemon.github.discovery import parse_items_page, parse_project, split_repo
 from kanbanger_daemon.github.failures import (
@@ -48,6 +50,8 @@ from kanbanger_daemon.github.failures import (
 from kanbanger_daemon.github.fields import add_missing_fields
 from kanbanger_daemon.github.options import add_missing_options, normalise, parse_options
 from kanbanger_daemon.github.pacing import Pacer, PacingConfig
+from kanbanger_daemon.github.reachability import Reachability
+from kanbanger_daemon.github.sender import DocumentQueue
 from kanbanger_daemon.models.remote import (
     ClientStats,
     DraftSpec,
@@ -111,18 +115,25 @@ class GitHubClient:
         self._rng = rng or random.Random()
         self._config = pacing or PacingConfig()
         self._max_attempts = max(1, max_attempts)
+        self._clock = clock
         self._pacer = Pacer(self._config, clock=clock, wall_clock=wall_clock, sleep=sleep)
+        self._reach = Reachability(url, clock)
         self._sizer = BatchSizer(self._config.max_create_batch, self._config.other_batch_size)
         self._stats = ClientStats()
-        self._runner = BatchRunner(
-            send=self._send_batch,
+        self._queue = DocumentQueue(
+            send=lambda mutations: self._send_document(mutations),  # looked up at each call
             sizer=self._sizer,
+            ready=self._pacer.wait_turn,
             max_attempts=self._max_attempts,
             backoff=self._backoff,
             sleep=sleep,
+            hold_s=self._config.gather_s,
             on_retry=self._count_retry,
         )
         self._projects: dict[tuple[str, int, str], ProjectInfo] = {}
+        # Adding options or fields reads and rewrites a project's set-up: one at a time, from
+        # the freshest copy (boards pushing together may hold an older one).
+        self._setup_lock = asyncio.Lock()
         # The token lives only in this header (httpx masks it in reprs).
         self._http = httpx.AsyncClient(
             transport=transport,
@@ -154,6 +165,19 @@ class GitHubClient:
     @property
     def pacing(self) -> PacingConfig:
         return self._config
+
+    def give_up_after(self, seconds: float) -> None:
+        """For a one-shot command: stop retrying a GitHub that gives no reply at all after
+        ``seconds`` (connects time out after a third of it), and fail every later request at
+        once with the error in ``unreachable``."""
+        self._reach.budget_s = seconds
+        self._reach.attempt_s = min(self._timeout, seconds / 3)
+        self._http.timeout = httpx.Timeout(self._timeout, connect=self._reach.attempt_s)
+
+    @property
+    def unreachable(self) -> TransientError | None:
+        """Why the client gave up on GitHub (``give_up_after``); None while it has not."""
+        return self._reach.gave_up
 
     @property
     def stats(self) -> ClientStats:
@@ -206,24 +230,27 @@ class GitHubClient:
         document: str,
         variables: dict[str, Any],
         *,
-        mutation: str | None,
-        calls: int,
-        creates: int,
+        mutations: Sequence[queries.MutationKind] | None,
     ) -> Reply:
-        async with self._pacer.slot(mutation=mutation is not None, creates=creates):
+        creates = sum(kind.creates_content for kind in mutations or ())
+        async with self._pacer.slot(mutation=mutations is not None, creates=creates):
             self._stats.http_requests += 1
-            if mutation is not None:
-                self._stats.mutations += calls
+            if mutations is not None:
+                self._stats.mutations += len(mutations)
                 self._stats.creates += creates
                 by_name = self._stats.mutations_by_name
-                by_name[mutation] = by_name.get(mutation, 0) + calls
+                for kind in mutations:
+                    by_name[kind.field] = by_name.get(kind.field, 0) + 1
+            started = self._clock()
             try:
                 response = await self._http.post(
                     self._url, json={"query": document, "variables": variables}
                 )
             except httpx.TransportError as exc:
                 reply = Reply(None, failure=classify_transport_error(exc, timeout=self._timeout))
+                self._reach.unanswered(started)
             else:
+                self._reach.answered()
                 reply = classify_response(
                     response.status_code,
                     response.headers,
@@ -239,13 +266,14 @@ class GitHubClient:
         variables: dict[str, Any],
         *,
         should_retry: Callable[[Reply], bool],
-        mutation: str | None = None,
-        calls: int = 0,
-        creates: int = 0,
+        mutations: Sequence[queries.MutationKind] | None = None,
     ) -> Reply:
-        """Send one document, retrying (tenacity) while ``should_retry`` says it is safe."""
+        """Send one document, retrying (tenacity) while ``should_retry`` says it is safe.
+        ``mutations``: the kinds of its aliased calls (None: a query)."""
+        if self._reach.gave_up is not None:  # a one-shot command gave up on GitHub already
+            return Reply(None, failure=Failure(self._reach.gave_up))
         self._stats.documents += 1
-        if mutation is None:
+        if mutations is None:
             self._stats.query_documents += 1
         else:
             self._stats.mutation_documents += 1
@@ -254,19 +282,31 @@ class GitHubClient:
             self._stats.retries += 1
             reply = cast(Reply, state.outcome.result()) if state.outcome else None
             error = reply.failure.error if reply and reply.failure else None
-            log.info("github.retry", attempt=state.attempt_number, error=str(error))
+            # A one-shot command ends on one clear line; the daemon logs each retry.
+            say = log.debug if self._reach.budget_s is not None else log.info
+            say("github.retry", attempt=state.attempt_number, error=str(error))
+
+        def stop(state: RetryCallState) -> bool:
+            return state.attempt_number >= self._max_attempts or out_of_time(state)
+
+        def out_of_time(state: RetryCallState) -> bool:
+            reply = cast(Reply, state.outcome.result()) if state.outcome else None
+            error = reply.failure.error if reply and reply.failure else None
+            longest = min(self._config.retry_max,
+                          self._config.retry_base * 2.0 ** max(0, state.attempt_number - 1))
+            return self._reach.out_of_time(longest, error)
 
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._max_attempts),
+            stop=stop,
             wait=self._tenacity_wait,
             retry=retry_if_result(should_retry),
             sleep=self._sleep,
             before_sleep=before_sleep,
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
         )
-        reply: Reply = await retrying(
-            self._send_once, document, variables, mutation=mutation, calls=calls, creates=creates
-        )
+        reply: Reply = await retrying(self._send_once, document, variables, mutations=mutations)
+        if self._reach.gave_up is not None and reply.failure is not None:
+            return Reply(None, failure=Failure(self._reach.gave_up))
         return reply
 
     async def _query(
@@ -363,48 +403,55 @@ class GitHubClient:
 
     # --- mutations --------------------------------------------------------------------------
 
-    async def _send_batch(
-        self, kind: queries.MutationKind, chunk: list[Call]
-    ) -> tuple[Reply, bool]:
-        """One batch document; returns (reply, retries exhausted)."""
-        document, variables = build_batch(kind, chunk)
+    async def _send_document(self, mutations: list[Mutation]) -> tuple[Reply, bool]:
+        """One mutation document; returns (reply, retries exhausted)."""
+        document, variables = build_document(mutations)
+        kinds = [m.kind for m in mutations]
+        creates = any(kind.creates_content for kind in kinds)
 
         def should_retry(reply: Reply) -> bool:
             failure = reply.failure
             if failure is None or not failure.retryable:
                 return False
-            if failure.maybe_applied and kind.creates_content:
+            if failure.maybe_applied and creates:
                 return False  # never replay a create blindly
-            if failure.shrink and len(chunk) > 1:
+            if failure.shrink and len(mutations) > 1:
                 return False  # let the caller split the batch
             data = reply.data or {}
             return not any(isinstance(v, dict) for v in data.values())
 
-        creates = len(chunk) if kind.creates_content else 0
-        reply = await self._request(
-            document,
-            variables,
-            should_retry=should_retry,
-            mutation=kind.field,
-            calls=len(chunk),
-            creates=creates,
-        )
+        reply = await self._request(document, variables, should_retry=should_retry,
+                                    mutations=kinds)
         return reply, should_retry(reply)
 
     async def _mutate(
-        self, kind: queries.MutationKind, calls: Sequence[Call]
+        self, kind: queries.MutationKind, batch: Sequence[Call]
     ) -> list[MutationResult]:
-        """Send ``calls`` in batches; one result per call, in order."""
-        return await self._runner.run(kind, calls)
+        """Send ``batch`` in documents; one result per call, in order."""
+        return await self._queue.run([Mutation(kind, call) for call in batch])
+
+    async def mutate(self, mutations: Sequence[Mutation]) -> list[MutationResult]:
+        """Send calls of any kinds, in this order, in as few documents as the batch sizes allow
+        (shared with the calls other callers hand in meanwhile); one result per call."""
+        return await self._queue.run(mutations)
+
+    def expecting(self) -> AbstractContextManager[None]:
+        """Mark the current task as about to send mutations: the next document waits for it
+        (at most ``PacingConfig.gather_s``), so that boards changed together share it."""
+        return self._queue.expecting()
+
+    @property
+    def create_chunk(self) -> int:
+        """How many creates the next document may hold (halved after timeouts)."""
+        return self._sizer.size(queries.ADD_DRAFT)
 
     async def create_drafts(
         self, project_id: str, drafts: Sequence[DraftSpec]
     ) -> list[MutationResult]:
         """Add draft issues; ``key`` of each result is the DraftSpec's key."""
-        calls = [
-            Call(d.key, {"projectId": project_id, "title": d.title, "body": d.body}) for d in drafts
-        ]
-        return await self._mutate(queries.ADD_DRAFT, calls)
+        return await self.mutate(
+            [calls.add_draft(project_id, d.key, d.title, d.body) for d in drafts]
+        )
 
     async def set_statuses(
         self, project_id: str, field_id: str, changes: Sequence[tuple[str, str]]
@@ -422,42 +469,30 @@ class GitHubClient:
         """Set field values: (item_id, field_id, value), the value one of
         ``{"singleSelectOptionId": …}``, ``{"number": …}``, ``{"text": …}``. Statuses and other
         fields share documents. Result keys are item ids."""
-        calls = [
-            Call(
-                item_id,
-                {"projectId": project_id, "itemId": item_id, "fieldId": field_id, "value": value},
-            )
-            for item_id, field_id, value in changes
-        ]
-        return await self._mutate(queries.SET_FIELD_VALUE, calls)
+        return await self.mutate(
+            [calls.set_field_value(project_id, item_id, field_id, value)
+             for item_id, field_id, value in changes]
+        )
 
     async def update_drafts(self, changes: Sequence[tuple[str, str, str]]) -> list[MutationResult]:
         """Retitle/rewrite drafts: (draft_issue_id, title, body). Result keys are draft ids."""
-        calls = [
-            Call(draft_id, {"draftIssueId": draft_id, "title": title, "body": body})
-            for draft_id, title, body in changes
-        ]
-        return await self._mutate(queries.UPDATE_DRAFT, calls)
+        return await self.mutate([calls.update_draft(*change) for change in changes])
 
     async def archive_items(self, project_id: str, item_ids: Sequence[str]) -> list[MutationResult]:
-        calls = [Call(i, {"projectId": project_id, "itemId": i}) for i in item_ids]
-        return await self._mutate(queries.ARCHIVE_ITEM, calls)
+        return await self.mutate([calls.archive_item(project_id, i) for i in item_ids])
 
     async def unarchive_items(
         self, project_id: str, item_ids: Sequence[str]
     ) -> list[MutationResult]:
-        calls = [Call(i, {"projectId": project_id, "itemId": i}) for i in item_ids]
-        return await self._mutate(queries.UNARCHIVE_ITEM, calls)
+        return await self.mutate(
+            [calls.archive_item(project_id, i, archive=False) for i in item_ids]
+        )
 
     async def move_items(
         self, project_id: str, moves: Sequence[tuple[str, str | None]]
     ) -> list[MutationResult]:
         """Place items: (item_id, after_id); after_id None puts the item first. Sent in order."""
-        calls = [
-            Call(item_id, {"projectId": project_id, "itemId": item_id, "afterId": after_id})
-            for item_id, after_id in moves
-        ]
-        return await self._mutate(queries.MOVE_ITEM, calls)
+        return await self.mutate([calls.move_item(project_id, i, a) for i, a in moves])
 
     async def post_status_update(
         self, project_id: str, body: str, *, status: str | None = None
@@ -477,26 +512,35 @@ class GitHubClient:
     ) -> list[MutationResult]:
         """Create project fields: (name, data type: TEXT or NUMBER). Result ``content_id`` is
         the new field's id; a lost reply is ``ambiguous`` (never replayed)."""
-        calls = [
+        return await self._mutate(queries.CREATE_FIELD, [
             Call(name, {"projectId": project_id, "name": name, "dataType": data_type})
             for name, data_type in fields
-        ]
-        return await self._mutate(queries.CREATE_FIELD, calls)
+        ])
 
     async def ensure_fields(
         self, project: ProjectInfo, wanted: Sequence[tuple[str, str]]
     ) -> ProjectInfo:
         """``project`` with the (name, data type) fields of ``wanted`` it lacks created; the
         discovery cache is updated, so later calls cost nothing (see ``fields``)."""
-        updated = await add_missing_fields(self, project, wanted)
-        if updated is not project:
-            self._replace_cached(updated)
-        return updated
+        async with self._setup_lock:
+            project = self._freshest(project)
+            updated = await add_missing_fields(self, project, wanted)
+            if updated is not project:
+                self._replace_cached(updated)
+            return updated
 
     def _replace_cached(self, updated: ProjectInfo) -> None:
         for key, cached in list(self._projects.items()):
             if cached.project_id == updated.project_id:
                 self._projects[key] = updated
+
+    def _freshest(self, project: ProjectInfo) -> ProjectInfo:
+        """The cached copy of ``project`` (updated by every change made through this client)."""
+        for cached in self._projects.values():
+            same_status = cached.status_field.id == project.status_field.id
+            if cached.project_id == project.project_id and same_status:
+                return cached
+        return project
 
     # --- status options ---------------------------------------------------------------------
 
@@ -508,9 +552,12 @@ class GitHubClient:
         DANGER: an existing option sent without its ``id`` is replaced and every card loses its
         value. Use ``ensure_status_options``, which resends every option with its id.
         """
-        call = Call(field_id, {"fieldId": field_id, "singleSelectOptions": list(options)})
-        reply, _ = await self._send_batch(queries.UPDATE_FIELD, [call])
-        outcome = resolve_batch(queries.UPDATE_FIELD, [call], reply)[0]
+        call = Mutation(
+            queries.UPDATE_FIELD,
+            Call(field_id, {"fieldId": field_id, "singleSelectOptions": list(options)}),
+        )
+        reply, _ = await self._send_document([call])
+        outcome = resolve_document([call], reply)[0]
         if outcome.state is not CallState.OK:
             error = outcome.failure.error if outcome.failure else None
             raise error or PermanentError("GitHub did not confirm the new Status options")
@@ -524,7 +571,9 @@ class GitHubClient:
 
         Raises PermanentError when GitHub would not (or did not) keep the existing option ids.
         """
-        updated = await add_missing_options(self, project, wanted)
-        if updated is not project:
-            self._replace_cached(updated)
-        return updated
+        async with self._setup_lock:
+            project = self._freshest(project)
+            updated = await add_missing_options(self, project, wanted)
+            if updated is not project:
+                self._replace_cached(updated)
+            return updated

@@ -38,6 +38,9 @@ class PacingConfig:
     reset_margin: float = 1.0  # GitHub's reset is in whole seconds; don't arrive early
     retry_base: float = 1.0
     retry_max: float = 60.0
+    # How long a mutation document may wait for the other boards being reconciled at the same
+    # time to hand in their changes (counted from the oldest change queued; see ``sender``).
+    gather_s: float = 0.5
 
     def __post_init__(self) -> None:
         if self.creates_per_minute < 1 or self.creates_per_hour < 1:
@@ -142,6 +145,13 @@ class Pacer:
         if creates:
             wait = max(wait, self._creation_wait(now, creates))
         return wait
+
+    async def wait_turn(self, *, mutation: bool = True) -> None:
+        """Wait, without taking the slot, until a request could go (spacing and pauses): a
+        mutation document is built only then, so changes made meanwhile join it."""
+        while (wait := self._wait_needed(mutation=mutation, creates=0)) > 0:
+            self.total_waited += wait
+            await self._sleep(wait)
 
     @asynccontextmanager
     async def slot(self, *, mutation: bool = False, creates: int = 0) -> AsyncIterator[None]:

@@ -1,14 +1,15 @@
 """push_board: make a GitHub project show one board, without duplicates and without losing changes.
 
 One push is a few rounds of: snapshot (a full listing, or the state when it is trusted) ->
-``plan_remote`` (pure) -> apply the plan by kind, persisting ``.kanban.json`` after every
-confirmed batch. Creates are recorded as *pending* in the state before they are sent, so a lost
-reply or a crash ends in adoption of the item by its body marker, never in a second create.
+``plan_remote`` (pure) -> apply the plan in one mutation document (plus one per chunk of
+creates, see ``apply``), persisting ``.kanban.json`` after every confirmed document. Creates are
+recorded as *pending* in the state before they are sent, so a lost reply or a crash ends in
+adoption of the item by its body marker, never in a second create.
 
 Request budget: an unchanged board (same fingerprint as the last confirmed push) costs nothing;
-a change planned from a trusted state costs only its mutation documents; otherwise one listing
-plus the mutation documents. Optional field values (cards with ``values``) share the Status
-documents and are read by the same listing; without them nothing here changes.
+a change planned from a trusted state costs one mutation document (shared with the other boards
+pushing through the same client at the time); otherwise one listing more. Optional field values
+(cards with ``values``) share the documents and are read by the same listing.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ variant, so a test can validate each against GitHub's published schema.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 RATE_LIMIT_SELECTION = "rateLimit { limit remaining resetAt cost }"
@@ -72,6 +72,13 @@ class MutationKind:
     input_type: str
     selection: str
     creates_content: bool = False  # counts against the creation budget; never replayed blindly
+    # Whether it takes a place of the (smaller) create batch in a document; by default, what
+    # creates content does.
+    sized_as_create: bool | None = None
+
+    @property
+    def in_create_batch(self) -> bool:
+        return self.creates_content if self.sized_as_create is None else self.sized_as_create
 
 
 ADD_DRAFT = MutationKind(
@@ -114,6 +121,7 @@ CREATE_STATUS_UPDATE = MutationKind(
     "CreateProjectV2StatusUpdateInput",
     "statusUpdate { id status body }",
     creates_content=True,  # a new status update each time: never replayed blindly
+    sized_as_create=False,  # one small entry per project: it rides with a chunk of creates
 )
 
 BATCHABLE_KINDS: tuple[MutationKind, ...] = (
@@ -126,6 +134,15 @@ BATCHABLE_KINDS: tuple[MutationKind, ...] = (
     CREATE_FIELD,
 )
 SINGLE_KINDS: tuple[MutationKind, ...] = (UPDATE_FIELD, CREATE_STATUS_UPDATE)
+# The kinds of one push round, in the order they go in its document (``github.apply``).
+PUSH_ORDER: tuple[MutationKind, ...] = (
+    UNARCHIVE_ITEM,
+    SET_FIELD_VALUE,
+    MOVE_ITEM,
+    UPDATE_DRAFT,
+    ARCHIVE_ITEM,
+    ADD_DRAFT,
+)
 
 
 def alias(index: int) -> str:
@@ -138,12 +155,18 @@ def variable(index: int) -> str:
 
 def batched_mutation(kind: MutationKind, count: int) -> str:
     """``count`` aliased calls of ``kind`` (``m0``…), each with its own input (``$i0``…)."""
-    if count < 1:
+    return mutation_document([kind] * count)
+
+
+def mutation_document(kinds: Sequence[MutationKind]) -> str:
+    """One aliased call per entry of ``kinds`` (``m0``…, inputs ``$i0``…), in that order: GitHub
+    runs a document's mutation fields one after the other, so the order is the order applied."""
+    if not kinds:
         raise ValueError("a mutation document needs at least one call")
-    params = ", ".join(f"${variable(i)}: {kind.input_type}!" for i in range(count))
+    params = ", ".join(f"${variable(i)}: {kind.input_type}!" for i, kind in enumerate(kinds))
     calls = " ".join(
         f"{alias(i)}: {kind.field}(input: ${variable(i)}) {{ {kind.selection} }}"
-        for i in range(count)
+        for i, kind in enumerate(kinds)
     )
     return f"mutation({params}) {{ {calls} }}"
 
@@ -160,3 +183,5 @@ def all_documents(max_create_batch: int = 25, max_other_batch: int = 50) -> Iter
             yield batched_mutation(kind, count)
     for kind in SINGLE_KINDS:
         yield batched_mutation(kind, 1)
+    # A push round's document mixes kinds (``batching.Mutation``): one of each, in push order.
+    yield mutation_document((*PUSH_ORDER, CREATE_STATUS_UPDATE))

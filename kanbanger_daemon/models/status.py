@@ -79,6 +79,9 @@ class BoardStatus(BaseModel):
     metrics: list[dict[str, object]] | None = None
     target: str | None = None  # where the board goes: "owner/repo#N", or "local-only"
     notes: list[str] = Field(default_factory=list)
+    # The last local change (a file event) that GitHub took: ms from the event to the push
+    # confirmed (retries included); None until a change has been pushed.
+    last_push_latency_ms: int | None = None
 
     def record(self, result: ReconcileResult, *, at: float) -> None:
         """A reconcile finished (well or for good) at wall-clock time ``at``."""

@@ -173,6 +173,17 @@ class FakeGitHub:
             self._gateway.enforce_creation_limits = value
 
     @property
+    def creates_alone(self) -> bool:
+        """Refuse a document that mixes creates with other mutations (off by default: GitHub
+        runs the mutation fields of a document one after the other, whatever their kinds)."""
+        return self._gateway.creates_alone
+
+    @creates_alone.setter
+    def creates_alone(self, value: bool) -> None:
+        with self._gateway.lock:
+            self._gateway.creates_alone = value
+
+    @property
     def scopes(self) -> tuple[str, ...] | None:
         return self._gateway.scopes
 

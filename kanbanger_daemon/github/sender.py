@@ -1,0 +1,246 @@
+"""The client's one queue of mutations: the calls of every caller go out in shared documents.
+
+Callers (the pushes of several boards) hand in their calls with ``DocumentQueue.run`` and wait
+for their results. One caller at a time sends: it waits until the pacer would let a mutation
+document go, waits (at most ``hold_s`` after the oldest queued call) for the callers it expects
+to hand theirs in (``expecting``: boards being reconciled right now), then sends one document
+from the front of the queue, within the batch sizes. So boards changed together share one
+document, and a caller whose calls went out in another's document just gets its results.
+
+Per document: halve the sizes after a timeout or 502, re-send per alias what is safe to re-send
+(bounded by ``max_attempts``), never re-send a create whose fate is unknown (``ambiguous``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import structlog
+
+from kanbanger_daemon.errors import RateLimitError, SecondaryRateLimitError
+from kanbanger_daemon.github.batching import (
+    BatchSizer,
+    CallOutcome,
+    CallState,
+    Mutation,
+    resolve_document,
+    to_result,
+)
+from kanbanger_daemon.github.failures import Reply
+from kanbanger_daemon.models.remote import MutationResult
+
+log = structlog.get_logger(__name__)
+
+# Sends one document (pacing and whole-document retries included) and says whether its
+# retries were exhausted.
+SendDocument = Callable[[list[Mutation]], Awaitable[tuple[Reply, bool]]]
+
+# The queue that expects the current task to hand in calls (see ``DocumentQueue.expecting``).
+_expected_by: ContextVar[DocumentQueue | None] = ContextVar("_expected_by", default=None)
+
+
+@dataclass
+class _Ticket:
+    """One caller's calls: their results as they come in."""
+
+    results: list[MutationResult | None]
+    left: int
+
+
+@dataclass
+class _Entry:
+    mutation: Mutation
+    ticket: _Ticket
+    index: int
+    attempts: int = 0
+
+
+class DocumentQueue:
+    """Runs the calls of every caller through shared documents (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        send: SendDocument,
+        sizer: BatchSizer,
+        ready: Callable[[], Awaitable[None]],
+        max_attempts: int,
+        backoff: Callable[[int], float],
+        sleep: Callable[[float], Awaitable[None]],
+        hold_s: float = 0.5,
+        on_retry: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._send = send
+        self._sizer = sizer
+        self._ready = ready
+        self._max_attempts = max_attempts
+        self._backoff = backoff
+        self._sleep = sleep
+        self._hold_s = hold_s
+        self._on_retry = on_retry
+        self._pending: deque[_Entry] = deque()
+        self._queued_at = 0.0  # loop time when the queue last became non-empty
+        self._sending = False
+        self._away = 0  # expected callers that have not handed their calls in
+        # Set when the server refused a document mixing creates with other mutations: from
+        # then on creates go in documents of their own.
+        self.creates_alone = False
+        self._wake = asyncio.Event()
+
+    @contextmanager
+    def expecting(self) -> Iterator[None]:
+        """The current task may hand in calls soon: the next document waits for it (at most
+        ``hold_s``) unless it is already waiting for results or has left this block."""
+        if _expected_by.get() is self:  # already expected: once is enough
+            yield
+            return
+        token = _expected_by.set(self)
+        self._away += 1
+        try:
+            yield
+        finally:
+            self._away -= 1
+            _expected_by.reset(token)
+            self._notify()
+
+    async def run(self, mutations: Sequence[Mutation]) -> list[MutationResult]:
+        """One result per mutation, in order."""
+        if not mutations:
+            return []
+        ticket = _Ticket([None] * len(mutations), len(mutations))
+        if not self._pending:
+            self._queued_at = asyncio.get_running_loop().time()
+        self._pending.extend(_Entry(m, ticket, i) for i, m in enumerate(mutations))
+        expected = _expected_by.get() is self
+        self._away -= expected
+        self._notify()
+        try:
+            while ticket.left:
+                if self._sending:
+                    await self._changed()
+                    continue
+                self._sending = True
+                try:
+                    await self._send_next(ticket)
+                finally:
+                    self._sending = False
+                    self._notify()
+        finally:
+            self._away += expected
+            if ticket.left:  # cancelled or failed: what was not sent yet is not sent
+                self._pending = deque(e for e in self._pending if e.ticket is not ticket)
+        return [r for r in ticket.results if r is not None]
+
+    # -- one document ---------------------------------------------------------------------
+
+    async def _send_next(self, own: _Ticket) -> None:
+        await self._ready()
+        await self._gather()
+        entries = self._take()
+        if not entries:
+            return
+        mutations = [e.mutation for e in entries]
+        try:
+            reply, exhausted = await self._send(mutations)
+        except BaseException:
+            self._abandon(entries, own)
+            raise
+        if self._refused_mix(mutations, reply):
+            self._pending.extendleft(reversed(entries))  # nothing ran: all go again, apart
+            return
+        if reply.failure is not None and reply.failure.shrink:
+            self._sizer.shrink_all(m.kind for m in mutations)
+            log.info("github.batch.shrink", calls=len(mutations))
+        elif reply.failure is None and not reply.field_errors:
+            self._sizer.note_clean_all(m.kind for m in mutations)
+        retry = [e for e, o in zip(entries, resolve_document(mutations, reply), strict=True)
+                 if not self._settle(e, o, exhausted)]
+        if retry:
+            self._pending.extendleft(reversed(retry))  # retried calls keep their place
+            await self._wait_before_retry(reply, max(e.attempts for e in retry))
+
+    def _take(self) -> list[_Entry]:
+        """The calls of the next document: from the front of the queue, within the sizes (and
+        of one class only once creates must go alone)."""
+        pending = [e.mutation for e in self._pending]
+        count = max(1, self._sizer.fits(pending)) if pending else 0
+        if self.creates_alone and pending:
+            first = pending[0].kind.creates_content
+            same = next((i for i, m in enumerate(pending) if m.kind.creates_content != first),
+                        len(pending))
+            count = min(count, same)
+        return [self._pending.popleft() for _ in range(count)]
+
+    def _refused_mix(self, mutations: Sequence[Mutation], reply: Reply) -> bool:
+        """The whole document was refused, unrun, and it mixed creates with other calls."""
+        failure = reply.failure
+        mixed = len({m.kind.creates_content for m in mutations}) == 2
+        if self.creates_alone or not mixed or failure is None or failure.retryable:
+            return False
+        if reply.data is not None:
+            return False
+        self.creates_alone = True
+        log.warning("github.document.creates_alone", error=str(failure.error))
+        return True
+
+    def _settle(self, entry: _Entry, outcome: CallOutcome, exhausted: bool) -> bool:
+        """Record ``outcome`` as the entry's result; False when the call goes again instead."""
+        entry.attempts += 1
+        again = outcome.state is CallState.RETRY and not exhausted
+        if again and entry.attempts < self._max_attempts:
+            return False
+        self._resolve(entry, to_result(entry.mutation.kind, outcome))
+        return True
+
+    def _resolve(self, entry: _Entry, result: MutationResult) -> None:
+        if entry.ticket.results[entry.index] is None:
+            entry.ticket.results[entry.index] = result
+            entry.ticket.left -= 1
+
+    def _abandon(self, entries: list[_Entry], own: _Ticket) -> None:
+        """The sender stopped mid-document: another caller's create may have been applied
+        (ambiguous, never re-sent); its other calls are safe to send again."""
+        back: list[_Entry] = []
+        for entry in entries:
+            if entry.ticket is own:
+                continue
+            if entry.mutation.kind.creates_content:
+                outcome = CallOutcome(entry.mutation.call, CallState.AMBIGUOUS)
+                self._resolve(entry, to_result(entry.mutation.kind, outcome))
+            else:
+                back.append(entry)
+        self._pending.extendleft(reversed(back))
+
+    async def _gather(self) -> None:
+        """Wait for the expected callers to hand in their calls, at most ``hold_s`` after the
+        oldest queued call (time spent waiting for the pacer counts)."""
+        loop = asyncio.get_running_loop()
+        deadline = self._queued_at + self._hold_s
+        while self._away > 0 and (left := deadline - loop.time()) > 0:
+            try:
+                await asyncio.wait_for(self._changed(), left)
+            except TimeoutError:
+                return
+
+    async def _wait_before_retry(self, reply: Reply, attempt: int) -> None:
+        self._on_retry()
+        failure = reply.failure or next(iter(reply.field_errors.values()), None)
+        limited = failure is not None and isinstance(
+            failure.error, RateLimitError | SecondaryRateLimitError
+        )
+        if not limited:  # after a rate limit the pacer already holds every request
+            await self._sleep(self._backoff(attempt))
+
+    # -- wake-ups -------------------------------------------------------------------------
+
+    def _notify(self) -> None:
+        self._wake.set()
+        self._wake = asyncio.Event()
+
+    async def _changed(self) -> None:
+        await self._wake.wait()
