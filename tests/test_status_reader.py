@@ -137,7 +137,9 @@ def test_the_rate_limit_reads_not_yet_known_until_github_has_answered(tmp_path: 
     table = render_table(read_status(tmp_path, now=NOW), now=NOW)
     assert "rate limit: not yet known" in table
     assert "None" not in table
+    assert "token verified not yet" in table
     publish(tmp_path, github=GitHubStatus(enabled=True, rate_limit_remaining=4990,
-                                          last_push_at=NOW - 3))
+                                          last_push_at=NOW - 3, token_verified_at=NOW - 2))
     table = render_table(read_status(tmp_path, now=NOW), now=NOW)
-    assert "GitHub: last push 3.0 s ago, rate limit: 4990 requests left" in table
+    assert ("GitHub: last push 3.0 s ago, token verified 2.0 s ago, "
+            "rate limit: 4990 requests left") in table

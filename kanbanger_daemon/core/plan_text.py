@@ -65,3 +65,15 @@ def format_plan(plan: RemotePlan) -> str:
             f"{archives} to archive, {counts[OpKind.UNARCHIVE]} to unarchive."
         )
     return "\n".join(lines) + "\n"
+
+
+def card_changes(plan: RemotePlan, target: str) -> list[str]:
+    """One line per card that appears, moves or leaves on GitHub, as ``run`` logs it:
+    ``Task 2: Build (SPEC: spec_website.md) Todo → In Progress · octo/specs#3``."""
+    created = {op.key for op in plan.of_kind(OpKind.CREATE)}
+    lines = [f"{op.title} new in {op.option_name or '(no Status)'} · {target}"
+             for op in plan.of_kind(OpKind.CREATE)]
+    lines += [f"{op.title} {op.old_title or '(none)'} → {op.option_name} · {target}"
+              for op in plan.of_kind(OpKind.STATUS) if op.key not in created]
+    lines += [f"{op.title} archived · {target}" for op in plan.of_kind(OpKind.ARCHIVE)]
+    return lines

@@ -30,6 +30,7 @@ from kanbanger_daemon.core.desired import (
     fingerprint,
 )
 from kanbanger_daemon.core.health import project_health
+from kanbanger_daemon.core.plan_text import card_changes
 from kanbanger_daemon.daemon.health_poster import HealthPoster
 from kanbanger_daemon.daemon.local import LocalResult, write_atomic
 from kanbanger_daemon.daemon.workspace import ROOT_KEY, STATE_DIR, BoardKey
@@ -37,6 +38,7 @@ from kanbanger_daemon.errors import ConfigError, KanbangerError, TransientError
 from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
 from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.github.state import load_state
+from kanbanger_daemon.logging import get_logger
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.status import GitHubStatus
@@ -46,6 +48,8 @@ from kanbanger_daemon.settings import Settings, load_settings
 STATE_FILE = ".kanban.json"
 PROJECTS_CACHE = "projects.json"
 WORKSPACE_ID_FILE = "workspace-id"
+
+log = get_logger(__name__)
 
 
 def pacing_from(settings: Settings) -> PacingConfig:
@@ -373,7 +377,16 @@ class BoardPusher:
         """The daemon's hook: push and return the number of remote operations planned."""
         if not isinstance(local, LocalResult):
             raise TypeError("push_ops expects the LocalResult of reconcile_local")
+        requests_before = self.client.stats.http_requests
         result = await self.push(key, local)
+        if not result.skipped:
+            target = self.describe_target(key)
+            for line in card_changes(result.plan, target):
+                log.info(line, board=key)
+            # Boards pushed together share documents: each counts the requests of its push.
+            log.info("push.done", board=key, target=target, changes=len(result.plan.ops),
+                     http_requests=self.client.stats.http_requests - requests_before,
+                     in_sync=result.in_sync)
         if not result.in_sync:
             # Requeued with backoff by the work queue; the next run re-lists and adopts.
             detail = result.errors[-1] if result.errors else "the project did not converge"
@@ -388,4 +401,18 @@ class BoardPusher:
             rate_limit_remaining=stats.rate_limit_remaining,
             paused_until=stats.paused_until,
             last_error=self.last_error,
+            token_verified_at=stats.token_verified_at,
         )
+
+    async def verify_token(self) -> None:
+        """Ask GitHub who the token is (the daemon's start; every poll checks it again by
+        listing): a revoked token shows in ``status`` even when no board changes."""
+        try:
+            who = await self.client.preflight()
+        except KanbangerError as exc:
+            self.last_error = f"token: {exc}"
+            log.warning("github.token_rejected", error=str(exc))
+        else:
+            if self.last_error and self.last_error.startswith("token: "):
+                self.last_error = None
+            log.info("github.token_ok", login=who.login)

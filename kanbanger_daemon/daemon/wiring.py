@@ -36,9 +36,14 @@ def main_run(
     async def serve() -> int:
         if pusher is None:
             return await wire_daemon(root, settings, options=options).run()
+        daemon = wire_github_daemon(root, settings, pusher, options=options)
+        # A revoked token must show in `status` even while no board changes (no push to fail).
+        check = asyncio.create_task(pusher.verify_token(), name="token-check")
         try:
-            return await wire_github_daemon(root, settings, pusher, options=options).run()
+            return await daemon.run()
         finally:
+            check.cancel()
+            await asyncio.gather(check, return_exceptions=True)
             await pusher.aclose()
 
     return asyncio.run(serve())

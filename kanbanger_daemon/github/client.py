@@ -205,6 +205,9 @@ class GitHubClient:
 
     def _observe(self, reply: Reply) -> None:
         """Record rate-limit headers and start the pauses a reply asks for."""
+        if not isinstance(reply.failure.error if reply.failure else None,
+                          AuthError | TransientError):
+            self._stats.token_verified_at = self._wall_clock()  # GitHub answered as this token
         limit = reply.rate_limit
         if limit is not None:
             self._stats.rate_limit_remaining = limit.remaining

@@ -144,4 +144,6 @@ class ClientStats(BaseModel):
     rate_limit_remaining: int | None = None
     rate_limit_reset: float | None = None  # epoch seconds
     paused_until: float | None = None  # epoch seconds; None when not paused
+    # When GitHub last answered a request as this token (epoch seconds): the token worked then.
+    token_verified_at: float | None = None
     mutations_by_name: dict[str, int] = Field(default_factory=dict)
