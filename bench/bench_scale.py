@@ -1,16 +1,21 @@
-"""Scale: 1,000 SPEC folders → time to ready, time to every board reconciled, idle RSS and CPU.
+"""Scale: 1,000 SPEC folders → time to ready, time to every board reconciled, idle RSS and CPU,
+and how long `kanbanger-daemon status` takes to answer.
 
     python bench/bench_scale.py [--folders 1000] [--idle-seconds 60]
 
-Real runtime, real inotify observer, real local reconciler, local-only, in this process.
-Targets: ready ≤ 10 s, RSS ≤ 80 MB, idle CPU ≤ 1 %.
+Real runtime, real inotify observer, real local reconciler, local-only, in this process; `status`
+runs as its own process, as a person runs it.
+Targets: ready ≤ 10 s, RSS ≤ 80 MB (100 MB at 5,000), idle CPU ≤ 1 %, status ≤ 0.5 s; at 5,000
+folders every board written ≤ 15 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,6 +57,8 @@ async def measure(root: Path, folders: int, idle_seconds: float) -> None:
         await asyncio.sleep(idle_seconds)  # the measurement window itself, not a wait
         cpu_pct = 100 * (cpu_s() - cpu0) / (time.monotonic() - wall0)
         rss_idle = rss_mb()
+        status_s = {flag: await asyncio.to_thread(status_time, root, flag)
+                    for flag in ("", "--json")}
     finally:
         daemon.request_stop()
         await task
@@ -59,6 +66,19 @@ async def measure(root: Path, folders: int, idle_seconds: float) -> None:
     print(f"  every board reconciled once ({boards} boards): {all_s:.2f} s")
     print(f"  RSS after the first pass {rss_busy:.0f} MB, idle {rss_idle:.0f} MB (target ≤ 80 MB)")
     print(f"  idle CPU over {idle_seconds:.0f} s: {cpu_pct:.2f} %   (target ≤ 1 %)")
+    for flag, (seconds, code, size) in status_s.items():
+        print(f"  `status{' ' + flag if flag else ''}` answered in {seconds:.2f} s, exit {code}, "
+              f"{size} bytes (target ≤ 0.5 s)")
+
+
+def status_time(root: Path, flag: str) -> tuple[float, int, int]:
+    """`kanbanger-daemon status` in a child process, as a person runs it while the daemon runs:
+    (wall time, exit code, bytes printed)."""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "kanbanger_daemon", "status", "--root",
+                           str(root), *([flag] if flag else [])], capture_output=True,
+                          check=False, env={**os.environ, "HOME": str(root)})
+    return time.monotonic() - started, done.returncode, len(done.stdout)
 
 
 def main() -> int:

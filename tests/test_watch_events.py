@@ -87,3 +87,32 @@ def test_other_observer_errors_are_not_mistaken_for_limits(tmp_path: Path) -> No
                                  FileSystemEventHandler(), native_factory=denied)
     with pytest.raises(PermissionError):
         supervisor.start()
+
+
+def test_reading_a_watched_file_queues_no_event(tmp_path: Path) -> None:
+    """Reads are not changes: at thousands of boards, a rescan's reads (an open and a close
+    each) overflowed the kernel's event queue and asked for another rescan, forever."""
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
+    seen: list[str] = []
+    changed = threading.Event()
+
+    class Recorder(FileSystemEventHandler):
+        def dispatch(self, event: FileSystemEvent) -> None:
+            seen.append(event.event_type)
+            if event.event_type == "closed":
+                changed.set()
+
+    spec = tmp_path / "spec_a.md"
+    spec.write_text("# Goal\n")
+    supervisor = WatchSupervisor(lambda: [WatchTarget(tmp_path, recursive=True)], Recorder())
+    supervisor.start()
+    try:
+        for _ in range(20):
+            spec.read_text()
+        (tmp_path / "progress_a.json").write_text("{}")  # a change, after the reads
+        assert changed.wait(10)
+    finally:
+        supervisor.stop()
+    assert "opened" not in seen and "closed_no_write" not in seen
+    assert {"created", "modified", "closed"} <= set(seen)

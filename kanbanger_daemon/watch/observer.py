@@ -13,7 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchdog.events import FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirModifiedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
@@ -29,6 +41,14 @@ INOTIFY_LIMIT_HINT = (
 _LIMIT_ERRNOS = frozenset({errno.ENOSPC, errno.EMFILE})
 
 ObserverFactory = Callable[[], BaseObserver]
+
+# The events that can mean a change. Left out: a file opened, or closed without a write. Every
+# read the daemon makes would queue two of those; at thousands of boards a rescan's reads
+# overflowed the kernel's queue (16,384 events), and the overflow asked for another rescan.
+CHANGE_EVENTS: tuple[type[FileSystemEvent], ...] = (
+    FileCreatedEvent, DirCreatedEvent, FileModifiedEvent, DirModifiedEvent, FileDeletedEvent,
+    DirDeletedEvent, FileMovedEvent, DirMovedEvent, FileClosedEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +121,8 @@ class WatchSupervisor:
         for target in self._targets():
             if target in self._watched or not target.path.is_dir():
                 continue
-            observer.schedule(self._handler, str(target.path), recursive=target.recursive)
+            observer.schedule(self._handler, str(target.path), recursive=target.recursive,
+                              event_filter=list(CHANGE_EVENTS))
             self._watched.add(target)
             added = True
         return added
