@@ -22,7 +22,12 @@ from dataclasses import dataclass
 
 import structlog
 
-from kanbanger_daemon.errors import RateLimitError, SecondaryRateLimitError
+from kanbanger_daemon.errors import (
+    AuthError,
+    RateLimitError,
+    ScopeError,
+    SecondaryRateLimitError,
+)
 from kanbanger_daemon.github.batching import (
     BatchSizer,
     CallOutcome,
@@ -182,8 +187,8 @@ class DocumentQueue:
         mixed = len({m.kind.creates_content for m in mutations}) == 2
         if self.creates_alone or not mixed or failure is None or failure.retryable:
             return False
-        if reply.data is not None:
-            return False
+        if reply.data is not None or isinstance(failure.error, AuthError | ScopeError):
+            return False  # a bad token refuses every document, mixed or not
         self.creates_alone = True
         log.warning("github.document.creates_alone", error=str(failure.error))
         return True
