@@ -217,3 +217,15 @@ async def test_the_first_document_after_a_quiet_second_goes_at_once() -> None:
     await pacer.wait_turn()
     assert await send(pacer, clock, mutation=True) == clock.now
     assert pacer.total_waited == before
+
+
+async def test_a_long_wait_is_told_with_its_reason_and_the_ordinary_rhythm_is_not() -> None:
+    clock = FakeClock()
+    pacer = make_pacer(clock, creates_per_minute=60, creates_per_hour=400)
+    told: list[tuple[float, str]] = []
+    pacer.on_wait = lambda seconds, why: told.append((seconds, why))
+    for _ in range(3):
+        await send(pacer, clock, mutation=True, creates=25)
+    assert told and all(w >= 2.0 for w, _ in told)  # the 1 s pacing itself is not news
+    assert "creation limit (60/min, 400/h)" in told[0][1]
+    assert told[0][0] == pytest.approx(59.0)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kanbanger_daemon.cli.sync_progress import SyncProgress
 from kanbanger_daemon.core.plan_text import format_plan
 from kanbanger_daemon.core.text import terminal_safe
 from kanbanger_daemon.daemon.board_memory import BoardMemory
@@ -44,6 +45,8 @@ async def _sync(
     pusher = BoardPusher(args.root, settings, client_from(settings), config=args.config,
                          health_delay_s=None)
     pusher.client.give_up_after(UNREACHABLE_AFTER_S)
+    progress = SyncProgress(sys.stderr, tty=sys.stderr.isatty())
+    pusher.client.listen(sent=progress.sent, waiting=progress.waiting)
     failed = 0
     memory = BoardMemory()  # this command's own (see local_cmds._folder_board)
     planned: list[tuple[BoardKey, LocalResult]] = []
@@ -80,6 +83,7 @@ async def _sync(
             elif result is not None:
                 failed += _report_push(report, result, dry_run=args.dry_run)
     finally:
+        progress.done()
         requests = pusher.client.stats.http_requests
         await pusher.aclose()
     return reports, failed, requests

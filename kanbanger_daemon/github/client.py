@@ -117,6 +117,7 @@ class GitHubClient:
         self._max_attempts = max(1, max_attempts)
         self._clock = clock
         self._pacer = Pacer(self._config, clock=clock, wall_clock=wall_clock, sleep=sleep)
+        self._on_sent: Callable[[int, int], None] | None = None
         self._reach = Reachability(url, clock)
         self._sizer = BatchSizer(self._config.max_create_batch, self._config.other_batch_size)
         self._stats = ClientStats()
@@ -228,6 +229,13 @@ class GitHubClient:
         elif reply.failure is None:
             self._pacer.note_success()
 
+    def listen(self, *, sent: Callable[[int, int], None],
+               waiting: Callable[[float, str], None]) -> None:
+        """Be told of each mutation document sent (its mutations, of which creates) and of each
+        longer wait with its reason: what a command shows while a first sync takes minutes."""
+        self._on_sent = sent
+        self._pacer.on_wait = waiting
+
     async def _send_once(
         self,
         document: str,
@@ -241,6 +249,8 @@ class GitHubClient:
             if mutations is not None:
                 self._stats.mutations += len(mutations)
                 self._stats.creates += creates
+                if self._on_sent is not None:
+                    self._on_sent(len(mutations), creates)
                 by_name = self._stats.mutations_by_name
                 for kind in mutations:
                     by_name[kind.field] = by_name.get(kind.field, 0) + 1

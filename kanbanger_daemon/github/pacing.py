@@ -56,6 +56,9 @@ class PacingConfig:
         return min(self.create_batch_size, self.creates_per_minute, self.creates_per_hour)
 
 
+_TOLD_AFTER_S = 2.0  # shorter waits are the ordinary rhythm, not worth a word
+
+
 class Pacer:
     """Grants the right to send one request, after every wait the rules require."""
 
@@ -77,6 +80,8 @@ class Pacer:
         self._paused_until: float | None = None  # monotonic
         self._secondary_wait: float | None = None  # next secondary wait when GitHub gives none
         self.total_waited = 0.0
+        # Told of each wait longer than a moment, with its reason, so a person can be told too.
+        self.on_wait: Callable[[float, str], None] | None = None
 
     # --- pauses ---------------------------------------------------------------------------
 
@@ -137,13 +142,19 @@ class Pacer:
 
     def _wait_needed(self, *, mutation: bool, creates: int) -> float:
         now = self._clock()
-        wait = 0.0
+        waits = [(0.0, "")]
         if self._paused_until is not None:
-            wait = max(wait, self._paused_until - now)
+            waits.append((self._paused_until - now, "GitHub's rate limit"))
         if mutation and self._last_mutation_end is not None:
-            wait = max(wait, self._last_mutation_end + self.config.min_mutation_interval - now)
+            waits.append((self._last_mutation_end + self.config.min_mutation_interval - now,
+                          "the pacing between mutation documents"))
         if creates:
-            wait = max(wait, self._creation_wait(now, creates))
+            waits.append((self._creation_wait(now, creates),
+                          f"GitHub's creation limit ({self.config.creates_per_minute}/min, "
+                          f"{self.config.creates_per_hour}/h)"))
+        wait, why = max(waits)
+        if wait >= _TOLD_AFTER_S and self.on_wait is not None:
+            self.on_wait(wait, why)
         return wait
 
     async def wait_turn(self, *, mutation: bool = True) -> None:
