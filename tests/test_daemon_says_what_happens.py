@@ -96,7 +96,7 @@ async def test_the_token_is_checked_even_when_nothing_changes(
     pusher = BoardPusher(workspace, settings, client_from(settings), health_delay_s=None)
     try:
         await pusher.verify_token()
-        assert pusher.status().token_verified_at is not None
+        assert pusher.status().auth_verified_at is not None
         assert pusher.status().last_error is None
     finally:
         await pusher.aclose()
@@ -107,7 +107,7 @@ async def test_the_token_is_checked_even_when_nothing_changes(
     try:
         await pusher.verify_token()
         status = pusher.status()
-        assert status.token_verified_at is None
+        assert status.auth_verified_at is None
         assert status.last_error is not None and status.last_error.startswith("token: ")
         assert "ghp_revoked" not in status.last_error
     finally:

@@ -139,7 +139,7 @@ def test_the_rate_limit_reads_not_yet_known_until_github_has_answered(tmp_path: 
     assert "None" not in table
     assert "token verified not yet" in table
     publish(tmp_path, github=GitHubStatus(enabled=True, rate_limit_remaining=4990,
-                                          last_push_at=NOW - 3, token_verified_at=NOW - 2))
+                                          last_push_at=NOW - 3, auth_verified_at=NOW - 2))
     table = render_table(read_status(tmp_path, now=NOW), now=NOW)
     assert ("GitHub: last push 3.0 s ago, token verified 2.0 s ago, "
             "rate limit: 4990 requests left") in table

@@ -401,7 +401,7 @@ class BoardPusher:
             rate_limit_remaining=stats.rate_limit_remaining,
             paused_until=stats.paused_until,
             last_error=self.last_error,
-            token_verified_at=stats.token_verified_at,
+            auth_verified_at=stats.auth_verified_at,
         )
 
     async def verify_token(self) -> None:

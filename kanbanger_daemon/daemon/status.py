@@ -262,7 +262,7 @@ def render_table(report: StatusReport, *, now: float | None = None,
             # Known only once GitHub has answered a request of this daemon.
             limit = (f"{remaining} requests left" if isinstance(remaining, int)
                      else "not yet known")
-            verified = github.get("token_verified_at")
+            verified = github.get("auth_verified_at")
             lines.append(f"  GitHub: last push {_ago(now - last if last else None)}, "
                          f"token verified {_ago(now - verified) if verified else 'not yet'}, "
                          f"rate limit: {limit}")

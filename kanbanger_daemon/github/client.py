@@ -208,7 +208,7 @@ class GitHubClient:
         """Record rate-limit headers and start the pauses a reply asks for."""
         if not isinstance(reply.failure.error if reply.failure else None,
                           AuthError | TransientError):
-            self._stats.token_verified_at = self._wall_clock()  # GitHub answered as this token
+            self._stats.auth_verified_at = self._wall_clock()  # GitHub answered as this token
         limit = reply.rate_limit
         if limit is not None:
             self._stats.rate_limit_remaining = limit.remaining

@@ -145,5 +145,5 @@ class ClientStats(BaseModel):
     rate_limit_reset: float | None = None  # epoch seconds
     paused_until: float | None = None  # epoch seconds; None when not paused
     # When GitHub last answered a request as this token (epoch seconds): the token worked then.
-    token_verified_at: float | None = None
+    auth_verified_at: float | None = None
     mutations_by_name: dict[str, int] = Field(default_factory=dict)

@@ -120,7 +120,7 @@ class GitHubStatus(BaseModel):
     rate_limit_remaining: int | None = None
     paused_until: float | None = None
     last_error: str | None = None
-    token_verified_at: float | None = None  # when GitHub last answered as this token
+    auth_verified_at: float | None = None  # when GitHub last answered as this token
 
 
 class ObserverStatus(BaseModel):
