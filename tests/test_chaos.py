@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.markers import parse_marker_key
+from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.errors import RetryableError
 from kanbanger_daemon.github.client import GitHubClient
 from kanbanger_daemon.github.pacing import PacingConfig

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.board import board_cards, render_board
-from kanbanger_daemon.core.plan import plan_board
+from kanbanger_daemon.core.board.format import board_cards, render_board
+from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.daemon.enrich_runner import (
     MAX_OUTPUT_BYTES,
     REAP_TIMEOUT_S,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from kanbanger_daemon.core.desired import PROJECT_FIELDS
-from kanbanger_daemon.core.markers import parse_marker_key
+from kanbanger_daemon.core.sync.desired import PROJECT_FIELDS
+from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.github.client import GitHubClient
 from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.models.board import ColumnKind

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.markers import parse_marker_key
-from kanbanger_daemon.core.plan_text import format_plan
+from kanbanger_daemon.core.sync.markers import parse_marker_key
+from kanbanger_daemon.core.sync.plan_text import format_plan
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.github.batching import Mutation
 from kanbanger_daemon.github.client import GitHubClient

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kanbanger_daemon.core.board import board_cards, parse_board
+from kanbanger_daemon.core.board.format import board_cards, parse_board
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon

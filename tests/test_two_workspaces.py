@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.cli import main
-from kanbanger_daemon.core.markers import parse_marker_key
+from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.daemon.local import reconcile_local
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.workspace import find_boards

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kanbanger_daemon.assistant.workspace import Workspace
-from kanbanger_daemon.core.plan_text import format_plan
+from kanbanger_daemon.core.sync.plan_text import format_plan
 from kanbanger_daemon.daemon.local import reconcile_local
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.status import EXIT_DEGRADED, EXIT_HEALTHY, read_status

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kanbanger_daemon.core.files import classify
+from kanbanger_daemon.core.spec.files import classify
 from kanbanger_daemon.daemon.workspace import (
     BoardKey,
     board_path,

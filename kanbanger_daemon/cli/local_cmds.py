@@ -10,9 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from kanbanger_daemon.core.decode import decode_text
-from kanbanger_daemon.core.files import classify, is_master_progress
-from kanbanger_daemon.core.retrospective import render_retrospective, retrospective_title
+from kanbanger_daemon.core.insight.retrospective import render_retrospective, retrospective_title
+from kanbanger_daemon.core.spec.decode import decode_text
+from kanbanger_daemon.core.spec.files import classify, is_master_progress
 from kanbanger_daemon.daemon.board_memory import BoardMemory
 from kanbanger_daemon.daemon.local import (
     LocalResult,

@@ -73,7 +73,7 @@ def cmd_service(args: argparse.Namespace) -> int:
 
 def _list_services(platform: service.Platform, home: Path) -> int:
     """One line per workspace with a service here: its unit, its path, and whether it runs."""
-    from kanbanger_daemon.core.text import terminal_safe
+    from kanbanger_daemon.core.board.text import terminal_safe
     from kanbanger_daemon.daemon import service_manage
     from kanbanger_daemon.daemon.status import read_status
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kanbanger_daemon.core.plan_text import format_plan
-from kanbanger_daemon.core.text import terminal_safe
+from kanbanger_daemon.core.board.text import terminal_safe
+from kanbanger_daemon.core.sync.plan_text import format_plan
 from kanbanger_daemon.daemon.board_memory import BoardMemory
 from kanbanger_daemon.daemon.local import LocalResult, reconcile_local
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kanbanger_daemon.core.health import project_health
+from kanbanger_daemon.core.insight.health import project_health
 from kanbanger_daemon.daemon.local import write_atomic
 from kanbanger_daemon.daemon.workspace import STATE_DIR
 from kanbanger_daemon.errors import KanbangerError

@@ -16,13 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kanbanger_daemon.core.board import parse_board, render_board
-from kanbanger_daemon.core.files import classify, companion_names, pairs_with
-from kanbanger_daemon.core.metrics import metrics_report, spec_metrics
-from kanbanger_daemon.core.plan import plan_board
-from kanbanger_daemon.core.progress import parse_progress
-from kanbanger_daemon.core.progress_join import spec_input
-from kanbanger_daemon.core.spec import MAX_INPUT_BYTES, decode_text, parse_spec
+from kanbanger_daemon.core.board.format import parse_board, render_board
+from kanbanger_daemon.core.board.plan import plan_board
+from kanbanger_daemon.core.insight.metrics import metrics_report, spec_metrics
+from kanbanger_daemon.core.spec.decode import MAX_INPUT_BYTES, decode_text
+from kanbanger_daemon.core.spec.files import classify, companion_names, pairs_with
+from kanbanger_daemon.core.spec.parse import parse_spec
+from kanbanger_daemon.core.spec.progress import parse_progress
+from kanbanger_daemon.core.spec.progress_join import spec_input
 from kanbanger_daemon.daemon import board_memory, own_writes
 from kanbanger_daemon.daemon.atomic import FileIdentity, Snapshot, replace_if_unchanged
 from kanbanger_daemon.daemon.atomic import write_atomic as write_atomic
@@ -198,7 +199,7 @@ def _enrich_new_board(
     llm = settings.enrich_command if settings.enrich_with_llm else None
     if not (wanted or llm) or (key == ROOT_KEY and options.layout is Layout.SINGLE):
         return planned  # the root board aggregates many folders: enrich per-SPEC boards only
-    from kanbanger_daemon.core.enrich import apply_enrichment, enrichment_cards
+    from kanbanger_daemon.core.insight.enrich import apply_enrichment, enrichment_cards
     from kanbanger_daemon.daemon.enrich_runner import enrich_new_board_blocking
 
     folder = board_path(root, key).parent

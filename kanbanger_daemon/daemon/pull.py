@@ -2,7 +2,7 @@
 
 Runs inside the board's reconcile (so never at the same time as another reconcile of the board):
 list the project (one query per 100 items, shared by every board that goes to it within one poll
-round), find the edits (``core.remote_edits``), re-plan the board with them applied, record in
+round), find the edits (``core.sync.pull_edits``), re-plan the board with them applied, record in
 ``.kanban.json`` the ones that stayed, and leave the rest to the push that follows: a person's
 move of a card whose task has a progress status is undone there (progress is the authority).
 """
@@ -16,19 +16,19 @@ from pathlib import Path
 
 import structlog
 
-from kanbanger_daemon.core.board import board_columns, parse_board
-from kanbanger_daemon.core.desired import desired_cards
-from kanbanger_daemon.core.listing import absorb_listing
-from kanbanger_daemon.core.markers import parse_marker_key
-from kanbanger_daemon.core.remote_edits import (
+from kanbanger_daemon.core.board.format import board_columns, parse_board
+from kanbanger_daemon.core.spec.decode import decode_text
+from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.core.sync.listing import absorb_listing
+from kanbanger_daemon.core.sync.markers import parse_marker_key
+from kanbanger_daemon.core.sync.pull_edits import (
     EditKind,
     RemoteEdit,
     apply_remote_edits,
     find_remote_edits,
     survivors,
 )
-from kanbanger_daemon.core.remote_plan import marker_key_of
-from kanbanger_daemon.core.spec import decode_text
+from kanbanger_daemon.core.sync.push_plan import marker_key_of
 from kanbanger_daemon.daemon.local import LocalResult, read_guarded, reconcile_local
 from kanbanger_daemon.daemon.remote import STATE_FILE, BoardPusher, Target
 from kanbanger_daemon.daemon.workspace import BoardKey, board_path

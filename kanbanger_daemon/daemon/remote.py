@@ -23,13 +23,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kanbanger_daemon.core.desired import (
+from kanbanger_daemon.core.insight.health import project_health
+from kanbanger_daemon.core.sync.desired import (
     PROJECT_FIELDS,
     card_field_values,
     desired_cards,
     fingerprint,
 )
-from kanbanger_daemon.core.health import project_health
 from kanbanger_daemon.daemon.health_poster import HealthPoster
 from kanbanger_daemon.daemon.local import LocalResult, write_atomic
 from kanbanger_daemon.daemon.workspace import ROOT_KEY, STATE_DIR, BoardKey

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from kanbanger_daemon.core.listing import absorb_listing
-from kanbanger_daemon.core.markers import marker_for_key
+from kanbanger_daemon.core.sync.listing import absorb_listing
+from kanbanger_daemon.core.sync.markers import marker_for_key
 from kanbanger_daemon.errors import NotFoundError
 from kanbanger_daemon.github import calls
 from kanbanger_daemon.github.batching import Mutation

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import structlog
 
-from kanbanger_daemon.core.desired import fingerprint
-from kanbanger_daemon.core.remote_plan import (
+from kanbanger_daemon.core.sync.desired import fingerprint
+from kanbanger_daemon.core.sync.listing import trusted_snapshot
+from kanbanger_daemon.core.sync.push_plan import (
     DEFAULT_ADOPT_PATIENCE,
     plan_remote,
-    trusted_snapshot,
 )
 from kanbanger_daemon.errors import KanbangerError, RetryableError
 from kanbanger_daemon.github.apply import PushRun, SyncClient, apply_plan
@@ -103,7 +103,7 @@ async def push_board(
     if workspace_id is not None:
         state.workspace_id = workspace_id
     elif state.workspace_id is None and not dry_run:
-        # Names this workspace in the sync tags it writes (see core.markers).
+        # Names this workspace in the sync tags it writes (see core.sync.markers).
         state.workspace_id = secrets.token_hex(4)
     start = client.stats.http_requests
     digest = fingerprint(project.project_id, board_key, desired)

@@ -23,7 +23,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kanbanger_daemon.core.board import (
+from kanbanger_daemon.core.board.cards import card_identity, identity_of, one_line, safe_file
+from kanbanger_daemon.core.board.format import (
     board_cards,
     board_columns,
     card_line,
@@ -32,7 +33,6 @@ from kanbanger_daemon.core.board import (
     reclassify,
     render_board,
 )
-from kanbanger_daemon.core.cards import card_identity, identity_of, one_line, safe_file
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models.board import Board, BoardLine, BoardOptions, ColumnKind
 from kanbanger_daemon.models.spec import Spec

@@ -12,7 +12,7 @@ A listing of the project is compared with what this workspace last synced (``Car
   Status, when this board is the only one of the workspace that goes to the project.
 
 A value the board changed since the last sync is not pulled: the local change is pushed instead
-(``core.remote_plan``). The board is then re-planned from its SPEC and progress as always, so a
+(``core.sync.push_plan``). The board is then re-planned from its SPEC and progress as always, so a
 generated card whose task has a progress status goes back where progress puts it: progress is
 the authority, and the push that follows undoes the remote move (see ``survivors``).
 """
@@ -24,17 +24,17 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from kanbanger_daemon.core.board import (
+from kanbanger_daemon.core.board.cards import card_identity
+from kanbanger_daemon.core.board.format import (
     board_cards,
     board_columns,
     card_line,
     card_parts,
     reclassify,
 )
-from kanbanger_daemon.core.cards import card_identity
-from kanbanger_daemon.core.desired import desired_cards
-from kanbanger_daemon.core.markers import parse_marker_key, parse_tag, tag_agrees, written_by
-from kanbanger_daemon.core.remote_plan import marker_key_of
+from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.core.sync.markers import parse_marker_key, parse_tag, tag_agrees, written_by
+from kanbanger_daemon.core.sync.push_plan import marker_key_of
 from kanbanger_daemon.models.board import Board, BoardLine, ColumnKind
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import DesiredCard, SyncState

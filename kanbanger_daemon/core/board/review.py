@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import re
 
-from kanbanger_daemon.core.cards import one_line
-from kanbanger_daemon.core.text import without_controls
+from kanbanger_daemon.core.board.cards import one_line
+from kanbanger_daemon.core.board.text import without_controls
 
 REJECTED_PREFIX = "[REJECTED:"
 MAX_REASON = 120

@@ -1,16 +1,16 @@
 """plan_remote: what to change on a GitHub project so that it shows one board. PURE.
 
 Level-triggered: the plan depends only on (desired cards, sync state, remote snapshot), never on
-what happened before. Our items are recognised by the hidden body marker (``core.markers``);
+what happened before. Our items are recognised by the hidden body marker (``core.sync.markers``);
 items without it belong to people and are never touched, items with another board's key are that
 board's business. The engine sends a plan in one document, in this order: unarchive, status,
 move, adopt/update, field values, archive, then creates; what names a new item (its status,
 values, place) goes in the next document (``github.apply``).
 
-The desired cards come from ``core.desired``, their order on the project from
-``core.remote_order``, the printed plan from ``core.plan_text``.
+The desired cards come from ``core.sync.desired``, their order on the project from
+``core.sync.order``, the printed plan from ``core.sync.plan_text``.
 
-Optional project fields (the ``project_fields`` setting): ``core.desired.card_field_values``
+Optional project fields (the ``project_fields`` setting): ``core.sync.desired.card_field_values``
 gives each generated card the values it should show (``Backups used`` on task cards, ``SPEC``
 on every generated card; hand-written cards get none) and the plan sets only those that differ
 from what the item shows, by the same rule as a Status (see ``_plan_existing``).
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from kanbanger_daemon.core.markers import (
+from kanbanger_daemon.core.sync.markers import (
     marker_for_key,
     parse_marker_key,
     split_key,
@@ -29,7 +29,7 @@ from kanbanger_daemon.core.markers import (
     with_tag,
     written_by,
 )
-from kanbanger_daemon.core.remote_order import plan_moves
+from kanbanger_daemon.core.sync.order import plan_moves
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import (
     CardState,
@@ -56,55 +56,6 @@ def marker_key_of(item: RemoteItem, board_key: str, state: SyncState) -> str | N
         return alias
     key = parse_marker_key(item.body)
     return key if key is not None and belongs_to(key, board_key) else None
-
-
-def observe_listing(
-    state: SyncState,
-    remote: Sequence[RemoteItem],
-    board_key: str,
-    *,
-    settled_before: float | None = None,
-) -> SyncState:
-    """The state after a full listing: count, per card, how many listings in a row missed it.
-
-    A lost create counts only listings made once it settled (sent before ``settled_before``): a
-    listing made while GitHub may still be running the request proves nothing.
-    """
-    seen_ids = {item.item_id for item in remote}
-    seen_keys = {k for k in (marker_key_of(i, board_key, state) for i in remote) if k}
-    cards = {
-        key: card.model_copy(update={"unseen": 0 if _seen else card.unseen + 1,
-                                     "listed": card.listed or _seen})
-        for key, card in state.cards.items()
-        for _seen in [card.item_id in seen_ids or key in seen_keys]
-    }
-    pending = {
-        key: p.model_copy(update={"unseen": p.unseen + int(settled)})
-        for key, p in state.pending.items()
-        if key not in seen_keys
-        for settled in [settled_before is None or p.sent_at <= settled_before]
-    }
-    return state.model_copy(update={"cards": cards, "pending": pending})
-
-
-def trusted_snapshot(state: SyncState) -> list[RemoteItem]:
-    """Our items as the state last confirmed them, in project order (planning without a listing)."""
-    ordered = sorted(
-        (card.position, key, card) for key, card in state.cards.items() if card.item_id
-    )
-    return [
-        RemoteItem(
-            item_id=card.item_id or "",
-            is_archived=card.archived,
-            content_id=card.draft_id,
-            title=card.title,
-            body=card.body if card.body is not None else marker_for_key(key),
-            status_option_id=card.option_id,
-            status_name=card.status,
-            field_values=dict(card.values),
-        )
-        for _pos, key, card in ordered
-    ]
 
 
 def keeper_of(group: list[RemoteItem], known_id: str | None) -> RemoteItem:

@@ -8,7 +8,7 @@ Rules (DESIGN.md §5), in the words a user would use:
   pending / no progress → stays where it is (a new one enters TODO, in SPEC order);
   in_progress → DOING; completed → DONE and checked, or REVIEW (unchecked) when the board is
   gated (a REVIEW column, or the ``review_gate`` option): only a person puts it in DONE, where
-  it then stays, and a ``[REJECTED: …]`` note holds a card out of REVIEW (``core.review``);
+  it then stays, and a ``[REJECTED: …]`` note holds a card out of REVIEW (``core.board.review``);
   blocked, or failed → DOING with ``[BLOCKED]`` (failed after every backup also gets
   ``(backups exhausted)``), or the BLOCKED column under the execution-state mapping (created if
   missing) or whenever the board already has a BLOCKED column;
@@ -16,8 +16,8 @@ Rules (DESIGN.md §5), in the words a user would use:
 - ``(used Backup #n)`` is appended when progress says a backup was used (task level, else the
   highest backup any of its steps used).
 - A generated card whose task left the SPEC leaves the board; a renamed task keeps its card and
-  its place (identity is SPEC file + task id, see ``core.cards``); duplicates of a generated card
-  are removed (first one kept).
+  its place (identity is SPEC file + task id, see ``core.board.cards``); duplicates of a
+  generated card are removed (first one kept).
 - Hand-written cards (no identity, or the identity of a SPEC that is not an input here) are never
   removed, rewritten or moved. Every other line (comments, blank lines, unknown text, line
   endings, BOM, missing final newline) is kept; the only blank lines we add or drop are the ones
@@ -45,7 +45,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kanbanger_daemon.core.board import (
+from kanbanger_daemon.core.board.cards import Wanted, card_identity, wanted_cards
+from kanbanger_daemon.core.board.format import (
     board_cards,
     card_line,
     column_kind,
@@ -54,8 +55,7 @@ from kanbanger_daemon.core.board import (
     reclassify,
     render_board,
 )
-from kanbanger_daemon.core.cards import Wanted, card_identity, wanted_cards
-from kanbanger_daemon.core.review import rejection_note, rejection_of
+from kanbanger_daemon.core.board.review import rejection_note, rejection_of
 from kanbanger_daemon.models.board import (
     Board,
     BoardLine,
@@ -270,7 +270,7 @@ def _decide(
 ) -> tuple[ColumnKind | None, bool | None, str]:
     """Where a generated card belongs now (None: where it is), its box and its text.
 
-    On a gated board (``core.review``) DONE is a person's column: a card there stays, and
+    On a gated board (``core.board.review``) DONE is a person's column: a card there stays, and
     finished work waits in REVIEW unless a person rejected it (its ``[REJECTED: …]`` note holds
     it where it is while the log still calls the task completed).
     """

@@ -33,9 +33,9 @@ import json
 import re
 from typing import Any
 
-from kanbanger_daemon.core.diagnostics import MAX_DIAGNOSTICS, capped
-from kanbanger_daemon.core.files import base_name, classify
-from kanbanger_daemon.core.statuses import normalise_status
+from kanbanger_daemon.core.spec.diagnostics import capped
+from kanbanger_daemon.core.spec.files import base_name, classify
+from kanbanger_daemon.core.spec.statuses import normalise_status
 from kanbanger_daemon.models.spec import (
     Diagnostic,
     Progress,
@@ -44,18 +44,8 @@ from kanbanger_daemon.models.spec import (
     TaskProgress,
 )
 
-# Implemented in their own modules; importers keep importing them from here.
-__all__ = [
-    "MAX_DIAGNOSTICS",
-    "MAX_INPUT_CHARS",
-    "capped",
-    "normalise_status",
-    "parse_progress",
-    "same_step",
-]
-
 MAX_INPUT_CHARS = 5 * 1024 * 1024
-"""Same cap as ``core.spec.MAX_INPUT_BYTES``: longer text is refused, not parsed."""
+"""Same cap as ``core.spec.decode.MAX_INPUT_BYTES``: longer text is refused, not parsed."""
 
 _ID_NUMBER = re.compile(r"(?i)^(?:task|step|speclet)?[\s_\-#\[]*(\d+(?:[._]\d+)*)\]?$")
 _ID_SPECLET_TASK = re.compile(r"(?i)^task[\s_\-]*(\w+?)[\-_.](\d+)$")

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kanbanger_daemon.core.text import without_controls
+from kanbanger_daemon.core.board.text import without_controls
 from kanbanger_daemon.models.board import BoardOptions, ColumnKind, ColumnMapping, Layout, SpecInput
 from kanbanger_daemon.models.spec import Spec, Speclet, Status, Task, TaskProgress
 
@@ -113,7 +113,7 @@ def hand_card_key(text: str, occurrence: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Which generated cards a set of SPECs calls for (consumed by core.plan.plan_board).
+# Which generated cards a set of SPECs calls for (consumed by core.board.plan.plan_board).
 # ---------------------------------------------------------------------------------------------
 
 

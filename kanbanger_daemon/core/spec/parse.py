@@ -33,15 +33,12 @@ markdown is still used.
 
 from __future__ import annotations
 
-from kanbanger_daemon.core.decode import MAX_INPUT_BYTES, decode_text
-from kanbanger_daemon.core.diagnostics import capped
-from kanbanger_daemon.core.files import base_name, classify
-from kanbanger_daemon.core.spec_markdown import MarkdownReader
-from kanbanger_daemon.core.spec_parameters import join_parameters
+from kanbanger_daemon.core.spec.decode import MAX_INPUT_BYTES
+from kanbanger_daemon.core.spec.diagnostics import capped
+from kanbanger_daemon.core.spec.files import base_name, classify
+from kanbanger_daemon.core.spec.markdown import MarkdownReader
+from kanbanger_daemon.core.spec.parameters import join_parameters
 from kanbanger_daemon.models.spec import Diagnostic, Spec, Speclet
-
-# The public entry point: callers import these from here, wherever they are implemented.
-__all__ = ["MAX_INPUT_BYTES", "decode_text", "parse_spec"]
 
 
 def _file_speclet(reader: MarkdownReader, descriptor: str) -> Speclet:

@@ -1,7 +1,4 @@
-"""Input bytes → text: the one place file contents become ``str``. Pure.
-
-Re-exported by :mod:`kanbanger_daemon.core.spec`, where callers import it from.
-"""
+"""Input bytes → text: the one place file contents become ``str``. Pure."""
 
 from __future__ import annotations
 

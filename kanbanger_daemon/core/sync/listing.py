@@ -1,18 +1,47 @@
-"""What a full listing of a project tells the sync state about our items. PURE."""
+"""What a full listing of a project tells the sync state about our items, and the listing the
+state stands in for when it is trusted (planning without a listing). PURE."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kanbanger_daemon.core.markers import marker_for_key, parse_marker_key
-from kanbanger_daemon.core.remote_plan import (
+from kanbanger_daemon.core.sync.markers import marker_for_key, parse_marker_key
+from kanbanger_daemon.core.sync.push_plan import (
     DEFAULT_ADOPT_PATIENCE,
     keeper_of,
     marker_key_of,
-    observe_listing,
 )
 from kanbanger_daemon.models.remote import RemoteItem
 from kanbanger_daemon.models.sync import CardState, SyncState
+
+
+def observe_listing(
+    state: SyncState,
+    remote: Sequence[RemoteItem],
+    board_key: str,
+    *,
+    settled_before: float | None = None,
+) -> SyncState:
+    """The state after a full listing: count, per card, how many listings in a row missed it.
+
+    A lost create counts only listings made once it settled (sent before ``settled_before``): a
+    listing made while GitHub may still be running the request proves nothing.
+    """
+    seen_ids = {item.item_id for item in remote}
+    seen_keys = {k for k in (marker_key_of(i, board_key, state) for i in remote) if k}
+    cards = {
+        key: card.model_copy(update={"unseen": 0 if _seen else card.unseen + 1,
+                                     "listed": card.listed or _seen})
+        for key, card in state.cards.items()
+        for _seen in [card.item_id in seen_ids or key in seen_keys]
+    }
+    pending = {
+        key: p.model_copy(update={"unseen": p.unseen + int(settled)})
+        for key, p in state.pending.items()
+        if key not in seen_keys
+        for settled in [settled_before is None or p.sent_at <= settled_before]
+    }
+    return state.model_copy(update={"cards": cards, "pending": pending})
 
 
 def absorb_listing(
@@ -68,3 +97,23 @@ def _card_from(key: str, item: RemoteItem, known: CardState | None) -> CardState
                     else known.values if known and same else {}),
         synced_values=dict(known.synced_values) if known and same else {},
     )
+
+
+def trusted_snapshot(state: SyncState) -> list[RemoteItem]:
+    """Our items as the state last confirmed them, in project order (planning without a listing)."""
+    ordered = sorted(
+        (card.position, key, card) for key, card in state.cards.items() if card.item_id
+    )
+    return [
+        RemoteItem(
+            item_id=card.item_id or "",
+            is_archived=card.archived,
+            content_id=card.draft_id,
+            title=card.title,
+            body=card.body if card.body is not None else marker_for_key(key),
+            status_option_id=card.option_id,
+            status_name=card.status,
+            field_values=dict(card.values),
+        )
+        for _pos, key, card in ordered
+    ]

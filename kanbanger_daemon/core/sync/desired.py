@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from hashlib import sha256
 
-from kanbanger_daemon.core.board import board_cards
-from kanbanger_daemon.core.cards import (
+from kanbanger_daemon.core.board.cards import (
     board_namespaces,
     card_identity,
     hand_card_key,
     identity_of,
     step_full_id,
 )
-from kanbanger_daemon.core.metrics import BACKUPS_USED_FIELD, SPEC_FIELD, task_field_values
-from kanbanger_daemon.core.text import github_title
+from kanbanger_daemon.core.board.format import board_cards
+from kanbanger_daemon.core.board.text import github_title
+from kanbanger_daemon.core.insight.metrics import BACKUPS_USED_FIELD, SPEC_FIELD, task_field_values
 from kanbanger_daemon.models.board import Board, BoardOptions, SpecInput
 from kanbanger_daemon.models.sync import DesiredCard, FieldValue
 
@@ -27,7 +27,7 @@ CardValues = dict[str, dict[str, FieldValue]]
 
 def card_field_values(inputs: Sequence[SpecInput], options: BoardOptions) -> CardValues:
     """The optional field values of every generated card, by card identity: ``SPEC`` (the SPEC
-    file) on each, ``Backups used`` on task cards (``core.metrics.task_field_values``)."""
+    file) on each, ``Backups used`` on task cards (``core.insight.metrics.task_field_values``)."""
     out: CardValues = {}
     for item, (prefix, _ns) in zip(inputs, board_namespaces(inputs, options), strict=True):
         spec = item.spec
@@ -37,7 +37,7 @@ def card_field_values(inputs: Sequence[SpecInput], options: BoardOptions) -> Car
             out.setdefault(identity_of("SPECLet", speclet.id, spec.file, prefix=prefix),
                            dict(spec_only))
         for task in spec.tasks:
-            # A duplicate id in the SPEC: the first task owns the card (as in core.cards).
+            # A duplicate id in the SPEC: the first task owns the card (as in core.board.cards).
             out.setdefault(identity_of("Task", task.id, spec.file, prefix=prefix),
                            dict(per_task.get(task.id, spec_only)))
             for step in task.steps:

@@ -6,7 +6,7 @@ why the board refuses (one line, naming the card). The caller plans the result a
 against the board as it is at that moment.
 
 - ``approve`` moves a card from REVIEW to DONE (checked); ``reject`` moves it from REVIEW to
-  DOING with a ``[REJECTED: reason]`` note (``core.review``). Any other column is refused.
+  DOING with a ``[REJECTED: reason]`` note (``core.board.review``). Any other column is refused.
 - ``add_hand_card`` / ``move_hand_card`` add and move hand-written cards. Generated cards come
   from the SPEC: they are neither added nor moved this way. On a gated board nothing enters
   DONE except by ``approve``.
@@ -20,16 +20,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from kanbanger_daemon.core.board import (
+from kanbanger_daemon.core.board.cards import card_identity, one_line, safe_file, safe_id
+from kanbanger_daemon.core.board.format import (
     board_cards,
     board_columns,
     card_line,
     column_kind,
     reclassify,
 )
-from kanbanger_daemon.core.cards import card_identity, one_line, safe_file, safe_id
-from kanbanger_daemon.core.review import clean_reason, rejection_note, without_rejection
-from kanbanger_daemon.core.text import without_controls
+from kanbanger_daemon.core.board.review import clean_reason, rejection_note, without_rejection
+from kanbanger_daemon.core.board.text import without_controls
 from kanbanger_daemon.errors import BoardEditError
 from kanbanger_daemon.models.board import Board, BoardLine, Card, ColumnKind
 
@@ -87,7 +87,7 @@ def find_card(board: Board, task: str, *, spec_file: str | None = None) -> Card:
 
 
 def is_gated(board: Board, review_gate: bool) -> bool:
-    """Does the board hold finished work in REVIEW (``core.review``)?"""
+    """Does the board hold finished work in REVIEW (``core.board.review``)?"""
     return review_gate or any(kind is ColumnKind.REVIEW for _, kind, _ in board_columns(board))
 
 

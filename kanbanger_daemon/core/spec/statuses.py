@@ -1,7 +1,5 @@
-"""Raw progress-log statuses (``"Done"``, ``"deployment_failed"``, ``✅``) → one of the six. Pure.
-
-Re-exported by :mod:`kanbanger_daemon.core.progress`, the progress log parser that uses it.
-"""
+"""Raw progress-log statuses (``"Done"``, ``"deployment_failed"``, ``✅``) → one of the six.
+Pure."""
 
 from __future__ import annotations
 

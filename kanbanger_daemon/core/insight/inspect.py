@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from kanbanger_daemon.core.board import board_cards, board_columns, parse_board
+from kanbanger_daemon.core.board.format import board_cards, board_columns, parse_board
 from kanbanger_daemon.models.board import ColumnKind
 from kanbanger_daemon.models.spec import Diagnostic, Progress, Spec, TaskProgress
 
@@ -94,7 +94,7 @@ def _task_entry(task: TaskProgress) -> dict[str, object]:
 def progress_report(progress: Progress, pairs_with: str | None) -> dict[str, object]:
     """A progress log as understood: per-task statuses (and per-SPECLet ones for a MASTER log).
 
-    Give it the log as joined with its SPEC (``core.progress_join``) when the SPEC is known:
+    Give it the log as joined with its SPEC (``core.spec.progress_join``) when the SPEC is known:
     statuses are then those the board shows, and entries the SPEC lacks are reported."""
     return {
         "kind": "progress",

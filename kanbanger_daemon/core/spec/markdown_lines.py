@@ -1,4 +1,4 @@
-"""Line-level helpers of the spec markdown reader (:mod:`.spec_markdown`). Pure.
+"""Line-level helpers of the spec markdown reader (:mod:`.markdown`). Pure.
 
 Each looks at one line (or one field value) and says what it is. Plain string operations are
 used where a long line could make a regular expression slow.
