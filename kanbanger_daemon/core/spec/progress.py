@@ -35,6 +35,16 @@ from typing import Any
 
 from kanbanger_daemon.core.spec.diagnostics import capped
 from kanbanger_daemon.core.spec.files import base_name, classify
+from kanbanger_daemon.core.spec.progress_values import (
+    attempt_count,
+    backup_number,
+    count_value,
+    entries_of,
+    first_value,
+    id_text,
+    normalise_id,
+    text_value,
+)
 from kanbanger_daemon.core.spec.statuses import normalise_status
 from kanbanger_daemon.models.spec import (
     Diagnostic,
@@ -46,92 +56,6 @@ from kanbanger_daemon.models.spec import (
 
 MAX_INPUT_CHARS = 5 * 1024 * 1024
 """Same cap as ``core.spec.decode.MAX_INPUT_BYTES``: longer text is refused, not parsed."""
-
-_ID_NUMBER = re.compile(r"(?i)^(?:task|step|speclet)?[\s_\-#\[]*(\d+(?:[._]\d+)*)\]?$")
-_ID_SPECLET_TASK = re.compile(r"(?i)^task[\s_\-]*(\w+?)[\-_.](\d+)$")
-
-
-def _id_text(value: object) -> str | None:
-    """A JSON id as a string as written: ``1`` → ``"1"``, ``1.0`` → ``"1"``, ``" 2 "`` → ``"2"``."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()[:200]
-    return None
-
-
-def _normalise_id(value: object, speclet_id: str | None) -> str | None:
-    """Task/step id: prefixes (``task_1``, ``Task 1``, ``step_1_2``) dropped so ids join."""
-    text = _id_text(value)
-    if text is None:
-        return None
-    if speclet_id is not None:
-        # SPECLet 3's own log may write its task 1 as "task-3-1".
-        match = _ID_SPECLET_TASK.match(text)
-        if match and match.group(1) == speclet_id:
-            return match.group(2)
-    match = _ID_NUMBER.match(text)
-    if match:
-        return match.group(1).replace("_", ".")
-    return text
-
-
-def same_step(spec_step_id: str, log_step_id: str) -> bool:
-    """Whether a spec step id and a progress-log step id name the same step of one task.
-
-    Logs number steps within their task (``1``) where the markdown may write ``1.1`` or ``[1]``,
-    so the last component decides when the two are written differently.
-    """
-    if spec_step_id == log_step_id:
-        return True
-    return spec_step_id.rsplit(".", 1)[-1] == log_step_id.rsplit(".", 1)[-1]
-
-
-_BACKUP_NUMBER = re.compile(r"(?i)backup[\s_\-\[#(]*(\d+)")
-
-
-def _backup_number(value: object) -> int | None:
-    """``"backup_1"``, ``"backup[2]"``, ``"Backup #1"``, ``2`` → the backup number; else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str):
-        match = _BACKUP_NUMBER.search(value[:200])
-        if match:
-            number = int(match.group(1)[:6])
-            return number if number > 0 else None
-        if value.strip().lower() == "backup":
-            return 1
-    return None
-
-
-def _attempt_count(value: object) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return max(value, 0)
-    if isinstance(value, list | dict):
-        return len(value)
-    return 0
-
-
-def _first(entry: dict[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if key in entry and entry[key] is not None:
-            return entry[key]
-    return None
-
-
-def _text(value: object) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    return str(value)[:1000]
-
 
 class _Reader:
     """One parse: collects diagnostics while turning JSON entries into models."""
@@ -156,52 +80,52 @@ class _Reader:
     def step(
         self, entry: dict[str, Any], fallback_id: str | None, task_id: str, seq: int = 0
     ) -> StepProgress:
-        raw_id = _first(entry, "step_id", "id", "step", "number")
-        step_id = _normalise_id(raw_id, None) or fallback_id or "?"
+        raw_id = first_value(entry, "step_id", "id", "step", "number")
+        step_id = normalise_id(raw_id, None) or fallback_id or "?"
         what = f"task {task_id} step {step_id}"
-        raw_status = _first(entry, "status", "state")
+        raw_status = first_value(entry, "status", "state")
         if raw_status is None:
             # A step entry exists, so the step at least started; an end time or a matched
             # expected output says it finished (the exe template's fields).
-            finished = _first(entry, *_END_KEYS) is not None or entry.get(
+            finished = first_value(entry, *_END_KEYS) is not None or entry.get(
                 "expected_output_match") is True
             status, raw = (Status.COMPLETED if finished else Status.IN_PROGRESS), ""
         else:
             status, raw = self.status(raw_status, what)
-        method = _text(_first(entry, "method_used", "method"))
-        attempts = _attempt_count(_first(entry, "backup_attempts", "backups_attempted"))
-        used = _backup_number(_first(entry, "backup_used", "used_backup"))
+        method = text_value(first_value(entry, "method_used", "method"))
+        attempts = attempt_count(first_value(entry, "backup_attempts", "backups_attempted"))
+        used = backup_number(first_value(entry, "backup_used", "used_backup"))
         if used is None and method is not None:
-            used = _backup_number(method)
+            used = backup_number(method)
             if used == 1 and method.strip().lower() == "backup" and attempts > 1:
                 used = attempts
         return StepProgress(
             id=step_id, status=status, raw_status=raw, method_used=method,
             backup_attempts=attempts, backup_used=used,
-            started_at=_text(_first(entry, *_START_KEYS, _FIRST_SEEN))
-            or (_text(entry.get("timestamp")) if status not in _FINISHED else None),
-            completed_at=_text(_first(entry, *_END_KEYS))
-            or (_text(entry.get("timestamp")) if status in _FINISHED else None),
+            started_at=text_value(first_value(entry, *_START_KEYS, _FIRST_SEEN))
+            or (text_value(entry.get("timestamp")) if status not in _FINISHED else None),
+            completed_at=text_value(first_value(entry, *_END_KEYS))
+            or (text_value(entry.get("timestamp")) if status in _FINISHED else None),
             seq=seq, halted=_says_halt(entry),
         )
 
     def steps(self, value: object, task_id: str) -> list[StepProgress]:
         found: dict[str, StepProgress] = {}
-        for seq, (key, entry) in enumerate(_entries(value)):
-            key_id = _normalise_id(key, None) if key is not None else None
+        for seq, (key, entry) in enumerate(entries_of(value)):
+            key_id = normalise_id(key, None) if key is not None else None
             step = self.step(entry, key_id, task_id, _entry_seq(entry, seq))
             found.pop(step.id, None)  # a later entry for the same step is newer: it moves last
             found[step.id] = step
         return list(found.values())
 
     def task(self, entry: dict[str, Any], fallback_id: str | None) -> TaskProgress | None:
-        raw_id = _first(entry, "task_id", "id", "taskId", "number", "speclet_id")
-        task_id = _normalise_id(raw_id, self.speclet_id) or fallback_id
+        raw_id = first_value(entry, "task_id", "id", "taskId", "number", "speclet_id")
+        task_id = normalise_id(raw_id, self.speclet_id) or fallback_id
         if task_id is None:
             self.warn("a task entry has no id; ignored")
             return None
         steps = self.steps(_first_of_shape(entry, _STEP_KEYS), task_id)
-        raw_status = _first(entry, "status", "state")
+        raw_status = first_value(entry, "status", "state")
         from_steps = raw_status is None and bool(steps)
         if from_steps:
             status, raw = _status_from_steps(steps), ""
@@ -210,30 +134,30 @@ class _Reader:
         return TaskProgress(
             id=task_id,
             from_steps=from_steps,
-            tasks_completed=_count(entry.get("tasks_completed")),
-            tasks_total=_count(entry.get("tasks_total")),
-            name=_text(_first(entry, "name", "description", "title", "task_name")),
+            tasks_completed=count_value(entry.get("tasks_completed")),
+            tasks_total=count_value(entry.get("tasks_total")),
+            name=text_value(first_value(entry, "name", "description", "title", "task_name")),
             status=status,
             raw_status=raw,
             steps=steps,
             backup_used=_task_backup_used(entry, steps),
             backups_exhausted=_exhausted(entry, status, steps),
             # Logs that time only their steps: the task spans its first start to last end.
-            started_at=_text(_first(entry, *_START_KEYS))
+            started_at=text_value(first_value(entry, *_START_KEYS))
             or min((s.started_at for s in steps if s.started_at), default=None),
-            completed_at=_text(_first(entry, *_END_KEYS))
+            completed_at=text_value(first_value(entry, *_END_KEYS))
             or _last_end(status, steps),
         )
 
     def tasks(self, value: object) -> dict[str, TaskProgress]:
-        entries = _entries(value)
+        entries = entries_of(value)
         if isinstance(value, list) and any("step_id" in e for _, e in entries) and not any(
             "steps" in e for _, e in entries
         ):
             return self.flat_log([e for _, e in entries])  # one entry per step, appended
         found: dict[str, TaskProgress] = {}
         for key, entry in entries:
-            key_id = _normalise_id(key, self.speclet_id) if key is not None else None
+            key_id = normalise_id(key, self.speclet_id) if key is not None else None
             task = self.task(entry, key_id)
             if task is not None:
                 found[task.id] = task
@@ -243,11 +167,11 @@ class _Reader:
         """Group an append-only list of ``{task_id, step_id, status}`` entries by task."""
         grouped: dict[str, tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]] = {}
         for seq, entry in enumerate(entries):
-            task_id = _normalise_id(entry.get("task_id"), self.speclet_id)
+            task_id = normalise_id(entry.get("task_id"), self.speclet_id)
             if task_id is None:
                 continue
             task_entry, steps = grouped.setdefault(task_id, (None, {}))
-            step_id = _normalise_id(entry.get("step_id"), None)
+            step_id = normalise_id(entry.get("step_id"), None)
             if step_id is None:
                 grouped[task_id] = (entry, steps)
             else:
@@ -290,33 +214,11 @@ def _says_halt(entry: dict[str, Any]) -> bool:
     return entry.get("halted") is True
 
 
-def _count(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return None
-
-
 def _last_end(status: Status, steps: list[StepProgress]) -> str | None:
     """A finished task's end, from its steps (ISO timestamps of one log sort as text)."""
     if status is not Status.COMPLETED:
         return None
     return max((s.completed_at for s in steps if s.completed_at), default=None)
-
-
-def _entries(value: object) -> list[tuple[str | None, dict[str, Any]]]:
-    """Dict entries of a JSON list or object, each with its key (None in a list).
-
-    In an object a bare string is a status: ``{"task_1": "completed"}``.
-    """
-    if isinstance(value, list):
-        return [(None, v) for v in value if isinstance(v, dict)]
-    if isinstance(value, dict):
-        return [
-            (str(k), v if isinstance(v, dict) else {"status": v})
-            for k, v in value.items()
-            if isinstance(v, dict) or (isinstance(v, str) and normalise_status(v) is not None)
-        ]
-    return []
 
 
 def _status_from_steps(steps: list[StepProgress]) -> Status:
@@ -332,17 +234,17 @@ def _status_from_steps(steps: list[StepProgress]) -> Status:
 
 
 def _task_backup_used(entry: dict[str, Any], steps: list[StepProgress]) -> int | None:
-    explicit = _backup_number(_first(entry, "backup_used", "used_backup"))
+    explicit = backup_number(first_value(entry, "backup_used", "used_backup"))
     if explicit is not None:
         return explicit
     from_steps = [s.backup_used for s in steps if s.backup_used is not None]
     if from_steps:
         return max(from_steps)
-    count = _first(entry, "backups_used")
+    count = first_value(entry, "backups_used")
     if isinstance(count, int) and not isinstance(count, bool) and count > 0:
         return count
-    method = _first(entry, "method_used")
-    return _backup_number(method) if isinstance(method, str) else None
+    method = first_value(entry, "method_used")
+    return backup_number(method) if isinstance(method, str) else None
 
 
 def _exhausted(entry: dict[str, Any], status: Status, steps: list[StepProgress]) -> bool:
@@ -351,7 +253,7 @@ def _exhausted(entry: dict[str, Any], status: Status, steps: list[StepProgress])
     for key in ("backups_exhausted", "all_backups_exhausted", "all_backups_failed"):
         if entry.get(key) is True:
             return True
-    if _attempt_count(_first(entry, "backup_attempts", "backups_attempted")) > 0:
+    if attempt_count(first_value(entry, "backup_attempts", "backups_attempted")) > 0:
         return True
     return any(
         s.status in (Status.FAILED, Status.BLOCKED) and s.backup_attempts > 0 for s in steps
@@ -367,7 +269,7 @@ _TASK_KEYS = ("tasks", "task_progress", "tasks_completed", "completed_tasks", "t
 def _first_of_shape(entry: dict[str, Any], keys: tuple[str, ...]) -> object:
     """The first value under ``keys`` that holds entries (a list or object of objects)."""
     for key in keys:
-        if _entries(entry.get(key)):
+        if entries_of(entry.get(key)):
             return entry[key]
     return entry.get(keys[0])
 
@@ -376,11 +278,11 @@ def _current_task(reader: _Reader, doc: dict[str, Any], progress: Progress) -> N
     """A log's ``current_task`` (top level or in ``current_state``) is in progress if unlisted."""
     state = doc.get("current_state")
     holder = state if isinstance(state, dict) else doc
-    task_id = _normalise_id(holder.get("current_task"), reader.speclet_id)
+    task_id = normalise_id(holder.get("current_task"), reader.speclet_id)
     if task_id is None or task_id in progress.tasks:
         return
     progress.tasks[task_id] = TaskProgress(
-        id=task_id, name=_text(_first(holder, "task_name", "current_task_name")),
+        id=task_id, name=text_value(first_value(holder, "task_name", "current_task_name")),
         status=Status.IN_PROGRESS, raw_status="current_task",
     )
 
@@ -411,11 +313,11 @@ def _run_ended(doc: dict[str, Any]) -> bool:
 def _read_document(reader: _Reader, doc: object, progress: Progress) -> None:
     if isinstance(doc, dict):
         progress.run_ended = _run_ended(doc)
-        reader.speclet_id = _id_text(doc.get("speclet_id"))
+        reader.speclet_id = id_text(doc.get("speclet_id"))
         progress.speclet_id = reader.speclet_id
         tasks = _first_of_shape(doc, _TASK_KEYS)
         has_tasks = isinstance(tasks, list | dict)
-        speclets = _first(doc, "speclets", "speclet_progress")
+        speclets = first_value(doc, "speclets", "speclet_progress")
         has_speclets = isinstance(speclets, list | dict)
         if has_tasks:
             progress.tasks = reader.tasks(tasks)
