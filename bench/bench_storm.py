@@ -31,7 +31,7 @@ from bench_latency import (
     settings_for,
 )
 
-from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.boards.reconcile import reconcile_local
 
 if TYPE_CHECKING:  # the fake (graphql-core, httpx) only loads with --github
     from kanbanger_daemon.testing import FakeGitHub

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 import kanbanger_daemon.daemon.remote as remote
+from kanbanger_daemon.boards.workspace import find_boards
 from kanbanger_daemon.daemon.pull import Puller
 from kanbanger_daemon.daemon.remote import BoardPusher
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon
-from kanbanger_daemon.daemon.workspace import find_boards
 from kanbanger_daemon.github import GitHubClient, PacingConfig
 from kanbanger_daemon.settings import Settings, load_settings
 from kanbanger_daemon.testing import FakeGitHub
@@ -106,7 +106,7 @@ async def test_ten_boards_changed_together_are_one_mutation_document(
 async def test_polls_read_no_settings_and_a_push_reads_its_boards_again(
     workspace: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kanbanger_daemon.daemon.local import reconcile_local
+    from kanbanger_daemon.boards.reconcile import reconcile_local
 
     settings = load_settings(workspace)
     pusher = pusher_for(workspace, settings, fake)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kanbanger_daemon.assistant.workspace import Target, Workspace, resolve
+from kanbanger_daemon.boards.reconcile import LocalResult, reconcile_local
 from kanbanger_daemon.core.board.edits import (
     add_hand_card,
     approve,
@@ -20,7 +21,6 @@ from kanbanger_daemon.core.board.edits import (
     move_hand_card,
     reject,
 )
-from kanbanger_daemon.daemon.local import LocalResult, reconcile_local
 from kanbanger_daemon.daemon.status import EXIT_DEGRADED, EXIT_HEALTHY, read_status
 from kanbanger_daemon.errors import BoardEditError
 from kanbanger_daemon.models import Board

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kanbanger_daemon.assistant.workspace import BoardRef, Workspace, boards, resolve
+from kanbanger_daemon.boards.reconcile import load_folder, read_guarded
 from kanbanger_daemon.core.board.cards import card_identity
 from kanbanger_daemon.core.board.edits import is_gated
 from kanbanger_daemon.core.board.format import board_cards, board_columns, board_title, parse_board
@@ -19,7 +20,6 @@ from kanbanger_daemon.core.insight.health import project_health
 from kanbanger_daemon.core.insight.metrics import metrics_report, spec_metrics
 from kanbanger_daemon.core.spec.decode import decode_text
 from kanbanger_daemon.core.sync.desired import desired_cards
-from kanbanger_daemon.daemon.local import load_folder, read_guarded
 from kanbanger_daemon.daemon.remote import STATE_FILE
 from kanbanger_daemon.daemon.status import read_status
 from kanbanger_daemon.errors import InputError, KanbangerError

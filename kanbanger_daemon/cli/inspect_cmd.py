@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kanbanger_daemon.boards.reconcile import read_guarded
 from kanbanger_daemon.core.board.format import board_cards, parse_board
 from kanbanger_daemon.core.board.format import board_title as title_of_board
 from kanbanger_daemon.core.board.text import terminal_safe
@@ -24,7 +25,6 @@ from kanbanger_daemon.core.spec.parameters import parameters_spec
 from kanbanger_daemon.core.spec.parse import parse_spec
 from kanbanger_daemon.core.spec.progress import parse_progress
 from kanbanger_daemon.core.spec.progress_join import join_progress
-from kanbanger_daemon.daemon.local import read_guarded
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models import Spec
 

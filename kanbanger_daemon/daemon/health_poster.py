@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kanbanger_daemon.boards.reconcile import write_atomic
+from kanbanger_daemon.boards.workspace import STATE_DIR
 from kanbanger_daemon.core.insight.health import project_health
-from kanbanger_daemon.daemon.local import write_atomic
-from kanbanger_daemon.daemon.workspace import STATE_DIR
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.github import GitHubClient, ProjectInfo
 from kanbanger_daemon.logging import get_logger

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import structlog
 
+from kanbanger_daemon.boards.reconcile import LocalResult, read_guarded, reconcile_local
+from kanbanger_daemon.boards.workspace import BoardKey, board_path
 from kanbanger_daemon.core.board.format import board_columns, parse_board
 from kanbanger_daemon.core.spec.decode import decode_text
 from kanbanger_daemon.core.sync.desired import desired_cards
@@ -29,9 +31,7 @@ from kanbanger_daemon.core.sync.pull_edits import (
     survivors,
 )
 from kanbanger_daemon.core.sync.push_plan import marker_key_of
-from kanbanger_daemon.daemon.local import LocalResult, read_guarded, reconcile_local
 from kanbanger_daemon.daemon.remote import STATE_FILE, BoardPusher, Target
-from kanbanger_daemon.daemon.workspace import BoardKey, board_path
 from kanbanger_daemon.errors import ConfigError
 from kanbanger_daemon.github.options import match_status_option
 from kanbanger_daemon.github.state import load_state, save_state

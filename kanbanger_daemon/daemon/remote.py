@@ -23,6 +23,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kanbanger_daemon.boards.reconcile import LocalResult, write_atomic
+from kanbanger_daemon.boards.workspace import ROOT_KEY, STATE_DIR, BoardKey
 from kanbanger_daemon.core.insight.health import project_health
 from kanbanger_daemon.core.sync.desired import (
     PROJECT_FIELDS,
@@ -31,8 +33,6 @@ from kanbanger_daemon.core.sync.desired import (
     fingerprint,
 )
 from kanbanger_daemon.daemon.health_poster import HealthPoster
-from kanbanger_daemon.daemon.local import LocalResult, write_atomic
-from kanbanger_daemon.daemon.workspace import ROOT_KEY, STATE_DIR, BoardKey
 from kanbanger_daemon.errors import ConfigError, KanbangerError, TransientError
 from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
 from kanbanger_daemon.github.push import push_board

@@ -2,7 +2,7 @@
 
 Each takes a board as read and returns the edited copy, or raises ``BoardEditError`` saying
 why the board refuses (one line, naming the card). The caller plans the result as always
-(``daemon.local.reconcile_local(edit=…)``), under the board's lock, so an edit is checked
+(``boards.reconcile.reconcile_local(edit=…)``), under the board's lock, so an edit is checked
 against the board as it is at that moment.
 
 - ``approve`` moves a card from REVIEW to DONE (checked); ``reject`` moves it from REVIEW to

@@ -1,4 +1,4 @@
-"""Install, remove and list the per-workspace services (see :mod:`service`).
+"""Install, remove and list the per-workspace services (see :mod:`.units`).
 
 systemd: the enabling link ``default.target.wants/kanbanger-daemon@<escaped path>.service`` is
 made here as well as by ``systemctl --user enable``, so a workspace counts as installed (and
@@ -16,7 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kanbanger_daemon.daemon.service import (
+from kanbanger_daemon.service.names import (
+    LAUNCHD_PREFIX,
+    UNIT_PREFIX,
+    instance_root,
+    instance_unit,
+    launchd_label,
+)
+from kanbanger_daemon.service.units import (
     LEGACY_LABEL,
     LEGACY_UNIT,
     Platform,
@@ -26,13 +33,6 @@ from kanbanger_daemon.daemon.service import (
     render,
     service_file,
     systemd_user_dir,
-)
-from kanbanger_daemon.daemon.service_names import (
-    LAUNCHD_PREFIX,
-    UNIT_PREFIX,
-    instance_root,
-    instance_unit,
-    launchd_label,
 )
 
 Runner = Callable[[Sequence[str]], int]

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kanbanger_daemon.daemon.atomic import FileIdentity
+from kanbanger_daemon.boards.atomic import FileIdentity
 
 __all__ = ["DEFAULT", "SETTLE_S", "BoardMemory"]
 

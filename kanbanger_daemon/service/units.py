@@ -1,9 +1,9 @@
 """Run the daemon at login, one service per workspace: a systemd user unit or a launchd agent.
 
 systemd: the template ``kanbanger-daemon@.service`` serves every workspace, each as its own
-instance ``kanbanger-daemon@<escaped path>.service`` (see :mod:`service_names`); launchd: one
+instance ``kanbanger-daemon@<escaped path>.service`` (see :mod:`.names`); launchd: one
 agent per workspace, labelled ``com.kanbanger.daemon.<hash of the path>``. ``render_*`` produce
-the files for this machine's executable; :mod:`service_manage` installs, removes and lists them.
+the files for this machine's executable; :mod:`.manage` installs, removes and lists them.
 The files checked in under ``systemd/`` and ``launchd/`` are these renderings with
 ``@PLACEHOLDERS@`` (a test keeps them in step).
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from kanbanger_daemon.daemon.service_names import TEMPLATE_UNIT, launchd_label
+from kanbanger_daemon.service.names import TEMPLATE_UNIT, launchd_label
 
 Platform = Literal["systemd", "launchd"]
 # The unit of the single-service releases; still recognised so it can be replaced cleanly.

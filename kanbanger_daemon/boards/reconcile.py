@@ -3,8 +3,8 @@
 Level-triggered: everything is read afresh from disk; no event content is trusted. Reads are
 guarded (size cap, symlinks that leave the workspace, files changing while read). A board that
 reads empty, missing or undecodable where it held cards is not planned from until it settles
-(see :mod:`~kanbanger_daemon.daemon.board_memory`), and the write is a compare-and-swap that
-checks the board again after the swap (:func:`~kanbanger_daemon.daemon.atomic.
+(see :mod:`~kanbanger_daemon.boards.board_memory`), and the write is a compare-and-swap that
+checks the board again after the swap (:func:`~kanbanger_daemon.boards.atomic.
 replace_if_unchanged`): a person's save is never written over. Used by the daemon and by the
 one-shot commands alike.
 """
@@ -16,6 +16,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kanbanger_daemon.boards import board_memory, own_writes
+from kanbanger_daemon.boards.atomic import FileIdentity, Snapshot, replace_if_unchanged
+from kanbanger_daemon.boards.atomic import write_atomic as write_atomic
+from kanbanger_daemon.boards.board_lock import board_lock
+from kanbanger_daemon.boards.board_memory import SETTLE_S, BoardMemory
+from kanbanger_daemon.boards.workspace import (
+    ROOT_KEY,
+    BoardKey,
+    board_path,
+    folders_of_board,
+)
 from kanbanger_daemon.core.board.format import parse_board, render_board
 from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.core.insight.metrics import metrics_report, spec_metrics
@@ -24,17 +35,6 @@ from kanbanger_daemon.core.spec.files import classify, companion_names, pairs_wi
 from kanbanger_daemon.core.spec.parse import parse_spec
 from kanbanger_daemon.core.spec.progress import parse_progress
 from kanbanger_daemon.core.spec.progress_join import spec_input
-from kanbanger_daemon.daemon import board_memory, own_writes
-from kanbanger_daemon.daemon.atomic import FileIdentity, Snapshot, replace_if_unchanged
-from kanbanger_daemon.daemon.atomic import write_atomic as write_atomic
-from kanbanger_daemon.daemon.board_lock import board_lock
-from kanbanger_daemon.daemon.board_memory import SETTLE_S, BoardMemory
-from kanbanger_daemon.daemon.workspace import (
-    ROOT_KEY,
-    BoardKey,
-    board_path,
-    folders_of_board,
-)
 from kanbanger_daemon.errors import FileChangedError, InputError
 from kanbanger_daemon.models import Board, Diagnostic, Layout, Progress, Spec
 from kanbanger_daemon.models.board import SpecInput
@@ -199,8 +199,8 @@ def _enrich_new_board(
     llm = settings.enrich_command if settings.enrich_with_llm else None
     if not (wanted or llm) or (key == ROOT_KEY and options.layout is Layout.SINGLE):
         return planned  # the root board aggregates many folders: enrich per-SPEC boards only
+    from kanbanger_daemon.boards.enrich_runner import enrich_new_board_blocking
     from kanbanger_daemon.core.insight.enrich import apply_enrichment, enrichment_cards
-    from kanbanger_daemon.daemon.enrich_runner import enrich_new_board_blocking
 
     folder = board_path(root, key).parent
     board = planned
@@ -342,7 +342,7 @@ def reconcile_local(
     may undo part of it (progress is the authority for the column of a task it knows).
     ``memory`` is what this process saw of the board before (the process-wide one by default).
     Unless it is a dry run, the whole read → plan → replace holds the board's ``.kanban.lock``,
-    as kanbanger's own writers do (``daemon.board_lock``).
+    as kanbanger's own writers do (``boards.board_lock``).
     """
     if dry_run:
         return _reconcile_local(root, key, settings, dry_run=True, edit=edit, memory=memory)

@@ -2,7 +2,7 @@
 
 kanbanger's MCP server and tools (``kanban_io.kanban_lock``) hold it around every read → modify
 → write of ``_kanban.md``. The daemon and our own MCP server take the same lock around their
-read → plan → replace of a board (``daemon.local.reconcile_local``), so none of them ever
+read → plan → replace of a board (``boards.reconcile.reconcile_local``), so none of them ever
 writes over an update another one made in between.
 
 The file is created if missing and left in place, as kanbanger does. We open it read-only

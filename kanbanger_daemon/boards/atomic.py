@@ -35,7 +35,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from kanbanger_daemon.daemon import renames
+from kanbanger_daemon.boards import renames
 
 _UMASK_LOCK = threading.Lock()
 
