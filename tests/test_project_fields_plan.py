@@ -15,7 +15,7 @@ from kanbanger_daemon.core.sync.listing import absorb_listing
 from kanbanger_daemon.core.sync.plan_text import format_plan
 from kanbanger_daemon.core.sync.push_plan import plan_remote
 from kanbanger_daemon.models.board import BoardOptions, ColumnKind, Layout, SpecInput
-from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import (
     CardState,
     DesiredCard,

@@ -12,7 +12,7 @@ from kanbanger_daemon.core.sync.pull_edits import (
     find_remote_edits,
     survivors,
 )
-from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import CardState, SyncState
 
 KEY = "SPECs/site"

@@ -16,7 +16,7 @@ from kanbanger_daemon.core.sync.markers import (
 )
 from kanbanger_daemon.core.sync.plan_text import format_plan
 from kanbanger_daemon.core.sync.push_plan import plan_remote
-from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import (
     CardState,
     DesiredCard,

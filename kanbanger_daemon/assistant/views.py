@@ -20,14 +20,14 @@ from kanbanger_daemon.core.insight.health import project_health
 from kanbanger_daemon.core.insight.metrics import metrics_report, spec_metrics
 from kanbanger_daemon.core.spec.decode import decode_text
 from kanbanger_daemon.core.sync.desired import desired_cards
-from kanbanger_daemon.daemon.remote import STATE_FILE
 from kanbanger_daemon.daemon.status import read_status
 from kanbanger_daemon.errors import InputError, KanbangerError
-from kanbanger_daemon.github.state import load_state
 from kanbanger_daemon.models import Board, ColumnKind, Diagnostic
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.spec import Status
 from kanbanger_daemon.settings import Settings, load_settings
+from kanbanger_daemon.sync.pusher import STATE_FILE
+from kanbanger_daemon.sync.state_file import load_state
 
 NEXT_TASKS = 5
 _KIND_RE = re.compile(r"^(?:\[[^\]]*\]\s+)?(Task|Step|SPECLet)\s")

@@ -34,10 +34,10 @@ def _service_of(root: Path) -> dict[str, object] | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from kanbanger_daemon.cli.run_startup import log_startup
-    from kanbanger_daemon.daemon.remote import BoardPusher, client_from
     from kanbanger_daemon.daemon.wiring import main_run
     from kanbanger_daemon.logging import configure_logging
     from kanbanger_daemon.settings import load_settings, warn_exposed_token_files
+    from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 
     settings = load_settings(args.root, config=args.config)
     configure_logging(level="debug" if getattr(args, "verbose", False) else settings.log_level,

@@ -9,10 +9,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from kanbanger_daemon.boards.workspace import BoardKey
-from kanbanger_daemon.daemon.remote import BoardPusher
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions, reconcile_trigger
 from kanbanger_daemon.models.status import GitHubStatus, ReconcileResult
 from kanbanger_daemon.settings import Settings
+from kanbanger_daemon.sync.pusher import BoardPusher
 
 LOCAL_ONLY_NOTE = (
     "local-only: no GitHub settings (GITHUB_TOKEN, GITHUB_REPO, GITHUB_PROJECT_NUMBER); "
@@ -49,7 +49,7 @@ def wire_github_daemon(
 ) -> Daemon:
     """The daemon of a workspace with GitHub settings: push, two-way pull, targets in status."""
     from kanbanger_daemon.boards.workspace import find_boards
-    from kanbanger_daemon.daemon.pull import Puller
+    from kanbanger_daemon.sync.pull import Puller
 
     absolute, layout = root.absolute(), settings.effective_layout
     puller = Puller(pusher, settings, lambda: find_boards(absolute, settings.specs_dir, layout))

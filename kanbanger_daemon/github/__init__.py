@@ -1,13 +1,13 @@
 """The network edge: a GitHub Projects V2 client (httpx + tenacity), paced and batched.
 
 Public surface: ``GitHubClient`` and its configuration ``PacingConfig``; ``match_status_option``
-for column ↔ Status option matching. Models live in ``kanbanger_daemon.models.remote``.
+for column ↔ Status option matching. Models live in ``kanbanger_daemon.models.github``.
 """
 
 from kanbanger_daemon.github.client import DEFAULT_URL, GitHubClient
 from kanbanger_daemon.github.options import match_status_option
 from kanbanger_daemon.github.pacing import PacingConfig
-from kanbanger_daemon.models.remote import (
+from kanbanger_daemon.models.github import (
     ClientStats,
     DraftSpec,
     MutationResult,

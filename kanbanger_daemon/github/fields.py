@@ -16,7 +16,7 @@ import structlog
 
 from kanbanger_daemon.errors import PermanentError
 from kanbanger_daemon.github.discovery import find_field
-from kanbanger_daemon.models.remote import MutationResult, ProjectField, ProjectInfo
+from kanbanger_daemon.models.github import MutationResult, ProjectField, ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard, FieldValue
 
 log = structlog.get_logger(__name__)

@@ -11,7 +11,7 @@ from kanbanger_daemon.core.sync.push_plan import (
     keeper_of,
     marker_key_of,
 )
-from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import CardState, SyncState
 
 

@@ -36,7 +36,7 @@ from kanbanger_daemon.core.sync.desired import desired_cards
 from kanbanger_daemon.core.sync.markers import parse_marker_key, parse_tag, tag_agrees, written_by
 from kanbanger_daemon.core.sync.push_plan import marker_key_of
 from kanbanger_daemon.models.board import Board, BoardLine, ColumnKind
-from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import DesiredCard, SyncState
 
 

@@ -5,7 +5,7 @@ what happened before. Our items are recognised by the hidden body marker (``core
 items without it belong to people and are never touched, items with another board's key are that
 board's business. The engine sends a plan in one document, in this order: unarchive, status,
 move, adopt/update, field values, archive, then creates; what names a new item (its status,
-values, place) goes in the next document (``github.apply``).
+values, place) goes in the next document (``sync.apply``).
 
 The desired cards come from ``core.sync.desired``, their order on the project from
 ``core.sync.order``, the printed plan from ``core.sync.plan_text``.
@@ -30,7 +30,7 @@ from kanbanger_daemon.core.sync.markers import (
     written_by,
 )
 from kanbanger_daemon.core.sync.order import plan_moves
-from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import (
     CardState,
     DesiredCard,

@@ -20,10 +20,10 @@ from kanbanger_daemon.assistant.workspace import Workspace
 from kanbanger_daemon.boards.reconcile import reconcile_local
 from kanbanger_daemon.boards.workspace import find_boards
 from kanbanger_daemon.core.sync.plan_text import format_plan
-from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.status import EXIT_DEGRADED, EXIT_HEALTHY, read_status
 from kanbanger_daemon.errors import KanbangerError, TransientError
 from kanbanger_daemon.settings import Settings
+from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.team.checks import DoctorContext, run_checks
 from kanbanger_daemon.team.service_state import ServiceControl
 

@@ -28,11 +28,9 @@ from kanbanger_daemon.core.sync.push_plan import (
     plan_remote,
 )
 from kanbanger_daemon.errors import KanbangerError, RetryableError
-from kanbanger_daemon.github.apply import PushRun, SyncClient, apply_plan
 from kanbanger_daemon.github.fields import matched_values
 from kanbanger_daemon.github.options import match_status_option
-from kanbanger_daemon.github.state import load_state
-from kanbanger_daemon.models.remote import (
+from kanbanger_daemon.models.github import (
     ProjectInfo,
 )
 from kanbanger_daemon.models.sync import (
@@ -44,6 +42,8 @@ from kanbanger_daemon.models.sync import (
     StatusOptionMap,
     SyncState,
 )
+from kanbanger_daemon.sync.apply import PushRun, SyncClient, apply_plan
+from kanbanger_daemon.sync.state_file import load_state
 
 log = structlog.get_logger(__name__)
 

@@ -32,16 +32,16 @@ from kanbanger_daemon.core.sync.desired import (
     desired_cards,
     fingerprint,
 )
-from kanbanger_daemon.daemon.health_poster import HealthPoster
 from kanbanger_daemon.errors import ConfigError, KanbangerError, TransientError
 from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
-from kanbanger_daemon.github.push import push_board
-from kanbanger_daemon.github.state import load_state
 from kanbanger_daemon.models.board import SpecInput
-from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.status import GitHubStatus
 from kanbanger_daemon.models.sync import DesiredCard, PushResult, RemotePlan
 from kanbanger_daemon.settings import Settings, load_settings
+from kanbanger_daemon.sync.health_poster import HealthPoster
+from kanbanger_daemon.sync.push import push_board
+from kanbanger_daemon.sync.state_file import load_state
 
 STATE_FILE = ".kanban.json"
 PROJECTS_CACHE = "projects.json"

@@ -31,14 +31,14 @@ from kanbanger_daemon.core.sync.pull_edits import (
     survivors,
 )
 from kanbanger_daemon.core.sync.push_plan import marker_key_of
-from kanbanger_daemon.daemon.remote import STATE_FILE, BoardPusher, Target
 from kanbanger_daemon.errors import ConfigError
 from kanbanger_daemon.github.options import match_status_option
-from kanbanger_daemon.github.state import load_state, save_state
 from kanbanger_daemon.models.board import Board
-from kanbanger_daemon.models.remote import ProjectInfo, RemoteItem
+from kanbanger_daemon.models.github import ProjectInfo, RemoteItem
 from kanbanger_daemon.models.sync import CardState, DesiredCard, SyncState
 from kanbanger_daemon.settings import Settings
+from kanbanger_daemon.sync.pusher import STATE_FILE, BoardPusher, Target
+from kanbanger_daemon.sync.state_file import load_state, save_state
 
 log = structlog.get_logger(__name__)
 

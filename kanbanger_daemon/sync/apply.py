@@ -25,8 +25,7 @@ from kanbanger_daemon.errors import NotFoundError
 from kanbanger_daemon.github import calls
 from kanbanger_daemon.github.batching import Mutation
 from kanbanger_daemon.github.fields import field_id, value_input
-from kanbanger_daemon.github.state import save_state
-from kanbanger_daemon.models.remote import (
+from kanbanger_daemon.models.github import (
     ClientStats,
     MutationResult,
     ProjectInfo,
@@ -40,6 +39,7 @@ from kanbanger_daemon.models.sync import (
     RemotePlan,
     SyncState,
 )
+from kanbanger_daemon.sync.state_file import save_state
 
 
 class SyncClient(Protocol):
