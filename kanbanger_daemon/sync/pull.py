@@ -32,7 +32,7 @@ from kanbanger_daemon.core.sync.pull_edits import (
 )
 from kanbanger_daemon.core.sync.push_plan import marker_key_of
 from kanbanger_daemon.errors import ConfigError
-from kanbanger_daemon.github.options import match_status_option
+from kanbanger_daemon.github import match_status_option
 from kanbanger_daemon.models.board import Board
 from kanbanger_daemon.models.github import ProjectInfo, RemoteItem
 from kanbanger_daemon.models.sync import CardState, DesiredCard, SyncState

@@ -28,8 +28,7 @@ from kanbanger_daemon.core.sync.push_plan import (
     plan_remote,
 )
 from kanbanger_daemon.errors import KanbangerError, RetryableError
-from kanbanger_daemon.github.fields import matched_values
-from kanbanger_daemon.github.options import match_status_option
+from kanbanger_daemon.github import match_status_option, matched_values
 from kanbanger_daemon.models.github import (
     ProjectInfo,
 )
