@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from kanbanger_daemon.boards.reconcile import LocalResult
 from kanbanger_daemon.boards.workspace import BoardKey
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions, reconcile_trigger
 from kanbanger_daemon.models.status import GitHubStatus, ReconcileResult
@@ -62,7 +63,7 @@ def wire_daemon(
     root: Path,
     settings: Settings,
     *,
-    push: Callable[[BoardKey, object], Awaitable[int]] | None = None,
+    push: Callable[[BoardKey, LocalResult], Awaitable[int]] | None = None,
     pull: Callable[[BoardKey], Awaitable[bool]] | None = None,
     target_of: Callable[[BoardKey], str] | None = None,
     github_status: Callable[[], GitHubStatus] | None = None,
