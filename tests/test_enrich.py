@@ -16,7 +16,7 @@ from kanbanger_daemon.core.insight.enrich import (
     spec_section_items,
     validate_enriched,
 )
-from kanbanger_daemon.core.spec.parse import parse_spec
+from kanbanger_daemon.core.specs.parse import parse_spec
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models.board import BoardOptions, ColumnKind, SpecInput
 from kanbanger_daemon.models.spec import Spec

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from kanbanger_daemon.core.insight.health import MAX_LISTED, project_health
-from kanbanger_daemon.core.spec.parse import parse_spec
-from kanbanger_daemon.core.spec.progress import parse_progress
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.metrics import HealthStatus
 

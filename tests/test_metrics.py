@@ -16,8 +16,8 @@ from kanbanger_daemon.core.insight.metrics import (
     spec_metrics,
     task_field_values,
 )
-from kanbanger_daemon.core.spec.parse import parse_spec
-from kanbanger_daemon.core.spec.progress import parse_progress
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.models.spec import Progress, Spec
 
 SPEC_MD = """\

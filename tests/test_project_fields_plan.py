@@ -8,8 +8,8 @@ import json
 from kanbanger_daemon.core.board.format import parse_board, render_board
 from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.core.insight.metrics import BACKUPS_USED_FIELD, SPEC_FIELD
-from kanbanger_daemon.core.spec.parse import parse_spec
-from kanbanger_daemon.core.spec.progress import parse_progress
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.core.sync.desired import card_field_values, desired_cards, fingerprint
 from kanbanger_daemon.core.sync.listing import absorb_listing
 from kanbanger_daemon.core.sync.plan_text import format_plan

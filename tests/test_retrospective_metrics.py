@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kanbanger_daemon.core.insight.retrospective import render_retrospective
-from kanbanger_daemon.core.spec.parse import parse_spec
-from kanbanger_daemon.core.spec.progress import parse_progress
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.models import SpecInput
 
 

@@ -18,7 +18,7 @@ from kanbanger_daemon.core.board.edits import is_gated
 from kanbanger_daemon.core.board.format import board_cards, board_columns, board_title, parse_board
 from kanbanger_daemon.core.insight.health import project_health
 from kanbanger_daemon.core.insight.metrics import metrics_report, spec_metrics
-from kanbanger_daemon.core.spec.decode import decode_text
+from kanbanger_daemon.core.specs.decode import decode_text
 from kanbanger_daemon.core.sync.desired import desired_cards
 from kanbanger_daemon.daemon.status import read_status
 from kanbanger_daemon.errors import InputError, KanbangerError

@@ -16,7 +16,7 @@ from kanbanger_daemon.boards.workspace import (
     find_boards,
     folders_of_board,
 )
-from kanbanger_daemon.core.spec.files import classify
+from kanbanger_daemon.core.specs.files import classify
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.settings import Settings, load_settings
 

@@ -30,11 +30,11 @@ from kanbanger_daemon.boards.workspace import (
 from kanbanger_daemon.core.board.format import parse_board, render_board
 from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.core.insight.metrics import metrics_report, spec_metrics
-from kanbanger_daemon.core.spec.decode import MAX_INPUT_BYTES, decode_text
-from kanbanger_daemon.core.spec.files import classify, companion_names, pairs_with
-from kanbanger_daemon.core.spec.parse import parse_spec
-from kanbanger_daemon.core.spec.progress import parse_progress
-from kanbanger_daemon.core.spec.progress_join import spec_input
+from kanbanger_daemon.core.specs.decode import MAX_INPUT_BYTES, decode_text
+from kanbanger_daemon.core.specs.files import classify, companion_names, pairs_with
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
+from kanbanger_daemon.core.specs.progress_join import spec_input
 from kanbanger_daemon.errors import FileChangedError, InputError
 from kanbanger_daemon.models import Board, Diagnostic, Layout, Progress, Spec
 from kanbanger_daemon.models.board import SpecInput

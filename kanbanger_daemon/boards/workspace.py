@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from kanbanger_daemon.core.spec.files import classify
+from kanbanger_daemon.core.specs.files import classify
 from kanbanger_daemon.models import Layout
 
 BoardKey = str

@@ -19,12 +19,12 @@ from kanbanger_daemon.core.insight.inspect import (
     progress_report,
     spec_report,
 )
-from kanbanger_daemon.core.spec.decode import decode_text
-from kanbanger_daemon.core.spec.files import classify, companion_names, pairs_with
-from kanbanger_daemon.core.spec.parameters import parameters_spec
-from kanbanger_daemon.core.spec.parse import parse_spec
-from kanbanger_daemon.core.spec.progress import parse_progress
-from kanbanger_daemon.core.spec.progress_join import join_progress
+from kanbanger_daemon.core.specs.decode import decode_text
+from kanbanger_daemon.core.specs.files import classify, companion_names, pairs_with
+from kanbanger_daemon.core.specs.parameters import parameters_spec
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
+from kanbanger_daemon.core.specs.progress_join import join_progress
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models import Spec
 

@@ -20,8 +20,8 @@ from kanbanger_daemon.boards.reconcile import (
 )
 from kanbanger_daemon.boards.workspace import RETROSPECTIVE_FILE, key_for_folder
 from kanbanger_daemon.core.insight.retrospective import render_retrospective, retrospective_title
-from kanbanger_daemon.core.spec.decode import decode_text
-from kanbanger_daemon.core.spec.files import classify, is_master_progress
+from kanbanger_daemon.core.specs.decode import decode_text
+from kanbanger_daemon.core.specs.files import classify, is_master_progress
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models import Layout
 from kanbanger_daemon.settings import load_settings

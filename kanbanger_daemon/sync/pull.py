@@ -19,7 +19,7 @@ import structlog
 from kanbanger_daemon.boards.reconcile import LocalResult, read_guarded, reconcile_local
 from kanbanger_daemon.boards.workspace import BoardKey, board_path
 from kanbanger_daemon.core.board.format import board_columns, parse_board
-from kanbanger_daemon.core.spec.decode import decode_text
+from kanbanger_daemon.core.specs.decode import decode_text
 from kanbanger_daemon.core.sync.desired import desired_cards
 from kanbanger_daemon.core.sync.listing import absorb_listing
 from kanbanger_daemon.core.sync.markers import parse_marker_key

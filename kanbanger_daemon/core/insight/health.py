@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from kanbanger_daemon.core.board.cards import one_line, safe_prefix, step_full_id
 from kanbanger_daemon.core.insight.metrics import spec_metrics
-from kanbanger_daemon.core.spec.progress_values import same_step
+from kanbanger_daemon.core.specs.progress_values import same_step
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.metrics import HealthStatus, HealthUpdate
 from kanbanger_daemon.models.spec import Status, Task, TaskProgress

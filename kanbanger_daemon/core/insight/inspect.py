@@ -94,7 +94,7 @@ def _task_entry(task: TaskProgress) -> dict[str, object]:
 def progress_report(progress: Progress, pairs_with: str | None) -> dict[str, object]:
     """A progress log as understood: per-task statuses (and per-SPECLet ones for a MASTER log).
 
-    Give it the log as joined with its SPEC (``core.spec.progress_join``) when the SPEC is known:
+    Give it the log as joined with its SPEC (``core.specs.progress_join``) when the SPEC is known:
     statuses are then those the board shows, and entries the SPEC lacks are reported."""
     return {
         "kind": "progress",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kanbanger_daemon.core.spec.progress_values import same_step
+from kanbanger_daemon.core.specs.progress_values import same_step
 from kanbanger_daemon.models.metrics import COLUMNS, SpecMetrics, TaskMetrics
 from kanbanger_daemon.models.spec import Progress, Spec, Status, Task, TaskProgress
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from kanbanger_daemon.core.board.cards import one_line, safe_prefix, step_full_id
 from kanbanger_daemon.core.board.format import card_line
 from kanbanger_daemon.core.insight.metrics import metrics_lines, spec_metrics
-from kanbanger_daemon.core.spec.files import classify
+from kanbanger_daemon.core.specs.files import classify
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.spec import Status, Step, Task, TaskProgress
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kanbanger_daemon.core.spec.progress_values import same_step
+from kanbanger_daemon.core.specs.progress_values import same_step
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.spec import (
     Diagnostic,

@@ -33,9 +33,9 @@ import json
 import re
 from typing import Any
 
-from kanbanger_daemon.core.spec.diagnostics import capped
-from kanbanger_daemon.core.spec.files import base_name, classify
-from kanbanger_daemon.core.spec.progress_values import (
+from kanbanger_daemon.core.specs.diagnostics import capped
+from kanbanger_daemon.core.specs.files import base_name, classify
+from kanbanger_daemon.core.specs.progress_values import (
     attempt_count,
     backup_number,
     count_value,
@@ -45,7 +45,7 @@ from kanbanger_daemon.core.spec.progress_values import (
     normalise_id,
     text_value,
 )
-from kanbanger_daemon.core.spec.statuses import normalise_status
+from kanbanger_daemon.core.specs.statuses import normalise_status
 from kanbanger_daemon.models.spec import (
     Diagnostic,
     Progress,
@@ -55,7 +55,7 @@ from kanbanger_daemon.models.spec import (
 )
 
 MAX_INPUT_CHARS = 5 * 1024 * 1024
-"""Same cap as ``core.spec.decode.MAX_INPUT_BYTES``: longer text is refused, not parsed."""
+"""Same cap as ``core.specs.decode.MAX_INPUT_BYTES``: longer text is refused, not parsed."""
 
 class _Reader:
     """One parse: collects diagnostics while turning JSON entries into models."""

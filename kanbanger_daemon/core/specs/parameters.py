@@ -1,7 +1,7 @@
 """``parameters_<d>.toml`` joined into a parsed :class:`Spec`. Pure.
 
-Internal to :mod:`kanbanger_daemon.core.spec.parse` (its docstring says what the join fills and how
-disagreements are reported); call :func:`kanbanger_daemon.core.spec.parse.parse_spec`.
+Internal to :mod:`kanbanger_daemon.core.specs.parse` (its docstring says what the join fills and how
+disagreements are reported); call :func:`kanbanger_daemon.core.specs.parse.parse_spec`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from kanbanger_daemon.core.spec.decode import MAX_INPUT_BYTES
+from kanbanger_daemon.core.specs.decode import MAX_INPUT_BYTES
 from kanbanger_daemon.models.spec import Diagnostic, Spec, Speclet, Step, Task
 
 

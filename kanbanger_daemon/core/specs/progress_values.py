@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kanbanger_daemon.core.spec.statuses import normalise_status
+from kanbanger_daemon.core.specs.statuses import normalise_status
 
 _ID_NUMBER = re.compile(r"(?i)^(?:task|step|speclet)?[\s_\-#\[]*(\d+(?:[._]\d+)*)\]?$")
 _ID_SPECLET_TASK = re.compile(r"(?i)^task[\s_\-]*(\w+?)[\-_.](\d+)$")

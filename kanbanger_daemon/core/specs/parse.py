@@ -33,11 +33,11 @@ markdown is still used.
 
 from __future__ import annotations
 
-from kanbanger_daemon.core.spec.decode import MAX_INPUT_BYTES
-from kanbanger_daemon.core.spec.diagnostics import capped
-from kanbanger_daemon.core.spec.files import base_name, classify
-from kanbanger_daemon.core.spec.markdown import MarkdownReader
-from kanbanger_daemon.core.spec.parameters import join_parameters
+from kanbanger_daemon.core.specs.decode import MAX_INPUT_BYTES
+from kanbanger_daemon.core.specs.diagnostics import capped
+from kanbanger_daemon.core.specs.files import base_name, classify
+from kanbanger_daemon.core.specs.markdown import MarkdownReader
+from kanbanger_daemon.core.specs.parameters import join_parameters
 from kanbanger_daemon.models.spec import Diagnostic, Spec, Speclet
 
 

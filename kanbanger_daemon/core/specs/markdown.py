@@ -1,7 +1,7 @@
 """SPEC / SPECLet markdown → goal, tasks, steps and SPECLets (one scan, line by line). Pure.
 
-Internal to :mod:`kanbanger_daemon.core.spec.parse`, whose docstring lists the forms
-understood; call :func:`kanbanger_daemon.core.spec.parse.parse_spec`, not this module.
+Internal to :mod:`kanbanger_daemon.core.specs.parse`, whose docstring lists the forms
+understood; call :func:`kanbanger_daemon.core.specs.parse.parse_spec`, not this module.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kanbanger_daemon.core.spec.markdown_lines import (
+from kanbanger_daemon.core.specs.markdown_lines import (
     atx_heading,
     clean_title,
     critical_word,
