@@ -28,9 +28,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.boards.reconcile import reconcile_local
+from kanbanger_daemon.boards.workspace import board_for_path, find_boards
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
-from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import Settings, load_settings
 

@@ -31,7 +31,7 @@ from bench_latency import (
     settings_for,
 )
 
-from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.boards.reconcile import reconcile_local
 
 if TYPE_CHECKING:  # the fake (graphql-core, httpx) only loads with --github
     from kanbanger_daemon.testing import FakeGitHub
@@ -63,7 +63,7 @@ async def measure(
     settings = settings_for(root, quiet_ms, github=github)
     push = None
     if fake is not None:
-        from kanbanger_daemon.daemon.remote import BoardPusher, client_from
+        from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 
         push = BoardPusher(root, settings, client_from(settings)).push_ops
     daemon = build_daemon(root, settings, written, calls, push)

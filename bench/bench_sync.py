@@ -35,10 +35,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kanbanger_daemon.core.board import parse_board
-from kanbanger_daemon.core.desired import desired_cards
-from kanbanger_daemon.github.client import GitHubClient
-from kanbanger_daemon.github.push import push_board
+from kanbanger_daemon.core.board.format import parse_board
+from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.github import GitHubClient
+from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub
 
 BOARD_KEY = "SPECs/bench/_kanban.md"

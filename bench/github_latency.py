@@ -29,12 +29,12 @@ from typing import Any
 
 from bench_latency import key_of, make_workspace, progress_doc, settings_for
 
-from kanbanger_daemon.core.board import parse_board
-from kanbanger_daemon.core.desired import desired_cards
-from kanbanger_daemon.core.markers import parse_marker_key
-from kanbanger_daemon.daemon.remote import BoardPusher, client_from
+from kanbanger_daemon.core.board.format import parse_board
+from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon
+from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub
 
 STATUS_QUERY = (

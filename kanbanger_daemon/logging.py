@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 import structlog
 
-from kanbanger_daemon.core.text import terminal_safe
+from kanbanger_daemon.core.board.text import terminal_safe
 from kanbanger_daemon.errors import redact
 
 # GitHub token shapes (classic, fine-grained, app, OAuth), caught even if never registered.

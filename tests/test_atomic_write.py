@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.daemon import atomic, renames
-from kanbanger_daemon.daemon.atomic import FileIdentity, Snapshot, replace_if_unchanged
+from kanbanger_daemon.boards import atomic, renames
+from kanbanger_daemon.boards.atomic import FileIdentity, Snapshot, replace_if_unchanged
 
 OLD = b"# Board\n\n## TODO\n\n*   [ ] old\n"
 OURS = b"# Board\n\n## TODO\n\n*   [ ] planned by the daemon\n"

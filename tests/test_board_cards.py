@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kanbanger_daemon.core.board import board_cards, card_line, parse_board
-from kanbanger_daemon.core.cards import (
+from kanbanger_daemon.core.board.cards import (
     backup_note,
     card_identity,
     generated_card_text,
@@ -14,6 +13,7 @@ from kanbanger_daemon.core.cards import (
     identity_of,
     waiting_note,
 )
+from kanbanger_daemon.core.board.format import board_cards, card_line, parse_board
 
 _notes = st.lists(st.sampled_from(
     ["[BLOCKED]", "[SKIPPED]", "(backups exhausted)", backup_note(1), backup_note(12),

@@ -1,17 +1,17 @@
-"""The edits an assistant asks for (core.board_edits), on the board a person reads."""
+"""The edits an assistant asks for (core.board.edits), on the board a person reads."""
 
 from __future__ import annotations
 
 import pytest
 
-from kanbanger_daemon.core.board import parse_board, render_board
-from kanbanger_daemon.core.board_edits import (
+from kanbanger_daemon.core.board.edits import (
     add_hand_card,
     approve,
     find_card,
     move_hand_card,
     reject,
 )
+from kanbanger_daemon.core.board.format import parse_board, render_board
 from kanbanger_daemon.errors import BoardEditError
 
 BOARD = (

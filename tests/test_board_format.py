@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kanbanger_daemon.core.board import (
+from kanbanger_daemon.core.board.format import (
     board_cards,
     board_columns,
     board_id,

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.daemon import board_lock
-from kanbanger_daemon.daemon.local import reconcile_local
+from kanbanger_daemon.boards import board_lock
+from kanbanger_daemon.boards.reconcile import reconcile_local
+from kanbanger_daemon.boards.workspace import board_for_path, find_boards
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
-from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
 from kanbanger_daemon.errors import BoardBusyError
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import load_settings

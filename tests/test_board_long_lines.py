@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from kanbanger_daemon.core.board import board_cards, parse_board, render_board
+from kanbanger_daemon.core.board.format import board_cards, parse_board, render_board
 
 pytestmark = pytest.mark.timeout(20)  # quadratic reading would take hours: fail, don't hang
 

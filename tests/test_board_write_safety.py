@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.daemon import local
-from kanbanger_daemon.daemon.board_memory import SETTLE_S, BoardMemory
+from kanbanger_daemon.boards import own_writes
+from kanbanger_daemon.boards.board_memory import SETTLE_S, BoardMemory
+from kanbanger_daemon.boards.reconcile import LocalResult, reconcile_local
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_daemon
 from kanbanger_daemon.errors import FileChangedError
@@ -98,10 +99,10 @@ class Site:
     progress: Path
     settings: Settings
 
-    def reconcile(self, memory: BoardMemory | None = None) -> local.LocalResult:
+    def reconcile(self, memory: BoardMemory | None = None) -> LocalResult:
         if memory is None:  # the process-wide memory, as the daemon and the commands use
-            return local.reconcile_local(self.root, KEY, self.settings)
-        return local.reconcile_local(self.root, KEY, self.settings, memory=memory)
+            return reconcile_local(self.root, KEY, self.settings)
+        return reconcile_local(self.root, KEY, self.settings, memory=memory)
 
 
 def _site(tmp_path: Path, quiet_ms: int = 300) -> Site:
@@ -174,14 +175,14 @@ def test_a_save_landing_while_the_daemon_writes_is_planned_from_again(
     site = _site(tmp_path)
     site.reconcile()
     _write(site.progress, _progress(1))
-    record = local.own_writes.record
+    record = own_writes.record
 
     def save_then_record(path: Path, data: bytes) -> None:  # just before the board is written
         if LINE not in _read(site.board):
             _add_line(site.board, LINE, mode)
         record(path, data)
 
-    monkeypatch.setattr(local.own_writes, "record", save_then_record)
+    monkeypatch.setattr(own_writes, "record", save_then_record)
     assert site.reconcile().written
     board = _read(site.board)
     assert LINE in board.splitlines()

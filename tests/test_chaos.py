@@ -22,14 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.markers import parse_marker_key
+from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.errors import RetryableError
 from kanbanger_daemon.github.client import GitHubClient
 from kanbanger_daemon.github.pacing import PacingConfig
-from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.models.board import ColumnKind
-from kanbanger_daemon.models.remote import ProjectInfo
+from kanbanger_daemon.models.github import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
+from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FAULT_KINDS, FakeGitHub, Faults
 from tests.conftest import FakeClock
 

@@ -16,5 +16,5 @@ def test_no_module_of_the_core_calls_an_io_builtin() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                     and node.func.id in IO_BUILTINS):
-                found.append(f"{path.name}:{node.lineno}: {node.func.id}()")
+                found.append(f"{path.relative_to(CORE)}:{node.lineno}: {node.func.id}()")
     assert found == []

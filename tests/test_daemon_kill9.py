@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.board import parse_board
-from kanbanger_daemon.core.desired import desired_cards
-from kanbanger_daemon.core.markers import parse_marker_key
+from kanbanger_daemon.core.board.format import parse_board
+from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.daemon.status import read_status
 from kanbanger_daemon.testing import FakeGitHub
 

@@ -26,8 +26,10 @@ from kanbanger_daemon.settings import load_settings
 pytestmark = pytest.mark.timeout(30)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
-local = pytest.importorskip("kanbanger_daemon.daemon.local", reason="local reconciler not built")
-workspace = pytest.importorskip("kanbanger_daemon.daemon.workspace", reason="workspace not built")
+local = pytest.importorskip(
+    "kanbanger_daemon.boards.reconcile", reason="local reconciler not built"
+)
+workspace = pytest.importorskip("kanbanger_daemon.boards.workspace", reason="workspace not built")
 
 
 @pytest.fixture(autouse=True)

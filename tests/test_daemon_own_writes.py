@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kanbanger_daemon.daemon.own_writes import OwnWrites
+from kanbanger_daemon.boards.own_writes import OwnWrites
 
 
 def test_echo_of_our_write_is_ignored_but_a_user_edit_is_not(tmp_path: Path) -> None:

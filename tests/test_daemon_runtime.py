@@ -29,7 +29,7 @@ import structlog.testing
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from kanbanger_daemon.daemon import own_writes
+from kanbanger_daemon.boards import own_writes
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.status import EXIT_DEGRADED, EXIT_HEALTHY, read_status
 from kanbanger_daemon.errors import FileChangedError, InputError, LockError

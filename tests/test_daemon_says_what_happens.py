@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from kanbanger_daemon.core.plan_text import card_changes
-from kanbanger_daemon.daemon.remote import BoardPusher, client_from
+from kanbanger_daemon.core.sync.plan_text import card_changes
 from kanbanger_daemon.daemon.runtime import RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon
 from kanbanger_daemon.models.sync import OpKind, RemoteOp, RemotePlan
 from kanbanger_daemon.settings import load_settings
+from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub
 from tests.conftest import point_at_fake
 

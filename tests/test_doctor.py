@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.cli import main
-from kanbanger_daemon.daemon.service_names import instance_unit
+from kanbanger_daemon.service.names import instance_unit
 from kanbanger_daemon.team.checks import Check, DoctorContext, run_checks
 from kanbanger_daemon.team.service_state import ServiceControl
 from kanbanger_daemon.testing import FakeGitHub

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.board import board_cards, parse_board, render_board
-from kanbanger_daemon.core.enrich import (
+from kanbanger_daemon.core.board.format import board_cards, parse_board, render_board
+from kanbanger_daemon.core.board.plan import plan_board
+from kanbanger_daemon.core.insight.enrich import (
     MAX_CARDS_PER_RULE,
     apply_enrichment,
     enrich_prompt,
@@ -15,8 +16,7 @@ from kanbanger_daemon.core.enrich import (
     spec_section_items,
     validate_enriched,
 )
-from kanbanger_daemon.core.plan import plan_board
-from kanbanger_daemon.core.spec import parse_spec
+from kanbanger_daemon.core.specs.parse import parse_spec
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models.board import BoardOptions, ColumnKind, SpecInput
 from kanbanger_daemon.models.spec import Spec

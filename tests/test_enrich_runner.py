@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.board import board_cards, render_board
-from kanbanger_daemon.core.plan import plan_board
-from kanbanger_daemon.daemon.enrich_runner import (
+from kanbanger_daemon.boards.enrich_runner import (
     MAX_OUTPUT_BYTES,
     REAP_TIMEOUT_S,
     EnrichOutcome,
@@ -21,6 +19,8 @@ from kanbanger_daemon.daemon.enrich_runner import (
     enrich_new_board_blocking,
     run_enrich_command,
 )
+from kanbanger_daemon.core.board.format import board_cards, render_board
+from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.errors import ConfigError, InputError
 from kanbanger_daemon.models.board import Board, BoardOptions, SpecInput
 

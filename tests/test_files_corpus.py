@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kanbanger_daemon.core.files import classify, pairs_with
+from kanbanger_daemon.core.specs.files import classify, pairs_with
 from tests.corpus_expectations import CLASSIFY, PAIRS
 
 

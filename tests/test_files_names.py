@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kanbanger_daemon.core.files import (
+from kanbanger_daemon.core.specs.files import (
     classify,
     companion_names,
     is_master_progress,

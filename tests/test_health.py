@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kanbanger_daemon.core.health import MAX_LISTED, project_health
-from kanbanger_daemon.core.progress import parse_progress
-from kanbanger_daemon.core.spec import parse_spec
+from kanbanger_daemon.core.insight.health import MAX_LISTED, project_health
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.metrics import HealthStatus
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from kanbanger_daemon.daemon.health_poster import HEALTH_FILE, HealthPoster
 from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
 from kanbanger_daemon.models.board import SpecInput
+from kanbanger_daemon.sync.health_poster import HEALTH_FILE, HealthPoster
 
 try:
     from test_health import done, item

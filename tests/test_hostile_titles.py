@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.cli import main
-from kanbanger_daemon.core.text import GITHUB_TITLE_MAX, github_title, terminal_safe
+from kanbanger_daemon.core.board.text import GITHUB_TITLE_MAX, github_title, terminal_safe
 from kanbanger_daemon.testing import FakeGitHub
 from tests.conftest import point_at_fake
 

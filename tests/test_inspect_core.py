@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from kanbanger_daemon.core.inspect import progress_report, spec_report
-from kanbanger_daemon.core.progress import parse_progress
-from kanbanger_daemon.core.spec import parse_spec
+from kanbanger_daemon.core.insight.inspect import progress_report, spec_report
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
 
 
 def test_spec_report_shape() -> None:

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kanbanger_daemon.core.board import board_cards, parse_board, render_board
-from kanbanger_daemon.core.plan import plan_board
+from kanbanger_daemon.core.board.format import board_cards, parse_board, render_board
+from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.models.board import (
     BoardOptions,
     ColumnKind,

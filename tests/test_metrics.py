@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kanbanger_daemon.core.metrics import (
+from kanbanger_daemon.core.insight.metrics import (
     metrics_lines,
     metrics_report,
     spec_metrics,
     task_field_values,
 )
-from kanbanger_daemon.core.progress import parse_progress
-from kanbanger_daemon.core.spec import parse_spec
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.models.spec import Progress, Spec
 
 SPEC_MD = """\

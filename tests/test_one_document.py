@@ -18,10 +18,10 @@ from kanbanger_daemon.errors import TransientError
 from kanbanger_daemon.github.batching import Mutation
 from kanbanger_daemon.github.client import GitHubClient
 from kanbanger_daemon.github.failures import Failure, Reply
-from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.models.board import ColumnKind
-from kanbanger_daemon.models.remote import ProjectInfo
+from kanbanger_daemon.models.github import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
+from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub
 from tests.test_push import (
     BOARD,

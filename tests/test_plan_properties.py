@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kanbanger_daemon.core.board import board_cards, parse_board, render_board
-from kanbanger_daemon.core.cards import card_identity, wanted_cards
-from kanbanger_daemon.core.plan import plan_board
+from kanbanger_daemon.core.board.cards import card_identity, wanted_cards
+from kanbanger_daemon.core.board.format import board_cards, parse_board, render_board
+from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.models.board import BoardOptions, ColumnMapping, Layout, SpecInput
 from kanbanger_daemon.models.spec import (
     Progress,

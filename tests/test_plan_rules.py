@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kanbanger_daemon.core.board import board_cards, parse_board, render_board
-from kanbanger_daemon.core.cards import card_identity
-from kanbanger_daemon.core.plan import plan_board
+from kanbanger_daemon.core.board.cards import card_identity
+from kanbanger_daemon.core.board.format import board_cards, parse_board, render_board
+from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.models.board import (
     Board,
     BoardOptions,

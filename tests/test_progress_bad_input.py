@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from kanbanger_daemon.core.progress import parse_progress
+from kanbanger_daemon.core.specs.progress import parse_progress
 
 GOOD = json.dumps({"tasks": [{"task_id": 1, "status": "completed"}]}, indent=2)
 

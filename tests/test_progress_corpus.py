@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.progress import parse_progress
+from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.models.spec import TaskProgress
 from tests.corpus_expectations import PROGRESS, ProgressExp
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from kanbanger_daemon.core.progress import normalise_status, parse_progress
+from kanbanger_daemon.core.specs.progress import parse_progress
+from kanbanger_daemon.core.specs.statuses import normalise_status
 from kanbanger_daemon.models.spec import Progress, Status
 
 
@@ -154,7 +155,7 @@ def test_one_entry_per_step_appended_to_the_tasks_list() -> None:
 
 
 def test_same_step_joins_log_numbering_to_markdown_numbering() -> None:
-    from kanbanger_daemon.core.progress import same_step
+    from kanbanger_daemon.core.specs.progress_values import same_step
 
     assert same_step("1.2", "1.2") and same_step("1.2", "2") and same_step("2", "2")
     assert not same_step("1.2", "1") and not same_step("1", "2")

@@ -1,4 +1,4 @@
-"""Progress logs that only make sense with their SPEC (core.progress_join): the exe template's
+"""Progress logs that only make sense with their SPEC (core.specs.progress_join): the exe template's
 step entries, SPECLet-level entries, and entries for tasks the SPEC does not have."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kanbanger_daemon.core.board import board_cards
-from kanbanger_daemon.core.plan import plan_board
-from kanbanger_daemon.core.progress import parse_progress
-from kanbanger_daemon.core.progress_join import join_progress, spec_input
-from kanbanger_daemon.core.spec import parse_spec
+from kanbanger_daemon.core.board.format import board_cards
+from kanbanger_daemon.core.board.plan import plan_board
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
+from kanbanger_daemon.core.specs.progress_join import join_progress, spec_input
 from kanbanger_daemon.models import BoardOptions, Status
 from kanbanger_daemon.models.board import ColumnKind
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.metrics import spec_metrics
-from kanbanger_daemon.core.progress import parse_progress
+from kanbanger_daemon.core.insight.metrics import spec_metrics
+from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.models import Spec, Task
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import json
 
-from kanbanger_daemon.core.board import parse_board, render_board
-from kanbanger_daemon.core.desired import card_field_values, desired_cards, fingerprint
-from kanbanger_daemon.core.listing import absorb_listing
-from kanbanger_daemon.core.metrics import BACKUPS_USED_FIELD, SPEC_FIELD
-from kanbanger_daemon.core.plan import plan_board
-from kanbanger_daemon.core.plan_text import format_plan
-from kanbanger_daemon.core.progress import parse_progress
-from kanbanger_daemon.core.remote_plan import plan_remote
-from kanbanger_daemon.core.spec import parse_spec
+from kanbanger_daemon.core.board.format import parse_board, render_board
+from kanbanger_daemon.core.board.plan import plan_board
+from kanbanger_daemon.core.insight.metrics import BACKUPS_USED_FIELD, SPEC_FIELD
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
+from kanbanger_daemon.core.sync.desired import card_field_values, desired_cards, fingerprint
+from kanbanger_daemon.core.sync.listing import absorb_listing
+from kanbanger_daemon.core.sync.plan_text import format_plan
+from kanbanger_daemon.core.sync.push_plan import plan_remote
 from kanbanger_daemon.models.board import BoardOptions, ColumnKind, Layout, SpecInput
-from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import (
     CardState,
     DesiredCard,
@@ -63,7 +63,7 @@ def test_task_cards_get_both_values_step_cards_the_spec_and_hand_cards_none() ->
 
 
 def test_same_named_specs_on_the_single_board_each_get_their_own_values() -> None:
-    """``[web] …`` and ``[web~2] …`` cards: the values follow the numbering of core.cards."""
+    """``[web] …`` and ``[web~2] …`` cards: the values follow the numbering of core.board.cards."""
     options = BoardOptions(layout=Layout.SINGLE)
     quiet = {"tasks": [{"id": 1, "status": "completed"}]}
     inputs = [spec_input("web"), spec_input("web", quiet)]
@@ -96,7 +96,7 @@ def card(n: int, values: dict[str, float | str]) -> DesiredCard:
 
 
 def item(n: int, values: dict[str, float | str] | None) -> RemoteItem:
-    from kanbanger_daemon.core.markers import marker_for_key, with_tag
+    from kanbanger_daemon.core.sync.markers import marker_for_key, with_tag
 
     key = f"{BOARD}/spec_web.md#{n}"
     title = f"Task {n}: T (SPEC: spec_web.md)"

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from kanbanger_daemon.core.desired import PROJECT_FIELDS
-from kanbanger_daemon.core.markers import parse_marker_key
+from kanbanger_daemon.core.sync.desired import PROJECT_FIELDS
+from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.github.client import GitHubClient
-from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.models.board import ColumnKind
-from kanbanger_daemon.models.remote import ProjectInfo
+from kanbanger_daemon.models.github import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
+from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
 from tests.test_push import client, clock, fake, project
 

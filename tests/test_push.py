@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.markers import parse_marker_key
-from kanbanger_daemon.core.plan_text import format_plan
+from kanbanger_daemon.core.sync.markers import parse_marker_key
+from kanbanger_daemon.core.sync.plan_text import format_plan
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.github.batching import Mutation
 from kanbanger_daemon.github.client import GitHubClient
-from kanbanger_daemon.github.push import push_board
 from kanbanger_daemon.models.board import ColumnKind
-from kanbanger_daemon.models.remote import MutationResult, ProjectInfo
+from kanbanger_daemon.models.github import MutationResult, ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard, PushResult
+from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
 from tests.conftest import FakeClock
 

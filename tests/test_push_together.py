@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-import kanbanger_daemon.daemon.remote as remote
-from kanbanger_daemon.daemon.pull import Puller
-from kanbanger_daemon.daemon.remote import BoardPusher
+import kanbanger_daemon.sync.pusher as pusher_module
+from kanbanger_daemon.boards.workspace import find_boards
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon
-from kanbanger_daemon.daemon.workspace import find_boards
 from kanbanger_daemon.github import GitHubClient, PacingConfig
 from kanbanger_daemon.settings import Settings, load_settings
+from kanbanger_daemon.sync.pull import Puller
+from kanbanger_daemon.sync.pusher import BoardPusher
 from kanbanger_daemon.testing import FakeGitHub
 from tests.conftest import point_at_fake
 
@@ -106,7 +106,7 @@ async def test_ten_boards_changed_together_are_one_mutation_document(
 async def test_polls_read_no_settings_and_a_push_reads_its_boards_again(
     workspace: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kanbanger_daemon.daemon.local import reconcile_local
+    from kanbanger_daemon.boards.reconcile import reconcile_local
 
     settings = load_settings(workspace)
     pusher = pusher_for(workspace, settings, fake)
@@ -115,13 +115,13 @@ async def test_polls_read_no_settings_and_a_push_reads_its_boards_again(
         for key in keys:
             await pusher.push(key, reconcile_local(workspace, key, settings))
         reads: list[Path | None] = []
-        real = remote.load_settings
+        real = pusher_module.load_settings
 
         def counting(*args: object, **kwargs: object) -> Settings:
             reads.append(kwargs.get("spec_dir"))  # type: ignore[arg-type]
             return real(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(remote, "load_settings", counting)
+        monkeypatch.setattr(pusher_module, "load_settings", counting)
         puller = Puller(pusher, settings, lambda: keys)
         for _round in range(3):
             for key in keys:

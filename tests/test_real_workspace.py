@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kanbanger_daemon.cli import main
-from kanbanger_daemon.core.files import classify
+from kanbanger_daemon.core.specs.files import classify
 from kanbanger_daemon.testing import FakeGitHub
 from tests.conftest import point_at_fake
 
@@ -48,7 +48,7 @@ def _build(corpus: Path, root: Path) -> None:
 
 def _expected_task_titles(corpus: Path) -> int:
     """Tasks the readable SPECs have, counted with the parser the daemon uses."""
-    from kanbanger_daemon.core.spec import parse_spec
+    from kanbanger_daemon.core.specs.parse import parse_spec
 
     total = 0
     for folder in _spec_folders(corpus):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from kanbanger_daemon.core.board import board_cards, parse_board, render_board
-from kanbanger_daemon.core.desired import desired_cards
-from kanbanger_daemon.core.markers import marker_for_key, with_tag
-from kanbanger_daemon.core.remote_edits import (
+from kanbanger_daemon.core.board.format import board_cards, parse_board, render_board
+from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.core.sync.markers import marker_for_key, with_tag
+from kanbanger_daemon.core.sync.pull_edits import (
     EditKind,
     RemoteEdit,
     apply_remote_edits,
     find_remote_edits,
     survivors,
 )
-from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import CardState, SyncState
 
 KEY = "SPECs/site"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from kanbanger_daemon.core.desired import fingerprint
-from kanbanger_daemon.core.markers import (
+from kanbanger_daemon.core.sync.desired import fingerprint
+from kanbanger_daemon.core.sync.listing import observe_listing, trusted_snapshot
+from kanbanger_daemon.core.sync.markers import (
     SyncTag,
     marker_for_key,
     parse_marker,
@@ -13,9 +14,9 @@ from kanbanger_daemon.core.markers import (
     with_marker,
     with_tag,
 )
-from kanbanger_daemon.core.plan_text import format_plan
-from kanbanger_daemon.core.remote_plan import observe_listing, plan_remote, trusted_snapshot
-from kanbanger_daemon.models.remote import RemoteItem
+from kanbanger_daemon.core.sync.plan_text import format_plan
+from kanbanger_daemon.core.sync.push_plan import plan_remote
+from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import (
     CardState,
     DesiredCard,
@@ -407,8 +408,8 @@ def test_columns_without_an_option_are_reported_and_leave_status_alone() -> None
 
 
 def test_desired_cards_key_generated_cards_by_identity_and_hand_cards_by_text() -> None:
-    from kanbanger_daemon.core.board import parse_board
-    from kanbanger_daemon.core.desired import desired_cards
+    from kanbanger_daemon.core.board.format import parse_board
+    from kanbanger_daemon.core.sync.desired import desired_cards
 
     text = (
         "# Analysis\n\n## TODO\n\n"

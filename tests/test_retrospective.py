@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kanbanger_daemon.core.board import board_cards, parse_board
-from kanbanger_daemon.core.retrospective import render_retrospective, retrospective_title
+from kanbanger_daemon.core.board.format import board_cards, parse_board
+from kanbanger_daemon.core.insight.retrospective import render_retrospective, retrospective_title
 from kanbanger_daemon.models.board import ColumnKind, SpecInput
 from kanbanger_daemon.models.spec import (
     Progress,

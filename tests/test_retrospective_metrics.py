@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kanbanger_daemon.core.progress import parse_progress
-from kanbanger_daemon.core.retrospective import render_retrospective
-from kanbanger_daemon.core.spec import parse_spec
+from kanbanger_daemon.core.insight.retrospective import render_retrospective
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.models import SpecInput
 
 

@@ -5,8 +5,8 @@ Approvals and rejections are a person's moves: the next progress change must not
 
 from __future__ import annotations
 
-from kanbanger_daemon.core.board import render_board
-from kanbanger_daemon.core.review import rejection_note, rejection_of
+from kanbanger_daemon.core.board.format import render_board
+from kanbanger_daemon.core.board.review import rejection_note, rejection_of
 from kanbanger_daemon.models.spec import Status
 from tests.test_plan_rules import columns, plan, progress, spec
 

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.daemon.service import (
+from kanbanger_daemon.service.manage import install, uninstall
+from kanbanger_daemon.service.names import instance_unit
+from kanbanger_daemon.service.units import (
     ServiceTarget,
     daemon_command,
     render_launchd,
     render_systemd,
     service_file,
 )
-from kanbanger_daemon.daemon.service_manage import install, uninstall
-from kanbanger_daemon.daemon.service_names import instance_unit
 
 PROJECT = Path(__file__).resolve().parent.parent
 PLACEHOLDERS = ServiceTarget(["@EXECUTABLE@"], Path("@WORKSPACE@"), Path("@HOME@"))

@@ -18,15 +18,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kanbanger_daemon.cli import main
-from kanbanger_daemon.daemon.service_names import (
+from kanbanger_daemon.daemon.status import StatusPublisher
+from kanbanger_daemon.models.status import DaemonStatus, RunState
+from kanbanger_daemon.service.names import (
     instance_root,
     instance_unit,
     launchd_label,
     systemd_escape_path,
     systemd_unescape_path,
 )
-from kanbanger_daemon.daemon.status import StatusPublisher
-from kanbanger_daemon.models.status import DaemonStatus, RunState
 from kanbanger_daemon.team.checks import DoctorContext, run_checks
 from kanbanger_daemon.team.service_state import ServiceControl
 from tests.conftest import REAL_HOME, REAL_XDG

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.cli import main
-from kanbanger_daemon.daemon.service import ServiceTarget, render_systemd
-from kanbanger_daemon.daemon.service_names import instance_unit
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.models import Layout
+from kanbanger_daemon.service.names import instance_unit
+from kanbanger_daemon.service.units import ServiceTarget, render_systemd
 from kanbanger_daemon.team.dotenv_file import read_env
 from kanbanger_daemon.team.prompts import FlagsOnly, StreamPrompter
 from kanbanger_daemon.team.service_state import ServiceControl

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from kanbanger_daemon.core.spec import MAX_INPUT_BYTES, decode_text, parse_spec
+from kanbanger_daemon.core.specs.decode import MAX_INPUT_BYTES, decode_text
+from kanbanger_daemon.core.specs.parse import parse_spec
 from kanbanger_daemon.errors import InputError
 
 FIFTY_MB = 50 * 1024 * 1024

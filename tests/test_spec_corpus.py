@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.files import companion_names
-from kanbanger_daemon.core.spec import parse_spec
+from kanbanger_daemon.core.specs.files import companion_names
+from kanbanger_daemon.core.specs.parse import parse_spec
 from kanbanger_daemon.models.spec import Spec
 from tests.corpus_expectations import SPECS, SpecExp
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kanbanger_daemon.core.spec import parse_spec
+from kanbanger_daemon.core.specs.parse import parse_spec
 from kanbanger_daemon.models.spec import Spec
 
 

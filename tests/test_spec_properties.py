@@ -7,9 +7,11 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kanbanger_daemon.core.inspect import progress_report, spec_report
-from kanbanger_daemon.core.progress import normalise_status, parse_progress
-from kanbanger_daemon.core.spec import decode_text, parse_spec
+from kanbanger_daemon.core.insight.inspect import progress_report, spec_report
+from kanbanger_daemon.core.specs.decode import decode_text
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
+from kanbanger_daemon.core.specs.statuses import normalise_status
 from kanbanger_daemon.errors import InputError
 
 # Lines made of the pieces the parser reacts to, so the examples reach deep into it.

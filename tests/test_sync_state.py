@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.errors import StateError, register_secret
-from kanbanger_daemon.github.state import load_state, save_state, state_path_for
 from kanbanger_daemon.models.sync import CardState, SyncState
+from kanbanger_daemon.sync.state_file import load_state, save_state, state_path_for
 
 
 def test_missing_file_is_an_empty_state(tmp_path: Path) -> None:

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from kanbanger_daemon.core.board import board_cards, parse_board
-from kanbanger_daemon.daemon.remote import BoardPusher, client_from
+from kanbanger_daemon.core.board.format import board_cards, parse_board
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon
 from kanbanger_daemon.settings import load_settings
+from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub
 from tests.conftest import point_at_fake
 
@@ -203,7 +203,7 @@ async def test_polls_while_a_board_is_already_pending_are_merged_into_one_reconc
 async def test_a_lost_board_write_after_a_pull_ends_in_one_card_and_one_item(
     running: Running, fake: FakeGitHub, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kanbanger_daemon.daemon import pull
+    from kanbanger_daemon.sync import pull
 
     real = pull.reconcile_local
     failures: list[str] = []
@@ -226,7 +226,7 @@ async def test_a_lost_board_write_after_a_pull_ends_in_one_card_and_one_item(
 async def test_a_crash_after_a_pulled_move_is_written_keeps_the_persons_move(
     running: Running, fake: FakeGitHub, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kanbanger_daemon.daemon import pull
+    from kanbanger_daemon.sync import pull
 
     real = pull.save_state
     lost: list[Path] = []

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.board import board_cards, parse_board
-from kanbanger_daemon.core.markers import parse_marker_key
+from kanbanger_daemon.core.board.format import board_cards, parse_board
+from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.testing import FakeGitHub
 from tests.test_two_workspaces import LAUNCH, WEBSITE, clones, fake, set_task_status
 from tests.test_two_workspaces_daemons import WAIT_S, Running, start

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from kanbanger_daemon.boards.reconcile import reconcile_local
+from kanbanger_daemon.boards.workspace import find_boards
 from kanbanger_daemon.cli import main
-from kanbanger_daemon.core.markers import parse_marker_key
-from kanbanger_daemon.daemon.local import reconcile_local
-from kanbanger_daemon.daemon.remote import BoardPusher, client_from
-from kanbanger_daemon.daemon.workspace import find_boards
+from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.settings import load_settings
+from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub
 from tests.conftest import point_at_fake
 

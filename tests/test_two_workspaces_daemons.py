@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon
 from kanbanger_daemon.settings import load_settings
+from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub
 from tests.test_two_workspaces import (  # the same clones, edits and board checks as the sync loops
     BUILD,

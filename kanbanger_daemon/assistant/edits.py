@@ -1,7 +1,7 @@
 """The board edits over MCP: approve or reject a REVIEW card, add or move a hand-written card.
 
 Each goes through ``reconcile_local(edit=…)``: under the board's ``.kanban.lock`` the board is
-read, the edit applied to it (``core.board_edits``, which refuses what the board does not
+read, the edit applied to it (``core.board.edits``, which refuses what the board does not
 allow), the result planned from the SPECs and logs as always, and written with a
 compare-and-swap. It is then pushed like any other edit of ``_kanban.md``: by the running
 daemon, which sees the file change, or by ``sync``.
@@ -13,14 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 from kanbanger_daemon.assistant.workspace import Target, Workspace, resolve
-from kanbanger_daemon.core.board_edits import (
+from kanbanger_daemon.boards.reconcile import LocalResult, reconcile_local
+from kanbanger_daemon.core.board.edits import (
     add_hand_card,
     approve,
     find_card,
     move_hand_card,
     reject,
 )
-from kanbanger_daemon.daemon.local import LocalResult, reconcile_local
 from kanbanger_daemon.daemon.status import EXIT_DEGRADED, EXIT_HEALTHY, read_status
 from kanbanger_daemon.errors import BoardEditError
 from kanbanger_daemon.models import Board

@@ -16,7 +16,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp_types import ToolAnnotations
 
 from kanbanger_daemon import __version__
-from kanbanger_daemon.assistant import edits, remote, views
+from kanbanger_daemon.assistant import commands, edits, views
 from kanbanger_daemon.assistant.workspace import Workspace
 from kanbanger_daemon.errors import KanbangerError
 
@@ -102,7 +102,7 @@ def _read_tools(server: MCPServer, ws: Workspace) -> None:
     def doctor() -> dict[str, Any]:
         """The checks of `kanbanger-daemon doctor` (settings, files, service, GitHub), each
         with its fix."""
-        return _call(remote.doctor, ws)
+        return _call(commands.doctor, ws)
 
     @server.tool(annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False,
                                              idempotent_hint=True))
@@ -111,7 +111,7 @@ def _read_tools(server: MCPServer, ws: Workspace) -> None:
         there is one, else once from here. Returns what each board did (the plan and the
         request count when run from here)."""
         try:
-            return await remote.sync(ws)
+            return await commands.sync(ws)
         except KanbangerError as exc:
             raise ToolError(str(exc)) from None
 

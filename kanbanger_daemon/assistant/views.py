@@ -12,22 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from kanbanger_daemon.assistant.workspace import BoardRef, Workspace, boards, resolve
-from kanbanger_daemon.core.board import board_cards, board_columns, board_title, parse_board
-from kanbanger_daemon.core.board_edits import is_gated
-from kanbanger_daemon.core.cards import card_identity
-from kanbanger_daemon.core.desired import desired_cards
-from kanbanger_daemon.core.health import project_health
-from kanbanger_daemon.core.metrics import metrics_report, spec_metrics
-from kanbanger_daemon.core.spec import decode_text
-from kanbanger_daemon.daemon.local import load_folder, read_guarded
-from kanbanger_daemon.daemon.remote import STATE_FILE
+from kanbanger_daemon.boards.reconcile import load_folder, read_guarded
+from kanbanger_daemon.core.board.cards import card_identity
+from kanbanger_daemon.core.board.edits import is_gated
+from kanbanger_daemon.core.board.format import board_cards, board_columns, board_title, parse_board
+from kanbanger_daemon.core.insight.health import project_health
+from kanbanger_daemon.core.insight.metrics import metrics_report, spec_metrics
+from kanbanger_daemon.core.specs.decode import decode_text
+from kanbanger_daemon.core.sync.desired import desired_cards
 from kanbanger_daemon.daemon.status import read_status
 from kanbanger_daemon.errors import InputError, KanbangerError
-from kanbanger_daemon.github.state import load_state
 from kanbanger_daemon.models import Board, ColumnKind, Diagnostic
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.spec import Status
 from kanbanger_daemon.settings import Settings, load_settings
+from kanbanger_daemon.sync.pusher import STATE_FILE
+from kanbanger_daemon.sync.state_file import load_state
 
 NEXT_TASKS = 5
 _KIND_RE = re.compile(r"^(?:\[[^\]]*\]\s+)?(Task|Step|SPECLet)\s")

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kanbanger_daemon.core.files import classify
-from kanbanger_daemon.daemon.workspace import (
+from kanbanger_daemon.boards.workspace import (
     BoardKey,
     board_path,
     find_boards,
     folders_of_board,
 )
+from kanbanger_daemon.core.specs.files import classify
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.settings import Settings, load_settings
 

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kanbanger_daemon.daemon.local import write_atomic
-from kanbanger_daemon.daemon.remote import BoardPusher, client_from
+from kanbanger_daemon.boards.reconcile import write_atomic
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon
 from kanbanger_daemon.settings import load_settings
+from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub, render_project
 
 SPEC_DIR = Path("SPECs") / "ACGTACGT" / "spec_data_pipeline"

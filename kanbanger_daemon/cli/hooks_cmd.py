@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from kanbanger_daemon.daemon.service import daemon_command
 from kanbanger_daemon.errors import ConfigError
+from kanbanger_daemon.service.units import daemon_command
 from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.team import hooks
 

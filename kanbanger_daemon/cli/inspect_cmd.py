@@ -8,22 +8,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kanbanger_daemon.core.board import board_cards, parse_board
-from kanbanger_daemon.core.board import board_title as title_of_board
-from kanbanger_daemon.core.files import classify, companion_names, pairs_with
-from kanbanger_daemon.core.inspect import (
+from kanbanger_daemon.boards.reconcile import read_guarded
+from kanbanger_daemon.core.board.format import board_cards, parse_board
+from kanbanger_daemon.core.board.format import board_title as title_of_board
+from kanbanger_daemon.core.board.text import terminal_safe
+from kanbanger_daemon.core.insight.inspect import (
     NOT_OURS,
     kind_by_content,
     parameters_report,
     progress_report,
     spec_report,
 )
-from kanbanger_daemon.core.progress import parse_progress
-from kanbanger_daemon.core.progress_join import join_progress
-from kanbanger_daemon.core.spec import decode_text, parse_spec
-from kanbanger_daemon.core.spec_parameters import parameters_spec
-from kanbanger_daemon.core.text import terminal_safe
-from kanbanger_daemon.daemon.local import read_guarded
+from kanbanger_daemon.core.specs.decode import decode_text
+from kanbanger_daemon.core.specs.files import classify, companion_names, pairs_with
+from kanbanger_daemon.core.specs.parameters import parameters_spec
+from kanbanger_daemon.core.specs.parse import parse_spec
+from kanbanger_daemon.core.specs.progress import parse_progress
+from kanbanger_daemon.core.specs.progress_join import join_progress
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models import Spec
 

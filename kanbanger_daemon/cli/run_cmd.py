@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from kanbanger_daemon.daemon import service
 from kanbanger_daemon.daemon.status import status_main
+from kanbanger_daemon.service import units
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -17,16 +17,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _service_of(root: Path) -> dict[str, object] | None:
     """This workspace's own service, as ``status`` shows it (None: no name fits this path)."""
-    from kanbanger_daemon.daemon import service_manage
     from kanbanger_daemon.errors import KanbangerError
+    from kanbanger_daemon.service import manage
 
-    platform = service.default_platform()
+    platform = units.default_platform()
     try:
-        name = service_manage.service_name(platform, root)
+        name = manage.service_name(platform, root)
     except KanbangerError:
         return None
-    installed = service_manage.installed_for(platform, Path.home(), root) is not None
-    text = (f"{name} (restart: {service_manage.start_command(platform, root)})" if installed
+    installed = manage.installed_for(platform, Path.home(), root) is not None
+    text = (f"{name} (restart: {manage.start_command(platform, root)})" if installed
             else f"not installed for this workspace (`kanbanger-daemon service install` "
                  f"would add {name})")
     return {"name": name, "installed": installed, "text": text}
@@ -34,10 +34,10 @@ def _service_of(root: Path) -> dict[str, object] | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from kanbanger_daemon.cli.run_startup import log_startup
-    from kanbanger_daemon.daemon.remote import BoardPusher, client_from
     from kanbanger_daemon.daemon.wiring import main_run
     from kanbanger_daemon.logging import configure_logging
     from kanbanger_daemon.settings import load_settings, warn_exposed_token_files
+    from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 
     settings = load_settings(args.root, config=args.config)
     configure_logging(level="debug" if getattr(args, "verbose", False) else settings.log_level,
@@ -52,32 +52,32 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_service(args: argparse.Namespace) -> int:
-    from kanbanger_daemon.daemon import service, service_manage
+    from kanbanger_daemon.service import manage, units
 
-    platform = args.kind or service.default_platform()
+    platform = args.kind or units.default_platform()
     home = Path.home()
-    target = service.ServiceTarget(command=service.daemon_command(), root=args.root, home=home)
+    target = units.ServiceTarget(command=units.daemon_command(), root=args.root, home=home)
     if args.action == "print":
-        sys.stdout.write(service.render(platform, target))
+        sys.stdout.write(units.render(platform, target))
         return 0
     if args.action == "list":
         return _list_services(platform, home)
     if args.action == "install":
-        lines = service_manage.install(platform, target)
+        lines = manage.install(platform, target)
     else:
-        lines = service_manage.uninstall(platform, home, args.root)
+        lines = manage.uninstall(platform, home, args.root)
     for line in lines:
         print(line)
     return 1 if any(line.startswith("failed") for line in lines) else 0
 
 
-def _list_services(platform: service.Platform, home: Path) -> int:
+def _list_services(platform: units.Platform, home: Path) -> int:
     """One line per workspace with a service here: its unit, its path, and whether it runs."""
-    from kanbanger_daemon.core.text import terminal_safe
-    from kanbanger_daemon.daemon import service_manage
+    from kanbanger_daemon.core.board.text import terminal_safe
     from kanbanger_daemon.daemon.status import read_status
+    from kanbanger_daemon.service import manage
 
-    found = service_manage.installed(platform, home)
+    found = manage.installed(platform, home)
     if not found:
         print(f"no kanbanger-daemon service is installed ({platform})")
         return 0

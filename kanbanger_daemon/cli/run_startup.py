@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kanbanger_daemon.daemon.workspace import BoardKey, find_boards
+from kanbanger_daemon.boards.workspace import BoardKey, find_boards
 from kanbanger_daemon.logging import get_logger
 from kanbanger_daemon.settings import Settings
 

@@ -9,16 +9,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kanbanger_daemon.boards.board_memory import BoardMemory
+from kanbanger_daemon.boards.reconcile import LocalResult, reconcile_local
+from kanbanger_daemon.boards.workspace import BoardKey, board_for_path, find_boards
 from kanbanger_daemon.cli.sync_progress import SyncProgress
-from kanbanger_daemon.core.plan_text import format_plan
-from kanbanger_daemon.core.text import terminal_safe
-from kanbanger_daemon.daemon.board_memory import BoardMemory
-from kanbanger_daemon.daemon.local import LocalResult, reconcile_local
-from kanbanger_daemon.daemon.remote import BoardPusher, client_from
-from kanbanger_daemon.daemon.workspace import BoardKey, board_for_path, find_boards
+from kanbanger_daemon.core.board.text import terminal_safe
+from kanbanger_daemon.core.sync.plan_text import format_plan
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.models.sync import PushResult
 from kanbanger_daemon.settings import Settings, load_settings, warn_exposed_token_files
+from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 
 # A person or the git hook (60 s) is waiting: an unreachable GitHub ends the command after this
 # long, on one line. The daemon keeps retrying with backoff instead.

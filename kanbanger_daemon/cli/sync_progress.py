@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from kanbanger_daemon.core.text import terminal_safe
+from kanbanger_daemon.core.board.text import terminal_safe
 
 
 class SyncProgress:

@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kanbanger_daemon.daemon import own_writes
+from kanbanger_daemon.boards import own_writes
 from kanbanger_daemon.daemon.lock import WorkspaceLock
 from kanbanger_daemon.daemon.sdnotify import SdNotifier
 from kanbanger_daemon.daemon.signals import installed_signal_handlers

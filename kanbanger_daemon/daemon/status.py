@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kanbanger_daemon.core.text import terminal_safe
+from kanbanger_daemon.core.board.text import terminal_safe
 
 if TYPE_CHECKING:
     from kanbanger_daemon.models.status import DaemonStatus

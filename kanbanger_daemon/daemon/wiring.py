@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from kanbanger_daemon.daemon.remote import BoardPusher
+from kanbanger_daemon.boards.reconcile import LocalResult
+from kanbanger_daemon.boards.workspace import BoardKey
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions, reconcile_trigger
-from kanbanger_daemon.daemon.workspace import BoardKey
 from kanbanger_daemon.models.status import GitHubStatus, ReconcileResult
 from kanbanger_daemon.settings import Settings
+from kanbanger_daemon.sync.pusher import BoardPusher
 
 LOCAL_ONLY_NOTE = (
     "local-only: no GitHub settings (GITHUB_TOKEN, GITHUB_REPO, GITHUB_PROJECT_NUMBER); "
@@ -53,8 +54,8 @@ def wire_github_daemon(
     root: Path, settings: Settings, pusher: BoardPusher, *, options: RuntimeOptions | None = None
 ) -> Daemon:
     """The daemon of a workspace with GitHub settings: push, two-way pull, targets in status."""
-    from kanbanger_daemon.daemon.pull import Puller
-    from kanbanger_daemon.daemon.workspace import find_boards
+    from kanbanger_daemon.boards.workspace import find_boards
+    from kanbanger_daemon.sync.pull import Puller
 
     absolute, layout = root.absolute(), settings.effective_layout
     puller = Puller(pusher, settings, lambda: find_boards(absolute, settings.specs_dir, layout))
@@ -67,7 +68,7 @@ def wire_daemon(
     root: Path,
     settings: Settings,
     *,
-    push: Callable[[BoardKey, object], Awaitable[int]] | None = None,
+    push: Callable[[BoardKey, LocalResult], Awaitable[int]] | None = None,
     pull: Callable[[BoardKey], Awaitable[bool]] | None = None,
     target_of: Callable[[BoardKey], str] | None = None,
     github_status: Callable[[], GitHubStatus] | None = None,
@@ -84,8 +85,8 @@ def wire_daemon(
     around a board's reconcile and push, so that boards reconciled at the same time share their
     mutation documents (see ``BoardPusher.expecting``).
     """
-    from kanbanger_daemon.daemon.local import reconcile_local
-    from kanbanger_daemon.daemon.workspace import board_for_path, find_boards
+    from kanbanger_daemon.boards.reconcile import reconcile_local
+    from kanbanger_daemon.boards.workspace import board_for_path, find_boards
 
     layout = settings.effective_layout
     root = root.absolute()

@@ -1,13 +1,19 @@
 """The network edge: a GitHub Projects V2 client (httpx + tenacity), paced and batched.
 
-Public surface: ``GitHubClient`` and its configuration ``PacingConfig``; ``match_status_option``
-for column ↔ Status option matching. Models live in ``kanbanger_daemon.models.remote``.
+Public surface, for every package outside ``github/``: ``GitHubClient`` and its configuration
+``PacingConfig``; ``Mutation`` (one call of a mutation document) with the inputs ``calls``
+builds; ``match_status_option`` and ``missing_option_names`` for column ↔ Status option
+matching; ``matched_values``, ``field_id`` and ``value_input`` for optional project fields;
+``split_repo``; the documents in ``queries``. Models live in ``kanbanger_daemon.models.github``.
 """
 
+from kanbanger_daemon.github.batching import Mutation
 from kanbanger_daemon.github.client import DEFAULT_URL, GitHubClient
-from kanbanger_daemon.github.options import match_status_option
+from kanbanger_daemon.github.discovery import split_repo
+from kanbanger_daemon.github.fields import field_id, matched_values, value_input
+from kanbanger_daemon.github.options import match_status_option, missing_option_names
 from kanbanger_daemon.github.pacing import PacingConfig
-from kanbanger_daemon.models.remote import (
+from kanbanger_daemon.models.github import (
     ClientStats,
     DraftSpec,
     MutationResult,
@@ -24,6 +30,7 @@ __all__ = [
     "ClientStats",
     "DraftSpec",
     "GitHubClient",
+    "Mutation",
     "MutationResult",
     "PacingConfig",
     "Preflight",
@@ -32,5 +39,10 @@ __all__ = [
     "RemoteItem",
     "StatusField",
     "StatusOption",
+    "field_id",
     "match_status_option",
+    "matched_values",
+    "missing_option_names",
+    "split_repo",
+    "value_input",
 ]

@@ -1,7 +1,7 @@
 """Aliased mutation documents: build one, read its reply alias by alias, size the next one.
 
 A document may mix mutation kinds (``Mutation``): a push round sends every change that needs no
-other's result in one document (``github.apply``). Its reply is resolved per alias
+other's result in one document (``sync.apply``). Its reply is resolved per alias
 (``errors[].path[0]``): each call is ``ok``, ``failed`` (permanent), ``retry`` (safe to send
 again) or ``ambiguous`` (a create whose fate is unknown — never replayed; the sync engine
 re-reads and adopts by marker). ``github.sender`` runs calls through as many documents as it
@@ -18,7 +18,7 @@ from typing import Any
 from kanbanger_daemon.errors import AmbiguousMutationError
 from kanbanger_daemon.github.failures import Failure, Reply, missing_result
 from kanbanger_daemon.github.queries import MutationKind, alias, mutation_document, variable
-from kanbanger_daemon.models.remote import MutationResult
+from kanbanger_daemon.models.github import MutationResult
 
 
 @dataclass(frozen=True)

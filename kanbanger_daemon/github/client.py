@@ -52,7 +52,7 @@ from kanbanger_daemon.github.options import add_missing_options, normalise, pars
 from kanbanger_daemon.github.pacing import Pacer, PacingConfig
 from kanbanger_daemon.github.reachability import Reachability
 from kanbanger_daemon.github.sender import DocumentQueue
-from kanbanger_daemon.models.remote import (
+from kanbanger_daemon.models.github import (
     ClientStats,
     DraftSpec,
     MutationResult,

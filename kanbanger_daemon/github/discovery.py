@@ -8,7 +8,7 @@ from typing import Any
 from kanbanger_daemon.errors import NotFoundError, PermanentError
 from kanbanger_daemon.github.options import normalise
 from kanbanger_daemon.github.queries import value_alias
-from kanbanger_daemon.models.remote import (
+from kanbanger_daemon.models.github import (
     ProjectField,
     ProjectInfo,
     RemoteItem,

@@ -32,7 +32,7 @@ from kanbanger_daemon.errors import (
     SecondaryRateLimitError,
     TransientError,
 )
-from kanbanger_daemon.models.remote import RateLimitInfo
+from kanbanger_daemon.models.github import RateLimitInfo
 
 SECONDARY_MARKERS = ("secondary rate limit", "submitted too quickly", "abuse detection")
 TRANSIENT_MARKERS = ("something went wrong while executing your query", "couldn't respond")

@@ -1,10 +1,10 @@
 """Optional project fields (the ``project_fields`` setting): create the missing ones, and match
 the values cards want to the fields the project has.
 
-A card's wanted values are named as ``core.metrics`` names them (``Backups used``, ``SPEC``);
-the project may spell a field differently (case, spaces), so values are renamed to the
-project's spelling before planning, and a value whose field is missing or of another kind is
-dropped with a clear error (never sent: GitHub would refuse it alias by alias).
+A card's wanted values are named as ``core.insight.metrics`` names them (``Backups used``,
+``SPEC``); the project may spell a field differently (case, spaces), so values are renamed to
+the project's spelling before planning, and a value whose field is missing or of another kind
+is dropped with a clear error (never sent: GitHub would refuse it alias by alias).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import structlog
 
 from kanbanger_daemon.errors import PermanentError
 from kanbanger_daemon.github.discovery import find_field
-from kanbanger_daemon.models.remote import MutationResult, ProjectField, ProjectInfo
+from kanbanger_daemon.models.github import MutationResult, ProjectField, ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard, FieldValue
 
 log = structlog.get_logger(__name__)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import structlog
 
 from kanbanger_daemon.errors import GraphQLValidationError, PermanentError
-from kanbanger_daemon.models.remote import (
+from kanbanger_daemon.models.github import (
     MutationResult,
     ProjectInfo,
     RemoteItem,

@@ -134,7 +134,7 @@ BATCHABLE_KINDS: tuple[MutationKind, ...] = (
     CREATE_FIELD,
 )
 SINGLE_KINDS: tuple[MutationKind, ...] = (UPDATE_FIELD, CREATE_STATUS_UPDATE)
-# The kinds of one push round, in the order they go in its document (``github.apply``).
+# The kinds of one push round, in the order they go in its document (``sync.apply``).
 PUSH_ORDER: tuple[MutationKind, ...] = (
     UNARCHIVE_ITEM,
     SET_FIELD_VALUE,

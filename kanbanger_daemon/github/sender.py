@@ -37,7 +37,7 @@ from kanbanger_daemon.github.batching import (
     to_result,
 )
 from kanbanger_daemon.github.failures import Reply
-from kanbanger_daemon.models.remote import MutationResult
+from kanbanger_daemon.models.github import MutationResult
 
 log = structlog.get_logger(__name__)
 

@@ -1,8 +1,9 @@
 """Pydantic models shared by every layer. Plain data: no I/O, no behaviour beyond validation.
 
 Split by domain so that each part stays small: ``spec`` (what a SPEC and its progress log say),
-``board`` (a ``_kanban.md`` and planning options), ``remote`` (GitHub items, plans, sync state),
-``status`` (what the daemon publishes about itself).
+``board`` (a ``_kanban.md`` and planning options), ``github`` (what GitHub says: projects,
+items, fields), ``sync`` (desired cards, plans, the sync state), ``metrics``, ``status`` (what the
+daemon publishes about itself).
 """
 
 from kanbanger_daemon.models.board import (

@@ -70,7 +70,8 @@ class BoardOptions(BaseModel):
     layout: Layout = Layout.PER_SPEC
     add_preparatory_tasks: bool = False
     add_validation_tasks: bool = False
-    # The REVIEW gate (``core.review``): on for every board, not only those with a REVIEW column.
+    # The REVIEW gate (``core.board.review``): on for every board, not only those with a REVIEW
+    # column.
     review_gate: bool = False
 
 

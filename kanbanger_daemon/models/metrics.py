@@ -1,4 +1,5 @@
-"""What a SPEC run measured (``core.metrics``) and how the project is doing (``core.health``).
+"""What a SPEC run measured (``core.insight.metrics``) and how the project is doing
+(``core.insight.health``).
 
 Durations are seconds; rates are fractions in [0, 1]; ``None`` means "the log does not say"
 (no timestamps, no step records), never zero.

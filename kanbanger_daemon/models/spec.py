@@ -108,7 +108,7 @@ class TaskProgress(BaseModel):
     started_at: str | None = None
     completed_at: str | None = None
     # True when the log gave no task-level status: ``status`` is then only what the logged
-    # steps say, and ``core.progress_join`` decides again knowing how many steps the SPEC has.
+    # steps say, and ``core.specs.progress_join`` decides again knowing how many steps the SPEC has.
     from_steps: bool = False
     # A SPECLet-level entry: how many of the SPECLet's tasks are done, of how many.
     tasks_completed: int | None = None

@@ -19,7 +19,7 @@ class ReconcileResult(BaseModel):
 
     A reconcile that fails in a way worth retrying raises a retryable ``KanbangerError``
     instead of returning; a result with ``ok=False`` is final until the board changes again.
-    ``metrics``: one ``core.metrics.metrics_report`` per SPEC the board shows (None: not
+    ``metrics``: one ``core.insight.metrics.metrics_report`` per SPEC the board shows (None: not
     measured by this reconcile).
     """
 

@@ -136,7 +136,7 @@ class CardState(BaseModel):
     unseen: int = 0  # consecutive listings that did not show the item
     listed: bool = True  # False from its create until a listing first shows the item
     # What this workspace last pushed or accepted (None: unknown). A remote value that differs
-    # while the board still wants these was changed elsewhere; see ``core.remote_plan``.
+    # while the board still wants these was changed elsewhere; see ``core.sync.push_plan``.
     synced_status: str | None = None
     synced_title: str | None = None
     foreign: bool = False  # a person's draft the board took in (two-way sync): left unmarked
@@ -195,7 +195,7 @@ class SyncState(BaseModel):
     # listed (None: never listed).
     aliases: dict[str, str] = Field(default_factory=dict)
     people_items: list[str] | None = None
-    # This workspace's id in the sync tags it writes (``core.markers``); set at the first push.
+    # This workspace's id in the sync tags it writes (``core.sync.markers``); set at the first push.
     workspace_id: str | None = None
     # True only when the last push confirmed every operation: the state then mirrors our items
     # on the project and a push may plan from it without listing the project again.

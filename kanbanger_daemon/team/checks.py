@@ -11,14 +11,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from kanbanger_daemon.daemon.local import load_folder
+from kanbanger_daemon.boards.reconcile import load_folder
+from kanbanger_daemon.boards.workspace import ROOT_KEY, find_boards, folders_of_board
 from kanbanger_daemon.daemon.status import (
     EXIT_DEGRADED,
     EXIT_HEALTHY,
     EXIT_NOT_RUNNING,
     read_status,
 )
-from kanbanger_daemon.daemon.workspace import ROOT_KEY, find_boards, folders_of_board
 from kanbanger_daemon.errors import (
     AuthError,
     ConfigError,

@@ -12,9 +12,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from kanbanger_daemon.errors import NotFoundError
-from kanbanger_daemon.github import GitHubClient, Preflight, ProjectInfo, queries
-from kanbanger_daemon.github.discovery import split_repo
-from kanbanger_daemon.github.options import missing_option_names
+from kanbanger_daemon.github import (
+    GitHubClient,
+    Preflight,
+    ProjectInfo,
+    missing_option_names,
+    queries,
+    split_repo,
+)
 from kanbanger_daemon.models import ColumnMapping
 
 T = TypeVar("T")

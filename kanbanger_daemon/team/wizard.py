@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kanbanger_daemon.daemon.workspace import find_boards
+from kanbanger_daemon.boards.workspace import find_boards
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.github import ProjectInfo
 from kanbanger_daemon.models import Layout

@@ -1,0 +1,72 @@
+"""What this process last saw in each board file, to tell a save in progress from a real change.
+
+An editor saving in place truncates the board first: for a moment it is empty. Planning from
+that moment would write a fresh board over the person's, and their save would land on a file
+that is no longer the board. So a board that reads empty, missing or undecodable where it
+last held cards is not planned from until it has stayed that way for :data:`SETTLE_S` (a person
+who really emptied or deleted the board then gets a fresh one).
+
+Thread-safe: reconciles run in worker threads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from kanbanger_daemon.boards.atomic import FileIdentity
+
+__all__ = ["DEFAULT", "SETTLE_S", "BoardMemory"]
+
+SETTLE_S = 0.5
+"""How long an odd-looking board must stay unchanged before it is believed."""
+
+
+def _key(path: Path | str) -> str:
+    return os.path.normpath(os.path.abspath(os.fspath(path)))
+
+
+class BoardMemory:
+    """Per board path: did it hold content when last seen, and since when has it looked odd."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._had_content: dict[str, bool] = {}
+        self._odd_since: dict[str, tuple[FileIdentity | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def saw(self, path: Path | str, *, has_content: bool) -> None:
+        """The board was read and planned from, or written, holding content or not."""
+        key = _key(path)
+        with self._lock:
+            self._had_content[key] = has_content
+            self._odd_since.pop(key, None)
+
+    def had_content(self, path: Path | str) -> bool:
+        with self._lock:
+            return self._had_content.get(_key(path), False)
+
+    def settle_left(self, path: Path | str, identity: FileIdentity | None) -> float:
+        """Seconds before an odd-looking board (``identity`` None: missing) may be believed.
+
+        The wait restarts whenever the board changes: only an unchanged file counts as settled.
+        """
+        key, now = _key(path), self._clock()
+        with self._lock:
+            seen = self._odd_since.get(key)
+            if seen is None or seen[0] != identity:
+                self._odd_since[key] = (identity, now)
+                return SETTLE_S
+        return max(0.0, SETTLE_S - (now - seen[1]))
+
+    def forget(self, path: Path | str) -> None:
+        with self._lock:
+            self._had_content.pop(_key(path), None)
+            self._odd_since.pop(_key(path), None)
+
+
+DEFAULT = BoardMemory()
+"""The process-wide memory shared by every reconcile of the process."""

@@ -1,0 +1,262 @@
+"""Two-way sync, the I/O half: list a board's project, take its remote changes into ``_kanban.md``.
+
+Runs inside the board's reconcile (so never at the same time as another reconcile of the board):
+list the project (one query per 100 items, shared by every board that goes to it within one poll
+round), find the edits (``core.sync.pull_edits``), re-plan the board with them applied, record in
+``.kanban.json`` the ones that stayed, and leave the rest to the push that follows: a person's
+move of a card whose task has a progress status is undone there (progress is the authority).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from kanbanger_daemon.boards.reconcile import LocalResult, read_guarded, reconcile_local
+from kanbanger_daemon.boards.workspace import BoardKey, board_path
+from kanbanger_daemon.core.board.format import board_columns, parse_board
+from kanbanger_daemon.core.specs.decode import decode_text
+from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.core.sync.listing import absorb_listing
+from kanbanger_daemon.core.sync.markers import parse_marker_key
+from kanbanger_daemon.core.sync.pull_edits import (
+    EditKind,
+    RemoteEdit,
+    apply_remote_edits,
+    find_remote_edits,
+    survivors,
+)
+from kanbanger_daemon.core.sync.push_plan import marker_key_of
+from kanbanger_daemon.errors import ConfigError
+from kanbanger_daemon.github import match_status_option
+from kanbanger_daemon.models.board import Board
+from kanbanger_daemon.models.github import ProjectInfo, RemoteItem
+from kanbanger_daemon.models.sync import CardState, DesiredCard, SyncState
+from kanbanger_daemon.settings import Settings
+from kanbanger_daemon.sync.pusher import STATE_FILE, BoardPusher, Target
+from kanbanger_daemon.sync.state_file import load_state, save_state
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class PullOutcome:
+    edits: list[RemoteEdit] = field(default_factory=list)
+    kept: list[RemoteEdit] = field(default_factory=list)
+    local: LocalResult | None = None
+    # The listing showed every item as the state already had it: the board needs no reconcile.
+    quiet: bool = False
+
+
+def _observed(state: SyncState) -> dict[str, tuple[object, ...]]:
+    # A card the listing missed counts as a change: it may have been deleted on GitHub, and the
+    # push that follows (listing again) recreates it once enough listings have missed it.
+    return {key: (c.item_id, c.status, c.title, c.archived, c.body, 0 if c.archived else c.unseen)
+            for key, c in state.cards.items()}
+
+
+def column_of_status(board: Board, project: ProjectInfo) -> dict[str, str]:
+    """Status option name -> the first board column it stands for."""
+    out: dict[str, str] = {}
+    options = project.status_field.options
+    for name, kind, _ in board_columns(board):
+        option = match_status_option(name, options) or match_status_option(kind.value, options)
+        if option is not None:
+            out.setdefault(option.name, name)
+    return out
+
+
+def _record(state: SyncState, kept: Sequence[RemoteEdit], final: Sequence[DesiredCard],
+            remote: Sequence[RemoteItem]) -> None:
+    """The edits that stayed on the board are synced: the next push leaves them alone."""
+    by_title = {card.title: card.key for card in final}
+    by_id = {item.item_id: item for item in remote}
+    for edit in kept:
+        card = state.cards.get(edit.key)
+        if edit.kind is EditKind.MOVE and card is not None:
+            card.synced_status = edit.status
+        elif edit.kind is EditKind.ARCHIVE and card is not None:
+            card.archived = True
+        elif edit.kind is EditKind.RETITLE and card is not None:
+            new_key = by_title.get(edit.new_title or "")
+            if new_key is not None:
+                del state.cards[edit.key]
+                card.synced_title = card.title = edit.new_title or ""
+                state.cards[new_key] = card
+                state.aliases[card.item_id or edit.item_id] = new_key
+        elif edit.kind is EditKind.ADD and edit.title in by_title:
+            item = by_id[edit.item_id]
+            state.cards[by_title[edit.title]] = CardState(
+                item_id=item.item_id, draft_id=item.content_id, title=edit.title,
+                status=item.status_name, option_id=item.status_option_id, body=item.body,
+                synced_status=item.status_name, synced_title=edit.title,
+                foreign=parse_marker_key(item.body) is None,
+            )
+
+
+def _record_order(state: SyncState, remote: Sequence[RemoteItem], board_key: str) -> None:
+    """Our cards' positions as GitHub lists them, so that the push that follows (planned from
+    the state) sees the project's real order and moves nothing a pull already matched."""
+    by_id = {c.item_id: k for k, c in state.cards.items() if c.item_id}
+    for index, item in enumerate(remote):
+        key = marker_key_of(item, board_key, state) or by_id.get(item.item_id)
+        if key is not None and key in state.cards:
+            state.cards[key].position = index
+
+
+def _record_left(state: SyncState, edits: Sequence[RemoteEdit], kept: Sequence[RemoteEdit]) -> None:
+    """Another workspace's values this board's progress overrules: remembered, so that the
+    next polls, seeing them again, stay quiet (nothing is pushed over them either)."""
+    for edit in edits:
+        card = state.cards.get(edit.key)
+        if edit in kept or edit.by_person or card is None:
+            continue
+        if edit.kind is EditKind.MOVE:
+            card.left_status = edit.status
+        elif edit.kind is EditKind.RETITLE:
+            card.left_title = edit.new_title
+
+
+def _read_board(root: Path, key: BoardKey) -> Board | None:
+    path = board_path(root, key)
+    if not path.exists():
+        return None
+    return parse_board(decode_text(read_guarded(path, root), file=str(path)))
+
+
+async def pull_board(
+    pusher: BoardPusher, key: BoardKey, settings: Settings, *, take_new_drafts: bool,
+    listings: dict[str, list[RemoteItem]],
+) -> PullOutcome:
+    """Take the remote changes of board ``key`` into ``_kanban.md`` (see the module docstring).
+
+    ``listings`` caches the listing of each project for one poll round.
+    """
+    root = pusher.root
+    state_path = board_path(root, key).parent / STATE_FILE
+    state, aside = await asyncio.to_thread(load_state, state_path, set_aside=False)
+    board = await asyncio.to_thread(_read_board, root, key)
+    if aside is not None or board is None or state.project_id is None:
+        return PullOutcome()  # never pushed (or the state is unreadable): nothing to compare
+    target = pusher.target_of(key)
+    project = await pusher.project(target)
+    if project.project_id != state.project_id:
+        return PullOutcome()
+    if project.project_id not in listings:
+        listings[project.project_id] = await pusher.list_items(project)
+    remote = listings[project.project_id]
+    state.workspace_id = pusher.workspace_id
+    # Edits compare the listing with the state as last synced, before the listing updates it.
+    edits = find_remote_edits(board, key, state, remote, column_of_status(board, project),
+                              take_new_drafts=take_new_drafts)
+    before, as_loaded = _observed(state), state.model_copy(deep=True)
+    state = absorb_listing(state, remote, key)
+    outcome = PullOutcome(edits=edits, quiet=not edits and _observed(state) == before)
+    if not outcome.quiet:
+        _record_order(state, remote, key)
+        if any(c.unseen and not c.archived for c in state.cards.values()):
+            state.complete = False  # plan from a listing, not from the state that trusts it
+    if edits:
+        # Plan first. A person's draft taken in is bound in the state (saved) before its card
+        # is written, so a crash in between never leaves a card the next push would create a
+        # second item for (the draft is offered again instead); everything else is recorded
+        # after the board write, so a crash before it leaves the edits to be seen again.
+        def edit(board: Board) -> Board:
+            return apply_remote_edits(board, edits)
+
+        planned = await asyncio.to_thread(reconcile_local, root, key, settings, dry_run=True,
+                                          edit=edit)
+        final = desired_cards(planned.board, key)
+        outcome.kept = survivors(edits, final)
+        _record(state, outcome.kept, final, remote)
+        _record_left(state, edits, outcome.kept)
+        _log_edits(key, edits, outcome.kept)
+    # Every item listed now is "seen" except drafts taken in (their state entry tracks them):
+    # an ADD that the re-planned board drops (a card of a task this clone's SPEC lacks) is
+    # offered once.
+    taken = {edit.item_id for edit in outcome.kept if edit.kind is EditKind.ADD}
+    listed_before = set(state.people_items or [])
+    known = listed_before | {c.item_id for c in state.cards.values() if c.item_id}
+    known -= {edit.item_id for edit in edits if edit.kind is EditKind.ADD} - taken
+    state.people_items = [*(state.people_items or []),
+                          *(i.item_id for i in remote
+                            if i.item_id not in known and i.item_id not in listed_before)]
+    if not outcome.quiet:
+        # The push that follows plans again from what this listing showed (the state, trusted:
+        # no request unless something is to be sent), so a person's move that progress
+        # overrules or a late echo of an old write of ours is repaired even when the board did
+        # not change.
+        state.fingerprint = None
+    if edits:
+        drafts = [e for e in outcome.kept if e.kind is EditKind.ADD
+                  and not parse_marker_key(_body_of(remote, e.item_id))]
+        if drafts:
+            bound = as_loaded.model_copy(deep=True)
+            _record(bound, drafts, final, remote)
+            await asyncio.to_thread(save_state, state_path, bound)
+        outcome.local = await asyncio.to_thread(reconcile_local, root, key, settings,
+                                                edit=edit)
+    if state != as_loaded:  # a quiet poll writes nothing
+        await asyncio.to_thread(save_state, state_path, state)
+    return outcome
+
+
+def _body_of(remote: Sequence[RemoteItem], item_id: str) -> str | None:
+    return next((item.body for item in remote if item.item_id == item_id), None)
+
+
+def _log_edits(key: BoardKey, edits: Sequence[RemoteEdit], kept: Sequence[RemoteEdit]) -> None:
+    for edit in edits:
+        if edit in kept:
+            log.info("pull.taken", board=key, change=edit.describe())
+        elif edit.by_person:
+            log.warning("pull.undone", board=key, change=edit.describe(),
+                        reason="progress is the authority for this card's column")
+        else:
+            log.info("pull.left", board=key, change=edit.describe(),
+                     reason="set by another workspace; this one's progress disagrees")
+
+
+class Puller:
+    """The daemon's pull hook: one listing per project per poll round, new drafts to the board
+    that is alone in going to that project (with several, which one gets them is a guess)."""
+
+    def __init__(self, pusher: BoardPusher, settings: Settings,
+                 boards: Callable[[], Sequence[BoardKey]], *, listing_ttl_s: float = 10.0):
+        self.pusher = pusher
+        self.settings = settings
+        self.boards = boards
+        self.listing_ttl_s = listing_ttl_s
+        self._listings: dict[str, list[RemoteItem]] = {}
+        self._listed_at = float("-inf")
+        self._pulled: set[BoardKey] = set()
+        self._keys: Sequence[BoardKey] | None = None  # the workspace's boards, once per round
+
+    async def __call__(self, key: BoardKey) -> bool:
+        """Pull board ``key``; True when the board needs its reconcile (something differs)."""
+        return not (await self.pull(key)).quiet
+
+    async def pull(self, key: BoardKey) -> PullOutcome:
+        now = asyncio.get_running_loop().time()
+        # A round pulls each board once: a board pulled again starts a new round (fresh lists).
+        if key in self._pulled or now - self._listed_at > self.listing_ttl_s:
+            self._listings, self._listed_at, self._pulled = {}, now, set()
+            self._keys = None
+        self._pulled.add(key)
+        # Targets as last read (a push reads its board's again): a poll reads no settings.
+        target = self.pusher.target_of(key)
+        if self._keys is None:
+            self._keys = await asyncio.to_thread(self.boards)
+        sharing = [k for k in self._keys if self._target_or_none(k) == target]
+        return await pull_board(self.pusher, key, self.settings,
+                                take_new_drafts=len(sharing) <= 1, listings=self._listings)
+
+    def _target_or_none(self, key: BoardKey) -> Target | None:
+        try:
+            return self.pusher.target_of(key)
+        except ConfigError:
+            return None
