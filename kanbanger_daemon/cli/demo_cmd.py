@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kanbanger_daemon.daemon.local import write_atomic
+from kanbanger_daemon.daemon.atomic import write_atomic
 from kanbanger_daemon.daemon.remote import BoardPusher, client_from
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon

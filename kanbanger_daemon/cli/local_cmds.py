@@ -13,13 +13,13 @@ from pathlib import Path
 from kanbanger_daemon.core.decode import decode_text
 from kanbanger_daemon.core.files import classify, is_master_progress
 from kanbanger_daemon.core.retrospective import render_retrospective, retrospective_title
+from kanbanger_daemon.daemon.atomic import write_atomic
 from kanbanger_daemon.daemon.board_memory import BoardMemory
 from kanbanger_daemon.daemon.local import (
     LocalResult,
     load_folder,
     read_guarded,
     reconcile_local,
-    write_atomic,
 )
 from kanbanger_daemon.daemon.workspace import RETROSPECTIVE_FILE, key_for_folder
 from kanbanger_daemon.errors import InputError

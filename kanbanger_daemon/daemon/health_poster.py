@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kanbanger_daemon.core.health import project_health
-from kanbanger_daemon.daemon.local import write_atomic
+from kanbanger_daemon.daemon.atomic import write_atomic
 from kanbanger_daemon.daemon.workspace import STATE_DIR
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.github import GitHubClient, ProjectInfo

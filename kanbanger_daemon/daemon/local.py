@@ -25,7 +25,6 @@ from kanbanger_daemon.core.progress_join import spec_input
 from kanbanger_daemon.core.spec import MAX_INPUT_BYTES, decode_text, parse_spec
 from kanbanger_daemon.daemon import board_memory, own_writes
 from kanbanger_daemon.daemon.atomic import FileIdentity, Snapshot, replace_if_unchanged
-from kanbanger_daemon.daemon.atomic import write_atomic as write_atomic
 from kanbanger_daemon.daemon.board_lock import board_lock
 from kanbanger_daemon.daemon.board_memory import SETTLE_S, BoardMemory
 from kanbanger_daemon.daemon.workspace import (

@@ -30,8 +30,9 @@ from kanbanger_daemon.core.desired import (
     fingerprint,
 )
 from kanbanger_daemon.core.health import project_health
+from kanbanger_daemon.daemon.atomic import write_atomic
 from kanbanger_daemon.daemon.health_poster import HealthPoster
-from kanbanger_daemon.daemon.local import LocalResult, write_atomic
+from kanbanger_daemon.daemon.local import LocalResult
 from kanbanger_daemon.daemon.workspace import ROOT_KEY, STATE_DIR, BoardKey
 from kanbanger_daemon.errors import ConfigError, KanbangerError, TransientError
 from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo

@@ -605,7 +605,6 @@ class Daemon:
                 task.cancel()
             await asyncio.gather(*tasks, *workers, return_exceptions=True)
             await asyncio.to_thread(self.supervisor.stop)
-            self._publisher.discard_temp()
 
     def _spawn(self, coro: Awaitable[None], name: str) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)

@@ -1,6 +1,6 @@
 """The status file: published atomically by the daemon, judged by ``kanbanger-daemon status``.
 
-The daemon rewrites ``<root>/.kanbanger/status.json`` (mode 0600, temp file + rename, so a
+The daemon rewrites ``<root>/.kanbanger/status.json`` (mode 0600, ``write_atomic``, so a
 reader never sees half a document) whenever something changes, and ``heartbeat`` (one
 wall-clock timestamp, same care) every heartbeat interval — kept apart so that an idle daemon
 with a thousand boards does not re-serialise them all every few seconds.
@@ -15,7 +15,6 @@ Exit codes follow the LSB: 0 healthy, 150 running but degraded, 3 not running, 4
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kanbanger_daemon.core.text import terminal_safe
+from kanbanger_daemon.daemon.atomic import write_atomic
 
 if TYPE_CHECKING:
     from kanbanger_daemon.models.status import DaemonStatus
@@ -56,14 +56,7 @@ def stale_after_s(heartbeat_interval_s: float) -> float:
 def _write_private(path: Path, data: bytes) -> None:
     """Atomically replace ``path`` by ``data``, readable by the owner only."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # an older temp file may have had other permissions
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    write_atomic(path, data, mode=0o600)
 
 
 class StatusPublisher:
@@ -79,11 +72,6 @@ class StatusPublisher:
 
     def beat(self, wall_time: float) -> None:
         _write_private(self.heartbeat_path, f"{os.getpid()} {wall_time:.3f}\n".encode())
-
-    def discard_temp(self) -> None:
-        for path in (self.path, self.heartbeat_path):
-            with contextlib.suppress(OSError):
-                path.with_name(f".{path.name}.{os.getpid()}.tmp").unlink()
 
 
 # -- reading and judging ------------------------------------------------------------------
