@@ -29,7 +29,9 @@ from kanbanger_daemon.core.remote_edits import (
 )
 from kanbanger_daemon.core.remote_plan import marker_key_of
 from kanbanger_daemon.core.spec import decode_text
+from kanbanger_daemon.daemon.board_memory import BoardMemory
 from kanbanger_daemon.daemon.local import LocalResult, read_guarded, reconcile_local
+from kanbanger_daemon.daemon.own_writes import OwnWrites
 from kanbanger_daemon.daemon.remote import STATE_FILE, BoardPusher, Target
 from kanbanger_daemon.daemon.workspace import BoardKey, board_path
 from kanbanger_daemon.errors import ConfigError
@@ -130,12 +132,15 @@ def _read_board(root: Path, key: BoardKey) -> Board | None:
 
 async def pull_board(
     pusher: BoardPusher, key: BoardKey, settings: Settings, *, take_new_drafts: bool,
-    listings: dict[str, list[RemoteItem]],
+    listings: dict[str, list[RemoteItem]], memory: BoardMemory | None = None,
+    own_writes: OwnWrites | None = None,
 ) -> PullOutcome:
     """Take the remote changes of board ``key`` into ``_kanban.md`` (see the module docstring).
 
-    ``listings`` caches the listing of each project for one poll round.
+    ``listings`` caches the listing of each project for one poll round; ``memory`` and
+    ``own_writes`` are the daemon's (see ``reconcile_local``).
     """
+    memory = BoardMemory() if memory is None else memory
     root = pusher.root
     state_path = board_path(root, key).parent / STATE_FILE
     state, aside = await asyncio.to_thread(load_state, state_path, set_aside=False)
@@ -169,7 +174,7 @@ async def pull_board(
             return apply_remote_edits(board, edits)
 
         planned = await asyncio.to_thread(reconcile_local, root, key, settings, dry_run=True,
-                                          edit=edit)
+                                          edit=edit, memory=memory)
         final = desired_cards(planned.board, key)
         outcome.kept = survivors(edits, final)
         _record(state, outcome.kept, final, remote)
@@ -199,7 +204,7 @@ async def pull_board(
             _record(bound, drafts, final, remote)
             await asyncio.to_thread(save_state, state_path, bound)
         outcome.local = await asyncio.to_thread(reconcile_local, root, key, settings,
-                                                edit=edit)
+                                                edit=edit, memory=memory, own_writes=own_writes)
     if state != as_loaded:  # a quiet poll writes nothing
         await asyncio.to_thread(save_state, state_path, state)
     return outcome
@@ -226,9 +231,12 @@ class Puller:
     that is alone in going to that project (with several, which one gets them is a guess)."""
 
     def __init__(self, pusher: BoardPusher, settings: Settings,
-                 boards: Callable[[], Sequence[BoardKey]], *, listing_ttl_s: float = 10.0):
+                 boards: Callable[[], Sequence[BoardKey]], *, listing_ttl_s: float = 10.0,
+                 memory: BoardMemory | None = None, own_writes: OwnWrites | None = None):
         self.pusher = pusher
         self.settings = settings
+        self.memory = BoardMemory() if memory is None else memory
+        self.own_writes = own_writes
         self.boards = boards
         self.listing_ttl_s = listing_ttl_s
         self._listings: dict[str, list[RemoteItem]] = {}
@@ -253,7 +261,8 @@ class Puller:
             self._keys = await asyncio.to_thread(self.boards)
         sharing = [k for k in self._keys if self._target_or_none(k) == target]
         return await pull_board(self.pusher, key, self.settings,
-                                take_new_drafts=len(sharing) <= 1, listings=self._listings)
+                                take_new_drafts=len(sharing) <= 1, listings=self._listings,
+                                memory=self.memory, own_writes=self.own_writes)
 
     def _target_or_none(self, key: BoardKey) -> Target | None:
         try:

@@ -370,10 +370,8 @@ class BoardPusher:
                 await self._health_task
         await self.client.aclose()
 
-    async def push_ops(self, key: BoardKey, local: object) -> int:
+    async def push_ops(self, key: BoardKey, local: LocalResult) -> int:
         """The daemon's hook: push and return the number of remote operations planned."""
-        if not isinstance(local, LocalResult):
-            raise TypeError("push_ops expects the LocalResult of reconcile_local")
         result = await self.push(key, local)
         if not result.in_sync:
             # Requeued with backoff by the work queue; the next run re-lists and adopts.
