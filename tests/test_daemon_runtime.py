@@ -444,16 +444,28 @@ async def test_sd_notify_ready_status_watchdog_and_stopping(
     assert received.index(ready[0]) < min(i for i, m in enumerate(received) if "WATCHDOG=1" in m)
 
 
+@pytest.mark.looptime
 async def test_a_rate_limited_board_waits_for_the_reset_github_gave(ws: FakeWorkspace) -> None:
+    """On loop time: the hour GitHub asked for passes at once."""
     from kanbanger_daemon.errors import SecondaryRateLimitError
 
     ws.fail_with["SPECs/alpha"] = [SecondaryRateLimitError("slow down", retry_after=3600)]
-    daemon = make_daemon(ws, retry_base_s=0.01)
+    loop = asyncio.get_running_loop()
+    # Within the hour: no periodic rescan (it would run the board), few heartbeats and watcher
+    # checks (file writes and threads take real time).
+    settings = make_settings(ws.root, rescan_interval_s=86400)
+    daemon = make_daemon(ws, settings, retry_base_s=0.01, supervise_interval_s=600,
+                         heartbeat_interval_s=60, wall_clock=lambda: 1e9 + loop.time())
     async with running(daemon):
         board = daemon.board("SPECs/alpha")
         assert board is not None and board.backoff_until is not None
         assert board.backoff_until - daemon.options.wall_clock() > 3500
         assert ws.calls["SPECs/alpha"] == 1  # not retried before the hour is up
+        started = loop.time()
+        await daemon.wait_until(lambda: ws.calls["SPECs/alpha"] == 2, within_s=4000)
+        assert loop.time() - started > 3500
+        await daemon.wait_until(lambda: daemon.idle.is_set())
+        assert daemon.board("SPECs/alpha").last_ok  # type: ignore[union-attr]
 
 
 async def test_a_slow_reconcile_that_reports_progress_keeps_the_watchdog_fed(
