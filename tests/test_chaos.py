@@ -39,7 +39,7 @@ from kanbanger_daemon.models.board import ColumnKind
 from kanbanger_daemon.models.remote import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
 from kanbanger_daemon.testing import FAULT_KINDS, FakeCounters, FakeGitHub, Faults
-from tests.conftest import FakeClock
+from tests.conftest import WORKSPACE_ID, FakeClock
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -212,7 +212,7 @@ async def push_until_in_sync(
                 state,
                 force=force,
                 settle_seconds=SETTLE_SECONDS,
-                clock=clock.time,
+                clock=clock.time, workspace_id=WORKSPACE_ID
             )
         except RetryableError:
             continue

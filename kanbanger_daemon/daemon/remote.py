@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import secrets
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -34,6 +33,7 @@ from kanbanger_daemon.daemon.atomic import write_atomic
 from kanbanger_daemon.daemon.health_poster import HealthPoster
 from kanbanger_daemon.daemon.local import LocalResult
 from kanbanger_daemon.daemon.workspace import ROOT_KEY, STATE_DIR, BoardKey
+from kanbanger_daemon.daemon.workspace_id import WorkspaceId
 from kanbanger_daemon.errors import ConfigError, KanbangerError, TransientError
 from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
 from kanbanger_daemon.github.push import push_board
@@ -46,7 +46,6 @@ from kanbanger_daemon.settings import Settings, load_settings
 
 STATE_FILE = ".kanban.json"
 PROJECTS_CACHE = "projects.json"
-WORKSPACE_ID_FILE = "workspace-id"
 
 
 def pacing_from(settings: Settings) -> PacingConfig:
@@ -68,10 +67,6 @@ def client_from(settings: Settings) -> GitHubClient:
         timeout=settings.request_timeout_s,
         pacing=pacing_from(settings),
     )
-
-
-def _valid_id(value: str) -> bool:
-    return value.isalnum() and value.islower() and 4 <= len(value) <= 32
 
 
 @dataclass
@@ -103,7 +98,10 @@ class BoardPusher:
     _inputs: dict[BoardKey, tuple[Target, list[SpecInput]]] = field(default_factory=dict)
     _health_task: asyncio.Task[None] | None = None
     _poster: HealthPoster | None = None
-    _workspace_id: str | None = None
+    _ids: WorkspaceId = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._ids = WorkspaceId(self.root)
 
     def target_of(self, key: BoardKey, *, fresh: bool = False) -> Target:
         """Where board ``key`` goes, from its SPEC folder's settings: read again when ``fresh``
@@ -149,31 +147,11 @@ class BoardPusher:
     @property
     def workspace_id(self) -> str:
         """This workspace's id in the sync tags (``.kanbanger/workspace-id``, made once)."""
-        if self._workspace_id is None:
-            path = self.root / STATE_DIR / WORKSPACE_ID_FILE
-            try:
-                value = path.read_text("utf-8").strip()
-            except OSError:
-                value = ""
-            if not _valid_id(value):
-                # A new id, never one read back from a state file: a state file may have been
-                # copied from another machine, and two workspaces sharing an id would take
-                # each other's writes for their own late echoes.
-                value = secrets.token_hex(4)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, f"{value}\n".encode())
-            self._workspace_id = value
-        return self._workspace_id
+        return self._ids.get()
 
     def saved_workspace_id(self) -> str | None:
         """The id already saved, if any: a dry run plans with it and never makes one."""
-        if self._workspace_id is not None:
-            return self._workspace_id
-        try:
-            value = (self.root / STATE_DIR / WORKSPACE_ID_FILE).read_text("utf-8").strip()
-        except OSError:
-            return None
-        return value if _valid_id(value) else None
+        return self._ids.saved()
 
     def _cached_project_id(self, target: Target) -> str | None:
         try:

@@ -14,7 +14,6 @@ pushing through the same client at the time); otherwise one listing more. Option
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -81,13 +80,14 @@ async def push_board(
     adopt_patience: int = DEFAULT_ADOPT_PATIENCE,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
     clock: Callable[[], float] = time.time,
-    workspace_id: str | None = None,
+    workspace_id: str | None,
 ) -> PushResult:
     """Make ``project`` show ``desired`` for ``board_key``; the state lives at ``state_path``.
 
-    ``workspace_id`` names this workspace in the sync tags it writes; it should outlive the
-    state file (the daemon keeps it in ``.kanbanger/workspace-id``), so that a lost state file
-    does not make this workspace's own items look like another workspace's.
+    ``workspace_id`` names this workspace in the sync tags it writes; it outlives the state
+    file (``daemon.workspace_id`` makes it, once, in ``.kanbanger/workspace-id``), so that a
+    lost state file does not make this workspace's own items look like another workspace's.
+    None only for a dry run of a workspace that has none yet.
 
     ``dry_run`` lists the project and returns the plan without sending any mutation. ``force``
     ignores the fingerprint and the trusted state (a periodic full rescan). A create whose reply
@@ -102,9 +102,6 @@ async def push_board(
     state = _for_this_board(state, project, board_key)
     if workspace_id is not None:
         state.workspace_id = workspace_id
-    elif state.workspace_id is None and not dry_run:
-        # Names this workspace in the sync tags it writes (see core.markers).
-        state.workspace_id = secrets.token_hex(4)
     start = client.stats.http_requests
     digest = fingerprint(project.project_id, board_key, desired)
     if not force and state.complete and state.fingerprint == digest:
