@@ -1,7 +1,8 @@
 """The remote half of a reconcile: push a planned board to its GitHub project.
 
 One ``BoardPusher`` per process holds one ``GitHubClient`` (so pacing and rate-limit pauses
-cover every board) and caches project discovery per (repository, project number). Boards push
+cover every board, and each project is discovered once: the client owns that cache; the ids
+survive restarts in ``KnownProjects``). Boards push
 concurrently: each plans on its own, and the client sends the changes of the boards being
 reconciled at the same time in shared documents (``expecting``, ``push_all``). Each board's
 target comes from the settings of its SPEC folder, so a SPEC's own ``.env`` or a ``[[boards]]``
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -29,10 +29,10 @@ from kanbanger_daemon.core.desired import (
     fingerprint,
 )
 from kanbanger_daemon.core.health import project_health
-from kanbanger_daemon.daemon.atomic import write_atomic
 from kanbanger_daemon.daemon.health_poster import HealthPoster
+from kanbanger_daemon.daemon.known_projects import KnownProjects
 from kanbanger_daemon.daemon.local import LocalResult
-from kanbanger_daemon.daemon.workspace import ROOT_KEY, STATE_DIR, BoardKey
+from kanbanger_daemon.daemon.workspace import ROOT_KEY, BoardKey
 from kanbanger_daemon.daemon.workspace_id import WorkspaceId
 from kanbanger_daemon.errors import ConfigError, KanbangerError, TransientError
 from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
@@ -45,7 +45,6 @@ from kanbanger_daemon.models.sync import DesiredCard, PushResult, RemotePlan
 from kanbanger_daemon.settings import Settings, load_settings
 
 STATE_FILE = ".kanban.json"
-PROJECTS_CACHE = "projects.json"
 
 
 def pacing_from(settings: Settings) -> PacingConfig:
@@ -90,18 +89,17 @@ class BoardPusher:
     last_push_at: float | None = None
     last_error: str | None = None
     health_delay_s: float | None = 5.0  # daemon: post health this long after the last push
-    _projects: dict[tuple[str, int], ProjectInfo] = field(default_factory=dict)
-    # Discovery and project set-up (fields), one at a time per project.
-    _setup: dict[tuple[str, int], asyncio.Lock] = field(default_factory=dict)
     _health_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _targets: dict[BoardKey, Target | ConfigError] = field(default_factory=dict)
     _inputs: dict[BoardKey, tuple[Target, list[SpecInput]]] = field(default_factory=dict)
     _health_task: asyncio.Task[None] | None = None
     _poster: HealthPoster | None = None
     _ids: WorkspaceId = field(init=False)
+    _known: KnownProjects = field(init=False)
 
     def __post_init__(self) -> None:
         self._ids = WorkspaceId(self.root)
+        self._known = KnownProjects(self.root)
 
     def target_of(self, key: BoardKey, *, fresh: bool = False) -> Target:
         """Where board ``key`` goes, from its SPEC folder's settings: read again when ``fresh``
@@ -154,27 +152,7 @@ class BoardPusher:
         return self._ids.saved()
 
     def _cached_project_id(self, target: Target) -> str | None:
-        try:
-            data = json.loads((self.root / STATE_DIR / PROJECTS_CACHE).read_text("utf-8"))
-            value = data.get(f"{target.repo}#{target.project_number}")
-        except (OSError, ValueError, AttributeError):
-            return None
-        return value if isinstance(value, str) else None
-
-    def _remember_project(self, target: Target, project: ProjectInfo) -> None:
-        path = self.root / STATE_DIR / PROJECTS_CACHE
-        try:
-            data = json.loads(path.read_text("utf-8")) if path.exists() else {}
-            if not isinstance(data, dict):
-                data = {}
-        except (OSError, ValueError):
-            data = {}
-        name = f"{target.repo}#{target.project_number}"
-        if data.get(name) == project.project_id:
-            return
-        data[name] = project.project_id
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps(data, indent=2, sort_keys=True).encode("utf-8"))
+        return self._known.project_id(target.repo, target.project_number)
 
     def unchanged_since_last_push(
         self, target: Target, key: BoardKey, desired: list[DesiredCard], state_path: Path
@@ -196,29 +174,14 @@ class BoardPusher:
             and state.fingerprint == fingerprint(project_id, key, desired)
         )
 
-    def _setup_lock(self, target: Target) -> asyncio.Lock:
-        return self._setup.setdefault((target.repo, target.project_number), asyncio.Lock())
-
     async def project(self, target: Target, *, refresh: bool = False, remember: bool = True
                       ) -> ProjectInfo:
-        cache_key = (target.repo, target.project_number)
-        async with self._setup_lock(target):  # boards pushing together discover once
-            if refresh or cache_key not in self._projects:
-                self._projects[cache_key] = await self.client.discover(
-                    target.repo, target.project_number, status_field=target.status_field,
-                    refresh=refresh,
-                )
+        """The target's project as the client discovered it (once, unless ``refresh``)."""
+        project = await self.client.discover(target.repo, target.project_number,
+                                             status_field=target.status_field, refresh=refresh)
         if remember:  # not in a dry run, which writes nothing
-            self._remember_project(target, self._projects[cache_key])
-        return self._projects[cache_key]
-
-    async def _with_fields(self, target: Target) -> ProjectInfo:
-        """The project with the optional fields created where missing (cached afterwards)."""
-        async with self._setup_lock(target):
-            cache_key = (target.repo, target.project_number)
-            project = await self.client.ensure_fields(self._projects[cache_key], PROJECT_FIELDS)
-            self._projects[cache_key] = project
-            return project
+            self._known.remember(target.repo, target.project_number, project.project_id)
+        return project
 
     async def list_items(self, project: ProjectInfo) -> list[RemoteItem]:
         """Every item of ``project`` (two-way sync's poll), one request per 100 items."""
@@ -243,7 +206,7 @@ class BoardPusher:
         project = await self.project(target, refresh=force, remember=not dry_run)
         if target.project_fields and not dry_run:
             try:
-                project = await self._with_fields(target)
+                project = await self.client.ensure_fields(project, PROJECT_FIELDS)
             except KanbangerError as exc:
                 # The cards still sync; push_board reports each value it cannot set.
                 field_error = f"project fields: {exc}"

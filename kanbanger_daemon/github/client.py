@@ -131,6 +131,7 @@ class GitHubClient:
             on_retry=self._count_retry,
         )
         self._projects: dict[tuple[str, int, str], ProjectInfo] = {}
+        self._discovering: dict[tuple[str, int, str], asyncio.Lock] = {}
         # Adding options or fields reads and rewrites a project's set-up: one at a time, from
         # the freshest copy (boards pushing together may hold an older one).
         self._setup_lock = asyncio.Lock()
@@ -348,10 +349,17 @@ class GitHubClient:
         status_field: str = "Status",
         refresh: bool = False,
     ) -> ProjectInfo:
-        """Repository → project by number → its Status field and options. Cached."""
+        """Repository → project by number → its Status field and options. Cached for the
+        client's life (the one cache: set-up changes made through the client update it);
+        callers asking at the same time share one discovery."""
         key = (repo.strip().lower(), project_number, normalise(status_field))
-        if not refresh and key in self._projects:
-            return self._projects[key]
+        async with self._discovering.setdefault(key, asyncio.Lock()):
+            if not refresh and key in self._projects:
+                return self._projects[key]
+            return await self._discover(key, repo, project_number, status_field)
+
+    async def _discover(self, key: tuple[str, int, str], repo: str, project_number: int,
+                        status_field: str) -> ProjectInfo:
         owner, name = split_repo(repo)
         reply = await self._query(
             queries.DISCOVERY, {"owner": owner, "name": name, "number": project_number}
