@@ -135,14 +135,14 @@ async def test_a_document_cut_halfway_converges_without_duplicates(
     send = client._send_document  # the one place a document leaves the client
     cuts = 0
 
-    async def cut_halfway(mutations: list[Mutation]) -> tuple[Reply, bool]:
+    async def cut_halfway(mutations: list[Mutation]) -> Reply:
         nonlocal cuts
         if cuts or len(mutations) < 4:
             return await send(mutations)
         cuts += 1
         await send(mutations[: len(mutations) // 2])  # GitHub ran the first half…
         lost = Failure(TransientError("connection reset"), maybe_applied=True)
-        return Reply(None, failure=lost), False  # …and the connection dropped
+        return Reply(None, failure=lost)  # …and the connection dropped
 
     monkeypatch.setattr(client, "_send_document", cut_halfway)
     # Every kind at once: moves, a retitle, an archive, new cards and their Statuses.

@@ -1,4 +1,4 @@
-"""The network edge: a GitHub Projects V2 client (httpx + tenacity), paced and batched.
+"""The network edge: a GitHub Projects V2 client (httpx), paced, batched, retried by one policy.
 
 Public surface: ``GitHubClient`` and its configuration ``PacingConfig``; ``match_status_option``
 for column ↔ Status option matching. Models live in ``kanbanger_daemon.models.remote``.
