@@ -219,6 +219,37 @@ def _metrics_summary(board: dict[str, Any]) -> tuple[str, str]:
     return f"{done}/{total}", str(backups)
 
 
+def _board_lines(boards: dict[str, Any], now: float) -> list[str]:
+    """The table of boards (one line each), then their notes."""
+    if not boards:
+        return []
+    width = max(5, *(len(k) for k in boards))
+    goes = max(8, *(len(str(b.get("target") or "-")) for b in boards.values()))
+    lines = ["", f"{'BOARD':<{width}}  {'GOES TO':<{goes}}  {'LAST RECONCILE':<16}  "
+             f"{'RESULT':<7}  PENDING  {'TASKS':>7}  BACKUPS  ERROR"]
+    for key in sorted(boards):
+        board = boards[key]
+        at = board.get("last_reconcile_at")
+        result = {True: "ok", False: "error", None: "-"}[board.get("last_ok")]
+        where = board.get("error_file") or ""
+        if where and board.get("error_line"):
+            where += f":{board['error_line']}"
+        error = f"{where} {board.get('last_error') or ''}".strip()
+        retry_at = board.get("backoff_until")
+        if isinstance(retry_at, int | float) and retry_at > now:
+            error += f" (retry {board.get('retries', 0)} in {retry_at - now:.0f} s)"
+        tasks, backups = _metrics_summary(board)
+        target = str(board.get("target") or "-")
+        lines.append(
+            f"{key:<{width}}  {target:<{goes}}  {_ago(now - at if at else None):<16}  "
+            f"{result:<7}  "
+            f"{board.get('pending_events', 0):>7}  {tasks:>7}  {backups:>7}  {error}".rstrip()
+        )
+    for key in sorted(boards):
+        lines.extend(f"  {key}: {note}" for note in boards[key].get("notes") or [])
+    return lines
+
+
 def render_table(report: StatusReport, *, now: float | None = None,
                  service: str | None = None) -> str:
     """A short human summary, then one line per board. ``service``: this workspace's unit."""
@@ -258,33 +289,7 @@ def render_table(report: StatusReport, *, now: float | None = None,
         lines.append(f"  ! {reason}")
     if service:
         lines.append(f"  service: {service}")
-    boards = (doc or {}).get("boards") or {}
-    if boards:
-        width = max(5, *(len(k) for k in boards))
-        lines.append("")
-        goes = max(8, *(len(str(b.get("target") or "-")) for b in boards.values()))
-        lines.append(f"{'BOARD':<{width}}  {'GOES TO':<{goes}}  {'LAST RECONCILE':<16}  "
-                     f"{'RESULT':<7}  PENDING  {'TASKS':>7}  BACKUPS  ERROR")
-        for key in sorted(boards):
-            board = boards[key]
-            at = board.get("last_reconcile_at")
-            result = {True: "ok", False: "error", None: "-"}[board.get("last_ok")]
-            where = board.get("error_file") or ""
-            if where and board.get("error_line"):
-                where += f":{board['error_line']}"
-            error = f"{where} {board.get('last_error') or ''}".strip()
-            retry_at = board.get("backoff_until")
-            if isinstance(retry_at, int | float) and retry_at > now:
-                error += f" (retry {board.get('retries', 0)} in {retry_at - now:.0f} s)"
-            tasks, backups = _metrics_summary(board)
-            target = str(board.get("target") or "-")
-            lines.append(
-                f"{key:<{width}}  {target:<{goes}}  {_ago(now - at if at else None):<16}  "
-                f"{result:<7}  "
-                f"{board.get('pending_events', 0):>7}  {tasks:>7}  {backups:>7}  {error}".rstrip()
-            )
-        for key in sorted(boards):
-            lines.extend(f"  {key}: {note}" for note in boards[key].get("notes") or [])
+    lines.extend(_board_lines((doc or {}).get("boards") or {}, now))
     # Folder names, file names and errors come from files anyone may write.
     return terminal_safe("\n".join(lines))
 
