@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +87,8 @@ class BoardPusher:
     config: Path | None = None
     environ: Mapping[str, str] | None = None  # None: the process environment
     last_push_at: float | None = None
+    # Wall time: when a push happened (shown by ``status``) and how long a lost create settles.
+    wall_clock: Callable[[], float] = time.time
     last_error: str | None = None
     health_delay_s: float | None = 5.0  # daemon: post health this long after the last push
     _health_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -214,6 +216,7 @@ class BoardPusher:
             result = await push_board(self.client, project, key, desired, state_path,
                                       dry_run=dry_run, force=force,
                                       settle_seconds=self.settings.lost_create_settle_s,
+                                      clock=self.wall_clock,
                                       workspace_id=(self.saved_workspace_id() if dry_run
                                                     else self.workspace_id))
         except Exception as exc:
@@ -224,7 +227,7 @@ class BoardPusher:
         if result.errors:
             self.last_error = f"{key}: {result.errors[-1]}"
         elif not dry_run and not result.skipped:
-            self.last_push_at = time.time()
+            self.last_push_at = self.wall_clock()
             self.last_error = None
         if not dry_run and result.in_sync:
             self._inputs[key] = (target, list(local.inputs))
