@@ -334,3 +334,24 @@ def test_wiring_a_daemon_leaves_the_callers_options_as_they_were(tmp_path: Path)
     assert options == RuntimeOptions(install_signal_handlers=False, notes=["mine"])
     assert first.options.notes == second.options.notes == ["mine", LOCAL_ONLY_NOTE]
     assert first.options.poll_interval_s is None  # no GitHub: nothing to poll
+
+
+async def test_a_dead_watcher_is_restarted_and_what_it_missed_is_rescanned() -> None:
+    from kanbanger_daemon.daemon.observing import keep_alive
+
+    class Watcher:
+        def __init__(self) -> None:
+            self.deaths = [False, True, False]  # it dies before the second check
+
+        def ensure_running(self) -> bool:
+            return self.deaths.pop(0) if self.deaths else False
+
+    missed: list[float] = []
+    loop = asyncio.get_running_loop()
+    task = asyncio.create_task(keep_alive(Watcher(), 3.0,  # type: ignore[arg-type]
+                                          on_missed=lambda: missed.append(loop.time()),
+                                          changed=lambda: None))
+    await asyncio.sleep(30)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert missed == [6.0]

@@ -77,6 +77,24 @@ def _query_failure(reply: Reply) -> Failure | None:
     return None
 
 
+def _check_endpoint(token: str, url: str) -> None:
+    """Refuse a token or URL no request could go out with, before any request."""
+    register_secret(token)
+    if not token or token != token.strip() or not token.isascii() or not token.isprintable():
+        # Said before any request, and without quoting the value.
+        raise AuthError(
+            "GITHUB_TOKEN is empty or has spaces, line breaks or non-ASCII characters: "
+            "paste the token again without them."
+        )
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme not in ("http", "https") or not url.partition("://")[2].strip("/"):
+        raise ConfigError(
+            f"the GraphQL endpoint {url!r} is not an http(s) URL "
+            "(e.g. https://api.github.com/graphql)",
+            key="GITHUB_GRAPHQL_URL",
+        )
+
+
 def _unanswered(reply: Reply) -> bool:
     """A one-off mutation (not a create) whose whole document failed and may be sent again."""
     failure = reply.failure
@@ -101,21 +119,8 @@ class GitHubClient:
         pacing: PacingConfig | None = None,
         max_attempts: int = 8,
     ) -> None:
-        register_secret(token)
-        if not token or token != token.strip() or not token.isascii() or not token.isprintable():
-            # Said before any request, and without quoting the value.
-            raise AuthError(
-                "GITHUB_TOKEN is empty or has spaces, line breaks or non-ASCII characters: "
-                "paste the token again without them."
-            )
+        _check_endpoint(token, url)
         self._token_kind = token_kind(token)
-        scheme = url.partition("://")[0].lower() if "://" in url else ""
-        if scheme not in ("http", "https") or not url.partition("://")[2].strip("/"):
-            raise ConfigError(
-                f"the GraphQL endpoint {url!r} is not an http(s) URL "
-                "(e.g. https://api.github.com/graphql)",
-                key="GITHUB_GRAPHQL_URL",
-            )
         self._url = url
         self._timeout = timeout
         self._wall_clock = wall_clock
