@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 from kanbanger_daemon.boards.reconcile import reconcile_local
 from kanbanger_daemon.boards.workspace import board_for_path, find_boards
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
+from kanbanger_daemon.daemon.triggers import Run
+from kanbanger_daemon.daemon.wiring import BoardFiles
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import Settings, load_settings
 
@@ -80,9 +82,12 @@ def build_daemon(
 ) -> Daemon:
     layout = settings.effective_layout
 
-    async def reconcile(key: str) -> ReconcileResult:
+    files = BoardFiles()
+
+    async def reconcile(key: str, run: Run) -> ReconcileResult:
         calls[key].append(time.monotonic())
-        result = await asyncio.to_thread(reconcile_local, root, key, settings)
+        result = await asyncio.to_thread(reconcile_local, root, key, settings,
+                                         memory=files.memory, own_writes=files.own_writes)
         if result.written:
             written[key].append(time.monotonic())
         ops = await push(key, result) if push is not None else 0
@@ -96,6 +101,7 @@ def build_daemon(
         reconcile=reconcile,
         discover=lambda: find_boards(root, settings.specs_dir, layout),
         board_for_path=lambda p: board_for_path(root, p, settings.specs_dir, layout),
+        own_writes=files.own_writes,
         options=RuntimeOptions(install_signal_handlers=False, use_lock=True),
     )
 

@@ -41,6 +41,8 @@ from kanbanger_daemon.github import GitHubClient
 from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub
 
+WORKSPACE_ID = "feed0001"  # this workspace's id in the sync tags
+
 BOARD_KEY = "SPECs/bench/_kanban.md"
 WEBSITE = Path(__file__).resolve().parent.parent / "examples" / "SPECs" / "website"
 
@@ -111,7 +113,8 @@ async def run(tasks: int, latency: float, extra: bool) -> list[Figure]:
                 start = time.perf_counter()
                 project = await client.discover(f"{fake.owner}/{fake.repo}", 1, refresh=discover)
                 desired = desired_cards(parse_board(text), BOARD_KEY)
-                result = await push_board(client, project, BOARD_KEY, desired, state)
+                result = await push_board(client, project, BOARD_KEY, desired, state,
+                                          workspace_id=WORKSPACE_ID)
                 wall = time.perf_counter() - start
                 after = fake.counters
                 if not result.in_sync:

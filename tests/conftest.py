@@ -17,6 +17,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 SCHEMA_PATH = SHARED / "github" / "schema.graphql"
+# A workspace's id in the sync tags, for tests that call push_board themselves (the daemon
+# makes one per workspace: sync.workspace_id).
+WORKSPACE_ID = "feed0001"
 
 # The user's own home and XDG folders, as they were before any test ran: no test may touch them.
 REAL_HOME = Path(os.environ.get("HOME") or Path.home())

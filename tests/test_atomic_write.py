@@ -7,6 +7,7 @@ exact moment the real race would need microseconds to hit.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -163,3 +164,94 @@ def test_private_files_are_0600_when_new_and_keep_their_mode_after(tmp_path: Pat
     shared.chmod(0o664)
     atomic.write_atomic(shared, b"# R2\n", private=False)
     assert shared.stat().st_mode & 0o777 == 0o664
+
+
+class _Fsyncs:
+    """Records what ``os.fsync`` flushed, by inode, and whether it was a folder."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seen: set[tuple[int, bool]] = set()
+        real = os.fsync
+
+        def fsync(fd: int) -> None:
+            st = os.fstat(fd)
+            self.seen.add((st.st_ino, stat.S_ISDIR(st.st_mode)))
+            real(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+
+    def made_durable(self, path: Path) -> bool:
+        """``path``'s bytes and its name in its folder both reached the disk."""
+        return {(path.stat().st_ino, False), (path.parent.stat().st_ino, True)} <= self.seen
+
+
+def _write_state(root: Path) -> Path:
+    from kanbanger_daemon.models.sync import SyncState
+    from kanbanger_daemon.sync.state_file import save_state
+
+    save_state(root / ".kanban.json", SyncState())
+    return root / ".kanban.json"
+
+
+def _write_status(root: Path) -> Path:
+    from kanbanger_daemon.daemon.status import StatusPublisher
+
+    publisher = StatusPublisher(root)
+    publisher.beat(1.0)
+    return publisher.heartbeat_path
+
+
+def _write_env(root: Path) -> Path:
+    from kanbanger_daemon.team.dotenv_file import update_env
+
+    update_env(root / ".env", {"GITHUB_REPO": "octo/specs"})
+    return root / ".env"
+
+
+def _write_hook(root: Path) -> Path:
+    import shutil
+    import subprocess
+
+    from kanbanger_daemon.team import hooks
+
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    hooks.install(root, ["kanbanger-daemon", "sync"])
+    return root / ".git" / "hooks" / "post-commit"
+
+
+def _write_board(root: Path) -> Path:
+    assert replace_if_unchanged(root / "_kanban.md", OURS, None)
+    return root / "_kanban.md"
+
+
+WRITERS: dict[str, Callable[[Path], Path]] = {
+    "sync state": _write_state, "status": _write_status, ".env": _write_env,
+    "hook": _write_hook, "board": _write_board,
+}
+
+
+@pytest.mark.parametrize("what", sorted(WRITERS))
+def test_every_whole_file_write_survives_a_power_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    fsyncs = _Fsyncs(monkeypatch)
+    path = WRITERS[what](tmp_path)
+    assert fsyncs.made_durable(path)
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]  # no temp left
+
+
+def test_status_and_env_files_stay_private_even_when_found_open(tmp_path: Path) -> None:
+    from kanbanger_daemon.daemon.status import StatusPublisher
+    from kanbanger_daemon.team.dotenv_file import update_env
+
+    publisher = StatusPublisher(tmp_path)
+    publisher.beat(1.0)
+    publisher.heartbeat_path.chmod(0o644)
+    publisher.beat(2.0)
+    env = tmp_path / ".env"
+    env.write_text("A=1\n")
+    env.chmod(0o644)
+    update_env(env, {"A": "2"})
+    assert {p.stat().st_mode & 0o777 for p in (publisher.heartbeat_path, env)} == {0o600}

@@ -24,6 +24,8 @@ from kanbanger_daemon.boards import board_lock
 from kanbanger_daemon.boards.reconcile import reconcile_local
 from kanbanger_daemon.boards.workspace import board_for_path, find_boards
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
+from kanbanger_daemon.daemon.triggers import Run
+from kanbanger_daemon.daemon.wiring import BoardFiles
 from kanbanger_daemon.errors import BoardBusyError
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import load_settings
@@ -91,14 +93,18 @@ async def test_the_daemon_waits_for_a_kanbanger_writer_and_loses_neither_edit(
                              flags={"quiet_ms": 20, "max_wait_ms": 200})
     layout = settings.effective_layout
 
-    async def reconcile(key: str) -> ReconcileResult:
-        result = await asyncio.to_thread(reconcile_local, ws, key, settings)
+    files = BoardFiles()
+
+    async def reconcile(key: str, run: Run) -> ReconcileResult:
+        result = await asyncio.to_thread(reconcile_local, ws, key, settings,
+                                         memory=files.memory, own_writes=files.own_writes)
         return ReconcileResult(wrote_board=result.written)
 
     daemon = Daemon(
         ws, settings, reconcile=reconcile,
         discover=lambda: find_boards(ws, settings.specs_dir, layout),
         board_for_path=lambda p: board_for_path(ws, p, settings.specs_dir, layout),
+        own_writes=files.own_writes,
         options=RuntimeOptions(install_signal_handlers=False, heartbeat_interval_s=0.2,
                                supervise_interval_s=0.1),
     )

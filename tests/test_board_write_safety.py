@@ -18,14 +18,14 @@ import json
 import os
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.boards import own_writes
+from kanbanger_daemon.boards import reconcile as local
 from kanbanger_daemon.boards.board_memory import SETTLE_S, BoardMemory
-from kanbanger_daemon.boards.reconcile import LocalResult, reconcile_local
+from kanbanger_daemon.boards.own_writes import OwnWrites
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_daemon
 from kanbanger_daemon.errors import FileChangedError
@@ -98,11 +98,13 @@ class Site:
     board: Path
     progress: Path
     settings: Settings
+    # What one process (a daemon) knows of the board, kept from one reconcile to the next.
+    memory: BoardMemory = field(default_factory=BoardMemory)
+    own_writes: OwnWrites = field(default_factory=OwnWrites)
 
-    def reconcile(self, memory: BoardMemory | None = None) -> LocalResult:
-        if memory is None:  # the process-wide memory, as the daemon and the commands use
-            return reconcile_local(self.root, KEY, self.settings)
-        return reconcile_local(self.root, KEY, self.settings, memory=memory)
+    def reconcile(self, memory: BoardMemory | None = None) -> local.LocalResult:
+        return local.reconcile_local(self.root, KEY, self.settings,
+                                     memory=memory or self.memory, own_writes=self.own_writes)
 
 
 def _site(tmp_path: Path, quiet_ms: int = 300) -> Site:
@@ -175,14 +177,14 @@ def test_a_save_landing_while_the_daemon_writes_is_planned_from_again(
     site = _site(tmp_path)
     site.reconcile()
     _write(site.progress, _progress(1))
-    record = own_writes.record
+    record = site.own_writes.record
 
     def save_then_record(path: Path, data: bytes) -> None:  # just before the board is written
         if LINE not in _read(site.board):
             _add_line(site.board, LINE, mode)
         record(path, data)
 
-    monkeypatch.setattr(own_writes, "record", save_then_record)
+    monkeypatch.setattr(site.own_writes, "record", save_then_record)
     assert site.reconcile().written
     board = _read(site.board)
     assert LINE in board.splitlines()

@@ -20,6 +20,8 @@ import pytest
 
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.status import read_status
+from kanbanger_daemon.daemon.triggers import Run
+from kanbanger_daemon.daemon.wiring import BoardFiles
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import load_settings
 
@@ -53,15 +55,19 @@ async def test_progress_edits_move_cards_on_the_real_board(tmp_path: Path) -> No
     layout = settings.effective_layout
     calls: list[str] = []
 
-    async def reconcile(key: str) -> ReconcileResult:
+    files = BoardFiles()
+
+    async def reconcile(key: str, run: Run) -> ReconcileResult:
         calls.append(key)
-        result = await asyncio.to_thread(local.reconcile_local, root, key, settings)
+        result = await asyncio.to_thread(local.reconcile_local, root, key, settings,
+                                         memory=files.memory, own_writes=files.own_writes)
         return ReconcileResult(wrote_board=result.written)
 
     daemon = Daemon(
         root, settings, reconcile=reconcile,
         discover=lambda: workspace.find_boards(root, settings.specs_dir, layout),
         board_for_path=lambda p: workspace.board_for_path(root, p, settings.specs_dir, layout),
+        own_writes=files.own_writes,
         options=RuntimeOptions(install_signal_handlers=False, heartbeat_interval_s=0.2,
                                supervise_interval_s=0.1),
     )

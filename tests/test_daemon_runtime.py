@@ -29,9 +29,10 @@ import structlog.testing
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from kanbanger_daemon.boards import own_writes
+from kanbanger_daemon.boards.own_writes import OwnWrites
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.status import EXIT_DEGRADED, EXIT_HEALTHY, read_status
+from kanbanger_daemon.daemon.triggers import Run, Trigger
 from kanbanger_daemon.errors import FileChangedError, InputError, LockError
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import Settings, load_settings
@@ -50,7 +51,8 @@ class FakeWorkspace:
         self.calls: Counter[str] = Counter()
         self.fail_with: dict[str, list[Exception]] = {}
         self.block: dict[str, asyncio.Event] = {}
-        self.registry = own_writes.DEFAULT
+        self.registry = OwnWrites()  # shared with the daemon, as the real wiring does
+        self.runs: list[tuple[str, Run]] = []
 
     def add_board(self, name: str, progress: str = "todo") -> Path:
         folder = self.specs / name
@@ -74,8 +76,9 @@ class FakeWorkspace:
     def board_text(self, key: str) -> str:
         return (self.root / key / "_kanban.md").read_text()
 
-    async def reconcile(self, key: str) -> ReconcileResult:
+    async def reconcile(self, key: str, run: Run) -> ReconcileResult:
         self.calls[key] += 1
+        self.runs.append((key, run))
         if key in self.block:
             await self.block[key].wait()
         failures = self.fail_with.get(key)
@@ -129,6 +132,7 @@ def make_daemon(
         reconcile=ws.reconcile,
         discover=ws.discover,
         board_for_path=ws.route,
+        own_writes=ws.registry,
         options=opts,
     )
 
@@ -376,7 +380,7 @@ async def test_a_slow_board_does_not_block_the_others(ws: FakeWorkspace) -> None
         # alpha changes again while it is being reconciled: it runs exactly once more.
         (ws.specs / "alpha" / "progress_alpha.json").write_text('{"status": "slower"}')
         await daemon.wait_until(lambda: daemon.board("SPECs/alpha") is not None)
-        await daemon.wait_until(lambda: len(daemon._debouncer) == 0)
+        await daemon.wait_until(lambda: len(daemon.debouncer) == 0)
         gate.set()
         del ws.block["SPECs/alpha"]
         await daemon.wait_until(lambda: daemon.idle.is_set() and ws.calls["SPECs/alpha"] == 3)
@@ -440,37 +444,47 @@ async def test_sd_notify_ready_status_watchdog_and_stopping(
     assert received.index(ready[0]) < min(i for i, m in enumerate(received) if "WATCHDOG=1" in m)
 
 
+@pytest.mark.looptime
 async def test_a_rate_limited_board_waits_for_the_reset_github_gave(ws: FakeWorkspace) -> None:
+    """On loop time: the hour GitHub asked for passes at once."""
     from kanbanger_daemon.errors import SecondaryRateLimitError
 
     ws.fail_with["SPECs/alpha"] = [SecondaryRateLimitError("slow down", retry_after=3600)]
-    daemon = make_daemon(ws, retry_base_s=0.01)
+    loop = asyncio.get_running_loop()
+    # Within the hour: no periodic rescan (it would run the board), few heartbeats and watcher
+    # checks (file writes and threads take real time).
+    settings = make_settings(ws.root, rescan_interval_s=86400)
+    daemon = make_daemon(ws, settings, retry_base_s=0.01, supervise_interval_s=600,
+                         heartbeat_interval_s=60, wall_clock=lambda: 1e9 + loop.time())
     async with running(daemon):
         board = daemon.board("SPECs/alpha")
         assert board is not None and board.backoff_until is not None
         assert board.backoff_until - daemon.options.wall_clock() > 3500
         assert ws.calls["SPECs/alpha"] == 1  # not retried before the hour is up
+        started = loop.time()
+        await daemon.wait_until(lambda: ws.calls["SPECs/alpha"] == 2, within_s=4000)
+        assert loop.time() - started > 3500
+        await daemon.wait_until(lambda: daemon.idle.is_set())
+        assert daemon.board("SPECs/alpha").last_ok  # type: ignore[union-attr]
 
 
 async def test_a_slow_reconcile_that_reports_progress_keeps_the_watchdog_fed(
     ws: FakeWorkspace,
 ) -> None:
-    from kanbanger_daemon.daemon.runtime import reconcile_alive
-
     progressed = asyncio.Event()
     finish = asyncio.Event()
     plain = ws.reconcile
 
-    async def slow_but_moving(key: str) -> ReconcileResult:
+    async def slow_but_moving(key: str, run: Run) -> ReconcileResult:
         if key == "SPECs/alpha" and ws.calls[key] >= 1:
             loop = asyncio.get_running_loop()
             started = loop.time()
             while not finish.is_set():  # a long paced push, reporting after each batch
-                await asyncio.to_thread(reconcile_alive)
+                await asyncio.to_thread(run.alive)
                 if loop.time() - started > 0.6:
                     progressed.set()
                 await asyncio.sleep(0.05)
-        return await plain(key)
+        return await plain(key, run)
 
     ws.reconcile = slow_but_moving  # type: ignore[method-assign]
     daemon = make_daemon(ws, reconcile_stuck_after_s=0.3)
@@ -557,23 +571,16 @@ async def test_a_real_inotify_queue_overflow_triggers_a_full_rescan(
 
 
 async def test_the_reconcile_knows_why_it_runs(ws: FakeWorkspace) -> None:
-    from kanbanger_daemon.daemon.runtime import reconcile_trigger
+    def seen() -> set[tuple[str, Trigger]]:
+        return {(key, run.trigger) for key, run in ws.runs}
 
-    seen: list[tuple[str, str]] = []
-    plain = ws.reconcile
-
-    async def reconcile(key: str) -> ReconcileResult:
-        seen.append((key, reconcile_trigger.get()))
-        return await plain(key)
-
-    ws.reconcile = reconcile  # type: ignore[method-assign]
     # A short interval: the periodic rescan comes 0.15–0.25 s after the start.
     daemon = make_daemon(ws, make_settings(ws.root, rescan_interval_s=0.2))
     async with running(daemon):
-        assert ("SPECs/alpha", "rescan") in seen
+        assert ("SPECs/alpha", Trigger.RESCAN) in seen()
         (ws.specs / "alpha" / "progress_alpha.json").write_text('{"status": "x"}')
-        await daemon.wait_until(lambda: ("SPECs/alpha", "change") in seen)
-        await daemon.wait_until(lambda: ("SPECs/beta", "periodic") in seen)
+        await daemon.wait_until(lambda: ("SPECs/alpha", Trigger.CHANGE) in seen())
+        await daemon.wait_until(lambda: ("SPECs/beta", Trigger.PERIODIC) in seen())
 
 
 async def test_a_deleted_spec_folder_leaves_no_error_behind(ws: FakeWorkspace) -> None:

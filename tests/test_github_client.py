@@ -396,3 +396,19 @@ def test_an_unusable_token_is_refused_before_any_request(token: str) -> None:
 def test_a_bad_endpoint_is_a_config_error_naming_the_setting(url: str) -> None:
     with pytest.raises(ConfigError, match="GITHUB_GRAPHQL_URL"):
         GitHubClient(token=TOKEN, url=url)
+
+
+async def test_a_call_is_sent_at_most_max_attempts_times_however_it_fails(
+    github: MiniGitHub, clock: FakeClock
+) -> None:
+    """One retry policy per request: failures of the whole document and of the call alone
+    count against the same attempts."""
+    github.script.extend(httpx.Response(503, text="down") for _ in range(2))
+    went_wrong = {"data": {"m0": None}, "errors": [{
+        "message": "Something went wrong while executing your query. Please try again.",
+        "path": ["m0"]}]}
+    github.script.extend(github.reply(went_wrong) for _ in range(10))
+    async with make_client(github, clock, max_attempts=4) as c:
+        [result] = await c.set_statuses("PVT_kwProject1", "PVTSSF_status", [("PVTI_1", "a1")])
+        assert not result.ok and c.stats.retries == 3
+    assert len(github.mutation_documents()) == 4

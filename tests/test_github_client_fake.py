@@ -215,3 +215,15 @@ async def test_status_update_is_posted(client: GitHubClient, fake: testing.FakeG
     )
     assert result.ok and result.content_id
     assert fake.status_updates() == [("ON_TRACK", "3 of 5 tasks done")]
+
+
+async def test_boards_asking_for_one_project_at_once_share_one_discovery(
+    client: GitHubClient, fake: testing.FakeGitHub
+) -> None:
+    repo = f"{fake.owner}/{fake.repo}"
+    found = await asyncio.gather(*(client.discover(repo, 1) for _ in range(5)))
+    assert len({p.project_id for p in found}) == 1
+    assert fake.counters.queries == 1
+    await client.discover(repo, 1)  # known: no request
+    await client.discover(repo, 1, refresh=True)  # the periodic rescan asks again
+    assert fake.counters.queries == 2

@@ -26,6 +26,7 @@ from kanbanger_daemon.testing import FakeGitHub
 from tests.test_push import (
     BOARD,
     FIRST,
+    WORKSPACE_ID,
     board_of,
     cards,
     client,
@@ -88,7 +89,8 @@ async def test_a_first_push_of_100_cards_is_a_listing_and_five_documents(
     client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     desired = many(100)
-    result = await push_board(client, project, BOARD, desired, tmp_path / ".kanban.json")
+    result = await push_board(client, project, BOARD, desired, tmp_path / ".kanban.json",
+                              workspace_id=WORKSPACE_ID)
     assert result.in_sync, result.errors
     assert result.requests == 6  # + discovery: a first sync of 100 tasks in 7 requests
     documents = mutation_documents(fake)
@@ -133,14 +135,14 @@ async def test_a_document_cut_halfway_converges_without_duplicates(
     send = client._send_document  # the one place a document leaves the client
     cuts = 0
 
-    async def cut_halfway(mutations: list[Mutation]) -> tuple[Reply, bool]:
+    async def cut_halfway(mutations: list[Mutation]) -> Reply:
         nonlocal cuts
         if cuts or len(mutations) < 4:
             return await send(mutations)
         cuts += 1
         await send(mutations[: len(mutations) // 2])  # GitHub ran the first half…
         lost = Failure(TransientError("connection reset"), maybe_applied=True)
-        return Reply(None, failure=lost), False  # …and the connection dropped
+        return Reply(None, failure=lost)  # …and the connection dropped
 
     monkeypatch.setattr(client, "_send_document", cut_halfway)
     # Every kind at once: moves, a retitle, an archive, new cards and their Statuses.
@@ -161,9 +163,9 @@ async def test_a_server_refusing_mixed_documents_still_converges(
 ) -> None:
     fake.creates_alone = True
     state = tmp_path / ".kanban.json"
-    await push_board(client, project, BOARD, many(3), state)
+    await push_board(client, project, BOARD, many(3), state, workspace_id=WORKSPACE_ID)
     desired = [*many(3, column="DONE"), *many(6)[3:]]
-    result = await push_board(client, project, BOARD, desired, state)
+    result = await push_board(client, project, BOARD, desired, state, workspace_id=WORKSPACE_ID)
     assert result.in_sync, result.errors
     assert board_of(fake) == expected(desired) and set(marker_counts(fake).values()) == {1}
     mixed = [d for d in mutation_documents(fake)
@@ -200,7 +202,8 @@ async def test_boards_pushing_together_add_a_missing_status_option_once(
 
     boards = ["SPECs/a/_kanban.md", "SPECs/b/_kanban.md"]
     results = await asyncio.gather(*(
-        push_board(client, project, b, reviewed(b), tmp_path / f"{n}.json")
+        push_board(client, project, b, reviewed(b), tmp_path / f"{n}.json",
+                   workspace_id=WORKSPACE_ID)
         for n, b in enumerate(boards)))
     assert all(r.in_sync for r in results), [r.errors for r in results]
     assert [o.name for o in fake.status_options()] == ["Todo", "In Progress", "Done", "In Review"]

@@ -16,6 +16,7 @@ from kanbanger_daemon.models.github import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
 from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
+from tests.conftest import WORKSPACE_ID
 from tests.test_push import client, clock, fake, project
 
 try:
@@ -72,7 +73,8 @@ async def test_first_push_creates_the_fields_once_and_sets_the_values(
     assert await client.ensure_fields(cached, PROJECT_FIELDS) is cached
     assert fake.counters.requests == 1
 
-    result = await push_board(client, project, BOARD, cards([0, 2, 0]), state)
+    result = await push_board(client, project, BOARD, cards([0, 2, 0]), state,
+                              workspace_id=WORKSPACE_ID)
     assert result.in_sync and result.errors == []
     # As without fields: one listing, one create document, one document for the Statuses
     # and the values together.
@@ -81,9 +83,11 @@ async def test_first_push_creates_the_fields_once_and_sets_the_values(
     assert values(fake) == [{"Backups used": b, "SPEC": "spec_web.md"} for b in (0.0, 2.0, 0.0)]
 
     fake.reset_counters()
-    again = await push_board(client, project, BOARD, cards([0, 2, 0]), state)
+    again = await push_board(client, project, BOARD, cards([0, 2, 0]), state,
+                             workspace_id=WORKSPACE_ID)
     assert again.skipped and again.requests == 0 and fake.counters.requests == 0
-    forced = await push_board(client, project, BOARD, cards([0, 2, 0]), state, force=True)
+    forced = await push_board(client, project, BOARD, cards([0, 2, 0]), state, force=True,
+                              workspace_id=WORKSPACE_ID)
     # The listing reads the values: they agree, so nothing is sent.
     assert forced.in_sync and forced.requests == 1 and fake.counters.mutation_documents == 0
 
@@ -93,9 +97,10 @@ async def test_one_changed_figure_costs_one_mutation(
 ) -> None:
     state = tmp_path / ".kanban.json"
     project = await client.ensure_fields(project, PROJECT_FIELDS)
-    await push_board(client, project, BOARD, cards([0, 0, 0]), state)
+    await push_board(client, project, BOARD, cards([0, 0, 0]), state, workspace_id=WORKSPACE_ID)
     fake.reset_counters()
-    result = await push_board(client, project, BOARD, cards([0, 1, 0]), state)
+    result = await push_board(client, project, BOARD, cards([0, 1, 0]), state,
+                              workspace_id=WORKSPACE_ID)
     assert result.in_sync and result.requests == 1  # planned from the trusted state
     assert fake.counters.mutations == {SET_VALUE: 1}
     assert [v["Backups used"] for v in values(fake)] == [0.0, 1.0, 0.0]
@@ -108,7 +113,7 @@ async def test_a_value_changed_on_github_is_repaired_by_a_forced_push_only_if_ou
     another workspace's (like a Status) and left until this workspace's figure changes."""
     state = tmp_path / ".kanban.json"
     project = await client.ensure_fields(project, PROJECT_FIELDS)
-    await push_board(client, project, BOARD, cards([1, 1]), state)
+    await push_board(client, project, BOARD, cards([1, 1]), state, workspace_id=WORKSPACE_ID)
     first, second = ours(fake)
     number = next(f.id for f in project.fields if f.name == "Backups used")
     clear = ("mutation($i: ClearProjectV2ItemFieldValueInput!) {"
@@ -120,10 +125,12 @@ async def test_a_value_changed_on_github_is_repaired_by_a_forced_push_only_if_ou
     fake.graphql(other, {"i": {"projectId": project.project_id, "itemId": second.id,
                                "fieldId": number, "value": {"number": 5}}})
     fake.reset_counters()
-    result = await push_board(client, project, BOARD, cards([1, 1]), state, force=True)
+    result = await push_board(client, project, BOARD, cards([1, 1]), state, force=True,
+                              workspace_id=WORKSPACE_ID)
     assert result.in_sync and fake.counters.mutations == {SET_VALUE: 1}
     assert [v["Backups used"] for v in values(fake)] == [1.0, 5.0]
-    result = await push_board(client, project, BOARD, cards([1, 2]), state)
+    result = await push_board(client, project, BOARD, cards([1, 2]), state,
+                              workspace_id=WORKSPACE_ID)
     assert [v["Backups used"] for v in values(fake)] == [1.0, 2.0]
 
 
@@ -132,7 +139,8 @@ async def test_with_the_option_off_nothing_changes(
 ) -> None:
     state = tmp_path / ".kanban.json"
     fake.reset_counters()
-    result = await push_board(client, project, BOARD, cards([0, 2, 0], with_values=False), state)
+    result = await push_board(client, project, BOARD, cards([0, 2, 0], with_values=False), state,
+                              workspace_id=WORKSPACE_ID)
     assert result.in_sync and result.requests == 3
     assert fake.counters.mutations == {"addProjectV2DraftIssue": 3, SET_VALUE: 3}
     assert "Backups used" not in fake.fields() and values(fake) == [{}, {}, {}]
@@ -150,7 +158,8 @@ async def test_a_field_of_another_kind_is_reported_and_the_rest_still_syncs(
     project = await client.discover(f"{fake.owner}/{fake.repo}", 1, refresh=True)
     project = await client.ensure_fields(project, PROJECT_FIELDS)  # creates Backups used only
     assert fake.fields()["spec"] == "NUMBER" and "SPEC" not in fake.fields()
-    result = await push_board(client, project, BOARD, cards([1]), tmp_path / ".kanban.json")
+    result = await push_board(client, project, BOARD, cards([1]), tmp_path / ".kanban.json",
+                              workspace_id=WORKSPACE_ID)
     assert result.in_sync
     assert result.errors == ["the project field 'spec' is a NUMBER field, not TEXT: its values "
                              "were not set (rename it, or remove it)"]
@@ -185,8 +194,9 @@ async def test_every_document_sent_validates_against_githubs_schema(
     schema._validation_errors = []  # see ../shared/github/README.md
     state = tmp_path / ".kanban.json"
     project = await client.ensure_fields(project, PROJECT_FIELDS)
-    await push_board(client, project, BOARD, cards([0, 1]), state)
-    await push_board(client, project, BOARD, cards([2, 1]), state, force=True)
+    await push_board(client, project, BOARD, cards([0, 1]), state, workspace_id=WORKSPACE_ID)
+    await push_board(client, project, BOARD, cards([2, 1]), state, force=True,
+                     workspace_id=WORKSPACE_ID)
     sent: list[dict[str, Any]] = [r.body for r in fake.requests_log if isinstance(r.body, dict)]
     documents = {str(body["query"]).split("{")[0].split("(")[0].strip() for body in sent}
     assert documents >= {"query Discover", "query Items", "mutation"}

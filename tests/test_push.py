@@ -18,7 +18,7 @@ from kanbanger_daemon.models.github import MutationResult, ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard, PushResult
 from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
-from tests.conftest import FakeClock
+from tests.conftest import WORKSPACE_ID, FakeClock
 
 BOARD = "specs/analysis/_kanban.md"
 KINDS = {"TODO": ColumnKind.TODO, "DOING": ColumnKind.DOING, "DONE": ColumnKind.DONE}
@@ -111,11 +111,11 @@ async def test_first_push_creates_the_board_and_an_unchanged_board_costs_nothing
 ) -> None:
     state = tmp_path / ".kanban.json"
     desired = cards(FIRST)
-    result = await push_board(client, project, BOARD, desired, state)
+    result = await push_board(client, project, BOARD, desired, state, workspace_id=WORKSPACE_ID)
     assert result.in_sync and result.errors == []
     assert board_of(fake) == expected(desired)
     assert result.requests == 3  # one listing, one create document, one status document
-    again = await push_board(client, project, BOARD, desired, state)
+    again = await push_board(client, project, BOARD, desired, state, workspace_id=WORKSPACE_ID)
     assert again.in_sync and again.skipped and again.requests == 0
     assert fake.counters.requests == 1 + 3  # discovery + first push; nothing since
 
@@ -124,27 +124,27 @@ async def test_changes_rename_move_remove_readd_reorder(
     client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     state = tmp_path / ".kanban.json"
-    await push_board(client, project, BOARD, cards(FIRST), state)
+    await push_board(client, project, BOARD, cards(FIRST), state, workspace_id=WORKSPACE_ID)
     ids = {i.title: i.id for i in live(fake)}
 
     renamed = cards(
         [("Task 1: Collect data", "TODO"), ("Task 2: Clean", "DONE"), ("Task 3: Model", "DONE")]
     )
-    result = await push_board(client, project, BOARD, renamed, state)
+    result = await push_board(client, project, BOARD, renamed, state, workspace_id=WORKSPACE_ID)
     assert result.in_sync and board_of(fake) == expected(renamed)
     assert {i.title: i.id for i in live(fake)}["Task 1: Collect data"] == ids["Task 1: Collect"]
     assert fake.counters.mutations.get("archiveProjectV2Item", 0) == 0
     assert result.requests <= 2  # planned from the trusted state: no listing
 
     removed = cards([("Task 1: Collect data", "TODO"), ("Task 3: Model", "DONE")])
-    result = await push_board(client, project, BOARD, removed, state)
+    result = await push_board(client, project, BOARD, removed, state, workspace_id=WORKSPACE_ID)
     assert board_of(fake) == expected(removed)
     assert fake.item(ids["Task 2: Clean"]).archived  # archived, not deleted
 
     readded = cards(
         [("Task 2: Clean", "DOING"), ("Task 1: Collect data", "TODO"), ("Task 3: Model", "DONE")]
     )
-    result = await push_board(client, project, BOARD, readded, state)
+    result = await push_board(client, project, BOARD, readded, state, workspace_id=WORKSPACE_ID)
     assert result.in_sync and board_of(fake) == expected(readded)
     assert not fake.item(ids["Task 2: Clean"]).archived
     assert sum(marker_counts(fake).values()) == 3  # no item was ever created twice
@@ -154,8 +154,10 @@ async def test_a_persons_items_are_never_touched(
     client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     mine = fake.person_add_draft("Buy milk", "Todo", body="remember")
-    await push_board(client, project, BOARD, cards(FIRST), tmp_path / ".kanban.json", force=True)
-    await push_board(client, project, BOARD, [], tmp_path / ".kanban.json", force=True)
+    await push_board(client, project, BOARD, cards(FIRST), tmp_path / ".kanban.json", force=True,
+                     workspace_id=WORKSPACE_ID)
+    await push_board(client, project, BOARD, [], tmp_path / ".kanban.json", force=True,
+                     workspace_id=WORKSPACE_ID)
     item = fake.item(mine)
     assert (item.title, item.body, item.status, item.archived) == (
         "Buy milk",
@@ -171,12 +173,13 @@ async def test_forced_push_repairs_what_a_person_changed_on_github(
 ) -> None:
     state = tmp_path / ".kanban.json"
     desired = cards(FIRST)
-    await push_board(client, project, BOARD, desired, state)
+    await push_board(client, project, BOARD, desired, state, workspace_id=WORKSPACE_ID)
     first, second, _third = live(fake)
     fake.person_move(first.id, "Done")
     fake.person_rename(second.id, "scribbled")
     fake.person_delete(_third.id)
-    result = await push_board(client, project, BOARD, desired, state, force=True)
+    result = await push_board(client, project, BOARD, desired, state, force=True,
+                              workspace_id=WORKSPACE_ID)
     assert result.in_sync, result.errors
     assert board_of(fake) == expected(desired)
 
@@ -185,7 +188,8 @@ async def test_dry_run_lists_but_sends_no_mutation(
     client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     state = tmp_path / ".kanban.json"
-    result = await push_board(client, project, BOARD, cards(FIRST), state, dry_run=True)
+    result = await push_board(client, project, BOARD, cards(FIRST), state, dry_run=True,
+                              workspace_id=WORKSPACE_ID)
     assert fake.counters.mutation_documents == 0 and live(fake) == []
     assert not state.exists()
     text = format_plan(result.plan)
@@ -214,7 +218,8 @@ async def test_lost_reply_after_a_create_ends_in_adoption(
 
     monkeypatch.setattr(client, "mutate", create_then_lose_reply)
     desired = cards(FIRST)
-    result = await push_board(client, project, BOARD, desired, tmp_path / ".kanban.json")
+    result = await push_board(client, project, BOARD, desired, tmp_path / ".kanban.json",
+                              workspace_id=WORKSPACE_ID)
     assert result.in_sync, result.errors
     assert board_of(fake) == expected(desired)
     assert set(marker_counts(fake).values()) == {1}
@@ -237,9 +242,9 @@ async def test_crash_between_create_and_state_save_ends_in_adoption(
     state = tmp_path / ".kanban.json"
     desired = cards(FIRST)
     with pytest.raises(KeyboardInterrupt):
-        await push_board(client, project, BOARD, desired, state)
+        await push_board(client, project, BOARD, desired, state, workspace_id=WORKSPACE_ID)
     monkeypatch.setattr(client, "mutate", real_mutate)
-    result = await push_board(client, project, BOARD, desired, state)
+    result = await push_board(client, project, BOARD, desired, state, workspace_id=WORKSPACE_ID)
     assert result.in_sync, result.errors
     assert board_of(fake) == expected(desired)
     assert set(marker_counts(fake).values()) == {1}
@@ -298,7 +303,7 @@ async def test_kanbanger_written_state_is_adopted_without_duplicates(
         )
     )
     desired = cards(FIRST)
-    result = await push_board(client, project, BOARD, desired, state)
+    result = await push_board(client, project, BOARD, desired, state, workspace_id=WORKSPACE_ID)
     assert result.in_sync, result.errors
     assert board_of(fake) == expected(desired)
     assert [i.id for i in live(fake)] == list(made.values())
@@ -312,10 +317,11 @@ async def test_several_items_with_one_marker_are_reduced_to_one(
 ) -> None:
     state = tmp_path / ".kanban.json"
     desired = cards(FIRST)
-    await push_board(client, project, BOARD, desired, state)
+    await push_board(client, project, BOARD, desired, state, workspace_id=WORKSPACE_ID)
     first = live(fake)[0]
     copy = fake.person_add_draft(first.title, "Todo", body=first.body)  # another tool's copy
-    result = await push_board(client, project, BOARD, desired, state, force=True)
+    result = await push_board(client, project, BOARD, desired, state, force=True,
+                              workspace_id=WORKSPACE_ID)
     assert result.in_sync
     assert fake.item(copy).archived and not fake.item(first.id).archived
     assert board_of(fake) == expected(desired)
@@ -336,16 +342,19 @@ async def test_token_never_in_state_result_or_errors(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     state = tmp_path / ".kanban.json"
-    result = await push_board(client, project, BOARD, cards(FIRST), state)
+    result = await push_board(client, project, BOARD, cards(FIRST), state,
+                              workspace_id=WORKSPACE_ID)
     captured: list[str] = [state.read_text(), result.model_dump_json(), format_plan(result.plan)]
     fake.scopes = ("repo",)
     fake.stop()  # a dead endpoint: every request fails
     try:
-        await push_board(client, project, BOARD, cards(FIRST[:1]), state, max_rounds=1)
+        await push_board(client, project, BOARD, cards(FIRST[:1]), state, max_rounds=1,
+                         workspace_id=WORKSPACE_ID)
     except KanbangerError as exc:
         captured.append(repr(exc) + str(exc))
     else:
-        result2: PushResult = await push_board(client, project, BOARD, [], state, max_rounds=1)
+        result2: PushResult = await push_board(client, project, BOARD, [], state, max_rounds=1,
+                                               workspace_id=WORKSPACE_ID)
         captured.append(result2.model_dump_json())
     out = capsys.readouterr()
     captured += [out.out, out.err, state.read_text()]
@@ -357,7 +366,7 @@ async def test_a_column_without_status_option_gets_one_added_keeping_the_others(
     client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     state = tmp_path / ".kanban.json"
-    await push_board(client, project, BOARD, cards(FIRST), state)
+    await push_board(client, project, BOARD, cards(FIRST), state, workspace_id=WORKSPACE_ID)
     before = {o.name: o.id for o in fake.status_options()}
     review = [
         *cards(FIRST),
@@ -369,7 +378,7 @@ async def test_a_column_without_status_option_gets_one_added_keeping_the_others(
             position=3,
         ),
     ]
-    result = await push_board(client, project, BOARD, review, state)
+    result = await push_board(client, project, BOARD, review, state, workspace_id=WORKSPACE_ID)
     assert result.in_sync, result.errors
     after = {o.name: o.id for o in fake.status_options()}
     assert {k: after[k] for k in before} == before  # existing options kept their ids

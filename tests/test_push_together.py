@@ -137,3 +137,19 @@ async def test_polls_read_no_settings_and_a_push_reads_its_boards_again(
         assert len(fake.items(2)) == 3
     finally:
         await pusher.aclose()
+
+
+async def test_the_last_push_time_in_status_comes_from_the_pushers_clock(
+    workspace: Path, fake: FakeGitHub
+) -> None:
+    from kanbanger_daemon.boards.reconcile import reconcile_local
+
+    settings = load_settings(workspace)
+    pusher = pusher_for(workspace, settings, fake)
+    pusher.wall_clock = lambda: 1_234_567.0
+    key = find_boards(workspace, settings.specs_dir, settings.effective_layout)[0]
+    try:
+        await pusher.push(key, reconcile_local(workspace, key, settings))
+        assert pusher.status().last_push_at == 1_234_567.0
+    finally:
+        await pusher.aclose()

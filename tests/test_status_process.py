@@ -35,7 +35,7 @@ from kanbanger_daemon.settings import load_settings
 
 root = Path(sys.argv[1])
 
-async def reconcile(key: str) -> ReconcileResult:
+async def reconcile(key: str, run: object) -> ReconcileResult:
     return ReconcileResult()
 
 async def main() -> int:

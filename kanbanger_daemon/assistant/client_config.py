@@ -15,7 +15,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-from kanbanger_daemon.boards.reconcile import write_atomic
+from kanbanger_daemon.boards.atomic import write_atomic
 from kanbanger_daemon.errors import ConfigError
 
 SERVER_NAME = "kanbanger-daemon"

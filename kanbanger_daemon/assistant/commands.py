@@ -67,7 +67,8 @@ async def _one_shot(ws: Workspace, settings: Settings) -> dict[str, Any]:
     if not settings.github_enabled:
         reports = []
         for key in keys:
-            local = await asyncio.to_thread(reconcile_local, ws.root, key, settings)
+            local = await asyncio.to_thread(reconcile_local, ws.root, key, settings,
+                                            memory=ws.memory)
             reports.append({"board": key, "board_written": local.written})
         return {"via": "one-shot sync (no daemon running)", "http_requests": 0,
                 "github": "not configured: GITHUB_TOKEN, GITHUB_REPO, GITHUB_PROJECT_NUMBER",
@@ -80,7 +81,8 @@ async def _one_shot(ws: Workspace, settings: Settings) -> dict[str, Any]:
             report: dict[str, Any] = {"board": key}
             reports.append(report)
             try:
-                local = await asyncio.to_thread(reconcile_local, ws.root, key, settings)
+                local = await asyncio.to_thread(reconcile_local, ws.root, key, settings,
+                                            memory=ws.memory)
                 result = await pusher.push(key, local)
             except KanbangerError as exc:
                 report["error"] = str(exc)

@@ -50,7 +50,7 @@ def _edit(ws: Workspace, spec: str, change: Edit) -> tuple[dict[str, Any], Local
     if not target.board.path.exists():
         raise BoardEditError(f"{shown}: no board yet; call sync() (or start the daemon) first")
     try:
-        result = reconcile_local(ws.root, target.board.key, settings,
+        result = reconcile_local(ws.root, target.board.key, settings, memory=ws.memory,
                                  edit=lambda board: change(board, target, settings))
     except BoardEditError as exc:
         raise BoardEditError(f"{shown}: {exc.message}") from None

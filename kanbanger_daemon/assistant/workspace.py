@@ -7,9 +7,10 @@ file name, a SPEC folder or file (relative to the workspace root or absolute), a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from kanbanger_daemon.boards.board_memory import BoardMemory
 from kanbanger_daemon.boards.workspace import (
     BoardKey,
     board_path,
@@ -29,6 +30,8 @@ class Workspace:
 
     root: Path
     config: Path | None = None
+    # What this server saw of its boards (a save caught half-way is not planned from).
+    memory: BoardMemory = field(default_factory=BoardMemory, compare=False)
 
     def settings(self) -> Settings:
         """The settings as they are now (read on every call: a changed ``.env`` counts)."""

@@ -1,6 +1,8 @@
 """Writing files whole: no reader ever sees half a file, and no person's save is overwritten.
 
-:func:`write_atomic` is for the daemon's own files (state, caches): temp file, fsync, rename.
+:func:`write_atomic` is the one way this program writes a whole file it owns (sync state, caches,
+status, ``.env``, hooks, configs): temp file beside it, fsync, rename, fsync of the folder, so a
+crash leaves the old file or the new one, never half of one, and the new one survives a power cut.
 
 :func:`replace_if_unchanged` is for files people edit too (``_kanban.md``). It writes only if
 the file still holds what the new content was planned from, and it checks that again *after*
@@ -103,16 +105,36 @@ def _write_temp(path: Path, data: bytes, mode: int) -> tuple[Path, Snapshot]:
     return Path(name), Snapshot(data, FileIdentity.of(written))
 
 
-def write_atomic(path: Path, data: bytes, *, private: bool = True) -> None:
-    """Replace ``path`` by ``data`` whole. An existing file keeps its mode; a new one is 0600
-    (``private``) or as the umask says."""
-    tmp, _ = _write_temp(path, data, _mode_for(path, private=private))
+def write_atomic(path: Path, data: bytes, *, private: bool = True, mode: int | None = None
+                 ) -> None:
+    """Replace ``path`` by ``data`` whole and durably (file and folder fsynced).
+
+    ``mode`` forces the file's permissions (e.g. 0600 for a secret, 0755 for a hook); without
+    it an existing file keeps its mode and a new one is 0600 (``private``) or as the umask says.
+    """
+    wanted = mode if mode is not None else _mode_for(path, private=private)
+    tmp, _ = _write_temp(path, data, wanted)
     try:
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable; not every platform lets a folder be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse to fsync a folder: the rename stands all the same
+    finally:
+        os.close(fd)
 
 
 def holds(path: Path, expected: Snapshot) -> bool:
@@ -130,21 +152,29 @@ def replace_if_unchanged(path: Path, data: bytes, expected: Snapshot | None) -> 
     """Write ``data`` to ``path`` if it still holds ``expected`` (None: if it still doesn't
     exist). True if written; False if the file changed and nothing was written: plan again.
 
-    A new file is created as the umask says; an existing one keeps its mode.
+    A new file is created as the umask says; an existing one keeps its mode. A write that
+    stands is durable, as with :func:`write_atomic`.
     """
     tmp, ours = _write_temp(path, data, _mode_for(path, private=False))
     try:
-        if expected is None:
-            return _create(tmp, path)
-        if not holds(path, expected):
-            return False
-        if not renames.exchange(tmp, path):
-            os.replace(tmp, path)  # no swap here: the small window of the module docstring
-            return True
-        return _keep_or_restore(path, tmp, expected, ours)
+        written = _swap_in(path, tmp, expected, ours)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)  # the displaced file, ours when swapped back, or an unused temp
+    if written:
+        fsync_dir(path.parent)
+    return written
+
+
+def _swap_in(path: Path, tmp: Path, expected: Snapshot | None, ours: Snapshot) -> bool:
+    if expected is None:
+        return _create(tmp, path)
+    if not holds(path, expected):
+        return False
+    if not renames.exchange(tmp, path):
+        os.replace(tmp, path)  # no swap here: the small window of the module docstring
+        return True
+    return _keep_or_restore(path, tmp, expected, ours)
 
 
 def _create(tmp: Path, path: Path) -> bool:

@@ -6,7 +6,8 @@ that is no longer the board. So a board that reads empty, missing or undecodable
 last held cards is not planned from until it has stayed that way for :data:`SETTLE_S` (a person
 who really emptied or deleted the board then gets a fresh one).
 
-Thread-safe: reconciles run in worker threads.
+One per process that keeps boards (the daemon, the MCP server), passed to each reconcile;
+a one-shot command starts with an empty one. Thread-safe: reconciles run in worker threads.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from kanbanger_daemon.boards.atomic import FileIdentity
 
-__all__ = ["DEFAULT", "SETTLE_S", "BoardMemory"]
+__all__ = ["SETTLE_S", "BoardMemory"]
 
 SETTLE_S = 0.5
 """How long an odd-looking board must stay unchanged before it is believed."""
@@ -67,6 +68,3 @@ class BoardMemory:
             self._had_content.pop(_key(path), None)
             self._odd_since.pop(_key(path), None)
 
-
-DEFAULT = BoardMemory()
-"""The process-wide memory shared by every reconcile of the process."""

@@ -1,14 +1,15 @@
 """Recognise the daemon's own writes by content, never by timers.
 
-The local reconciler calls :func:`record` with the exact bytes it wrote to a board file (after
-the ``os.replace`` succeeded). When the watcher later sees an event on that file, the runtime
-reads the file's current bytes and asks :func:`is_own`: if they hash to what we wrote, the event
-is an echo of our own write and causes no work. If a user edited the file since, the hash
+The local reconciler calls :meth:`OwnWrites.record` with the exact bytes it writes to a board
+file. When the watcher later sees an event on that file, the router reads the file's current
+bytes and asks :meth:`OwnWrites.is_own`: if they hash to what we wrote, the event is an echo of
+our own write and causes no work. If a user edited the file since, the hash
 differs and the board is reconciled as usual — no time window can swallow a real edit.
 
 Only the last write per path is remembered: an event always reflects the file's *current*
 bytes, so older hashes can never match anything that matters.
 
+One registry per daemon, shared by its reconciles and its event router (passed explicitly).
 Thread-safe: the reconciler may run in a worker thread while the event loop checks events.
 """
 
@@ -19,7 +20,7 @@ import os
 import threading
 from pathlib import Path
 
-__all__ = ["DEFAULT", "OwnWrites", "clear", "forget", "is_own", "is_own_file", "record"]
+__all__ = ["OwnWrites"]
 
 
 def _key(path: Path | str) -> str:
@@ -76,29 +77,3 @@ class OwnWrites:
         with self._lock:
             return len(self._hashes)
 
-
-DEFAULT = OwnWrites()
-"""The process-wide registry shared by the local reconciler and the runtime."""
-
-
-def record(path: Path | str, data: bytes) -> None:
-    """Remember that the daemon wrote ``data`` to ``path`` (call after the rename succeeded)."""
-    DEFAULT.record(path, data)
-
-
-def is_own(path: Path | str, data: bytes) -> bool:
-    """True if ``data`` hashes to the bytes the daemon last wrote to ``path``."""
-    return DEFAULT.is_own(path, data)
-
-
-def is_own_file(path: Path | str) -> bool:
-    """Read ``path`` now and tell whether its bytes are the daemon's own last write."""
-    return DEFAULT.is_own_file(path)
-
-
-def forget(path: Path | str) -> None:
-    DEFAULT.forget(path)
-
-
-def clear() -> None:
-    DEFAULT.clear()

@@ -16,11 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kanbanger_daemon.boards import board_memory, own_writes
 from kanbanger_daemon.boards.atomic import FileIdentity, Snapshot, replace_if_unchanged
-from kanbanger_daemon.boards.atomic import write_atomic as write_atomic
 from kanbanger_daemon.boards.board_lock import board_lock
 from kanbanger_daemon.boards.board_memory import SETTLE_S, BoardMemory
+from kanbanger_daemon.boards.own_writes import OwnWrites
 from kanbanger_daemon.boards.workspace import (
     ROOT_KEY,
     BoardKey,
@@ -283,10 +282,10 @@ def _reconcile_local(
     *,
     dry_run: bool = False,
     edit: Callable[[Board], Board] | None = None,
-    memory: BoardMemory | None = None,
+    memory: BoardMemory,
+    own_writes: OwnWrites | None = None,
 ) -> LocalResult:
     """``reconcile_local`` once the board's lock is held (or for a dry run)."""
-    memory = board_memory.DEFAULT if memory is None else memory
     inputs: list[SpecInput] = []
     spec_paths: list[str] = []
     warnings: list[Diagnostic] = []
@@ -317,7 +316,8 @@ def _reconcile_local(
         if (before is not None and data == before.data) or dry_run:
             return LocalResult(key, path, desired, text, False, warnings, inputs, spec_paths,
                                errors)
-        own_writes.record(path, data)
+        if own_writes is not None:
+            own_writes.record(path, data)
         # Compare-and-swap: a person may have saved the board while we planned; then plan again.
         if replace_if_unchanged(path, data, before):
             memory.saw(path, has_content=bool(data.strip()))
@@ -335,16 +335,20 @@ def reconcile_local(
     dry_run: bool = False,
     edit: Callable[[Board], Board] | None = None,
     memory: BoardMemory | None = None,
+    own_writes: OwnWrites | None = None,
 ) -> LocalResult:
     """Bring ``_kanban.md`` of board ``key`` in line with its SPECs and progress logs.
 
     ``edit`` (two-way sync, MCP tools) changes the board as read before it is planned; the plan
     may undo part of it (progress is the authority for the column of a task it knows).
-    ``memory`` is what this process saw of the board before (the process-wide one by default).
+    ``memory`` is what the calling process saw of the board before (None: nothing, as in a
+    one-shot command); ``own_writes`` learns what is written (the daemon's, to know its echoes).
     Unless it is a dry run, the whole read → plan → replace holds the board's ``.kanban.lock``,
     as kanbanger's own writers do (``boards.board_lock``).
     """
+    memory = BoardMemory() if memory is None else memory
     if dry_run:
         return _reconcile_local(root, key, settings, dry_run=True, edit=edit, memory=memory)
     with board_lock(board_path(root, key).parent):
-        return _reconcile_local(root, key, settings, edit=edit, memory=memory)
+        return _reconcile_local(root, key, settings, edit=edit, memory=memory,
+                                own_writes=own_writes)

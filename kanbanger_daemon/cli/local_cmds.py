@@ -10,13 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from kanbanger_daemon.boards.atomic import write_atomic
 from kanbanger_daemon.boards.board_memory import BoardMemory
 from kanbanger_daemon.boards.reconcile import (
     LocalResult,
     load_folder,
     read_guarded,
     reconcile_local,
-    write_atomic,
 )
 from kanbanger_daemon.boards.workspace import RETROSPECTIVE_FILE, key_for_folder
 from kanbanger_daemon.core.insight.retrospective import render_retrospective, retrospective_title

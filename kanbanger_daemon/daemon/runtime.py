@@ -1,10 +1,15 @@
-"""The daemon's event loop: watch → route → debounce → work queue → reconcile, plus health.
+"""The daemon: a small supervisor of separate tasks, each in its own module.
 
-Everything here is composition: the file watching, debouncing and queueing live in their own
-modules, the actual reconcile is a function passed in. Time comes from the event loop (or an
-injected clock), randomness from an injected ``random.Random``. The only I/O done here is
-publishing the status file, reading a ``_kanban.md`` (in a thread) to tell our own writes from
-a person's, and checking that a board's folder still exists before reconciling it.
+    watcher threads ─▶ EventRouter ─▶ Debouncer ─▶ ReconcileQueue ─▶ Reconciler workers
+                                                     ▲        ▲
+                                  Rescanner (start, SIGHUP, overflow, periodic)   polls
+
+plus the StatusLoop (status file, heartbeat, systemd status), the systemd watchdog feed and
+the watcher's keeper. Every piece of state has one owner, created here and passed explicitly:
+the boards' statuses (``Boards``), the queue and its reasons (``ReconcileQueue``), our own
+writes (``OwnWrites``, shared with the reconcile function), idleness and waiters (``Pulse``).
+Time comes from the event loop (timers, backoff, debounce) and from ``wall_clock``
+(timestamps people read); randomness from an injected ``random.Random``.
 """
 
 from __future__ import annotations
@@ -15,22 +20,22 @@ import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kanbanger_daemon.boards import own_writes
+from kanbanger_daemon.boards.own_writes import OwnWrites
+from kanbanger_daemon.daemon import observing, publishing, rescans
+from kanbanger_daemon.daemon.board_status import Boards
 from kanbanger_daemon.daemon.lock import WorkspaceLock
+from kanbanger_daemon.daemon.pulse import Pulse
+from kanbanger_daemon.daemon.reconcile_queue import ReconcileQueue
+from kanbanger_daemon.daemon.reconciler import ReconcileFn, Reconciler
+from kanbanger_daemon.daemon.rescans import DiscoverFn, Rescanner
+from kanbanger_daemon.daemon.router import EventRouter, RouteFn
 from kanbanger_daemon.daemon.sdnotify import SdNotifier
 from kanbanger_daemon.daemon.signals import installed_signal_handlers
 from kanbanger_daemon.daemon.status import StatusPublisher
-from kanbanger_daemon.daemon.workqueue import AsyncWorkQueue, KeyQueue
-from kanbanger_daemon.errors import (
-    InputError,
-    KanbangerError,
-    RateLimitError,
-    SecondaryRateLimitError,
-)
+from kanbanger_daemon.daemon.triggers import Trigger
 from kanbanger_daemon.logging import get_logger
 from kanbanger_daemon.models.status import (
     BoardStatus,
@@ -38,40 +43,15 @@ from kanbanger_daemon.models.status import (
     GitHubStatus,
     Mode,
     ObserverStatus,
-    ReconcileResult,
     RunState,
 )
 from kanbanger_daemon.settings import Settings
-from kanbanger_daemon.watch.debounce import Debouncer, run_debouncer, wait_event
-from kanbanger_daemon.watch.events import FsEvent, LoopBridge, OverflowDetector, relevant_paths
+from kanbanger_daemon.watch.debounce import Debouncer, run_debouncer
+from kanbanger_daemon.watch.events import LoopBridge, OverflowDetector
 from kanbanger_daemon.watch.observer import ObserverFactory, WatchSupervisor, WatchTarget
 
+__all__ = ["Daemon", "DiscoverFn", "ReconcileFn", "RouteFn", "RuntimeOptions"]
 BoardKey = str
-ReconcileFn = Callable[[BoardKey], Awaitable[ReconcileResult]]
-DiscoverFn = Callable[[], list[BoardKey]]
-RouteFn = Callable[[Path], BoardKey | None]
-BOARD_FILE = "_kanban.md"
-
-# Why a board is being reconciled, readable by the reconcile function (e.g. to force a full
-# re-listing of the GitHub project on periodic rescans only):
-#   "change"   files of the board changed        "rescan"  start, SIGHUP, overflow, restart
-#   "periodic" the ~10-minute safety rescan       "retry"   a failed run comes back
-reconcile_trigger: ContextVar[str] = ContextVar("reconcile_trigger", default="change")
-_alive_hook: ContextVar[Callable[[], None] | None] = ContextVar("_alive_hook", default=None)
-
-
-def reconcile_alive() -> None:
-    """Tell the daemon that the current reconcile is slow but moving (e.g. a long paced push).
-
-    The systemd watchdog is withheld while a reconcile runs longer than
-    ``reconcile_stuck_after_s`` without calling this. Safe from the reconcile's task and from
-    threads it started with ``asyncio.to_thread`` (they inherit its context); a no-op elsewhere.
-    """
-    hook = _alive_hook.get()
-    if hook is not None:
-        hook()
-# "poll" ranks lowest: a board whose trigger is "poll" was polled and nothing else.
-_TRIGGER_RANK = {"poll": 0, "retry": 1, "change": 2, "rescan": 3, "periodic": 4}
 log = get_logger("kanbanger_daemon.daemon")
 
 
@@ -96,9 +76,8 @@ class RuntimeOptions:
     wall_clock: Callable[[], float] = time.time
     github_status: Callable[[], GitHubStatus] | None = None
     notes: list[str] = field(default_factory=list)
-    # Two-way sync: every ``poll_interval_s`` each board is reconciled with ``on_poll(key)``
-    # called first (the reconcile then lists the project and takes its changes in).
-    on_poll: Callable[[BoardKey], None] | None = None
+    # Two-way sync: every ``poll_interval_s`` each board is reconciled with a look at its
+    # GitHub project first (the run's reasons include ``Trigger.POLL``); None: no polls.
     poll_interval_s: float | None = None
 
 
@@ -113,7 +92,7 @@ class Daemon:
         reconcile: ReconcileFn,
         discover: DiscoverFn,
         board_for_path: RouteFn,
-        clock: Callable[[], float] | None = None,
+        own_writes: OwnWrites | None = None,
         rng: random.Random | None = None,
         ready: asyncio.Event | None = None,
         idle: asyncio.Event | None = None,
@@ -121,412 +100,117 @@ class Daemon:
     ) -> None:
         self.root = root
         self.settings = settings
-        self.options = options or RuntimeOptions()
-        self._reconcile = reconcile
-        self._discover = discover
-        self._route = board_for_path
-        self._clock_override = clock
+        self.options = opts = options or RuntimeOptions()
         self._rng = rng or random.Random()
         self.ready = ready or asyncio.Event()
-        self.idle = idle or asyncio.Event()
-        self.idle_count = 0
-        self.reconciles_total = 0
-        self.rescans = 0
-        self.overflows = 0
-        self._debouncer = Debouncer(settings.quiet_ms / 1000, settings.max_wait_ms / 1000)
-        self._keys = KeyQueue(
-            base_delay_s=self.options.retry_base_s,
-            max_delay_s=self.options.retry_max_s,
-            rng=self._rng,
-        )
-        self._boards: dict[BoardKey, BoardStatus] = {}
-        self._running_since: dict[BoardKey, float] = {}
-        self._routing = 0
-        self._rescanning = 0
+        self.pulse = Pulse(self.is_idle, idle)
+        changed = self.pulse.changed
+        self.boards = Boards(opts.wall_clock)
+        self.queue = ReconcileQueue(retry_base_s=opts.retry_base_s, retry_max_s=opts.retry_max_s,
+                                    rng=self._rng, on_change=changed)
+        self.debouncer = Debouncer(settings.quiet_ms / 1000, settings.max_wait_ms / 1000)
+        self.rescanner = Rescanner(discover, self.queue, self.boards, changed=changed)
+        own = own_writes if own_writes is not None else OwnWrites()  # an empty one is falsy
+        self.router = EventRouter(board_for_path, own, self.debouncer, self.boards,
+                                  on_overflow=self.request_rescan, changed=changed)
+        self.reconciler = Reconciler(root, reconcile, self.queue, self.boards,
+                                     stuck_after_s=opts.reconcile_stuck_after_s,
+                                     wall_clock=opts.wall_clock, changed=changed)
+        self.supervisor: WatchSupervisor | None = None
+        self._notifier = SdNotifier(opts.environ)
+        self._status = publishing.StatusLoop(
+            StatusPublisher(root), self._notifier, snapshot=self.snapshot,
+            status_line=self._status_line, dirty=self.pulse.status_dirty,
+            interval_s=opts.heartbeat_interval_s, wall_clock=opts.wall_clock)
+        self._started_wall = opts.wall_clock()
         self._started = False
         self._state = RunState.STARTING
         self._exit_code = 0
-        self._waiters: list[asyncio.Event] = []
-        self.supervisor: WatchSupervisor | None = None
-        self._publisher = StatusPublisher(root)
-        self._notifier = SdNotifier(self.options.environ)
-        self._started_wall = self.options.wall_clock()
-        # asyncio primitives bind to the running loop on first use, so creating them here
-        # lets request_stop()/request_rescan() be called before run() has started.
-        self._events: asyncio.Queue[FsEvent] = asyncio.Queue()
         self._stop = asyncio.Event()
-        self._rescan_wanted = asyncio.Event()
-        self._rescan_periodic = False
-        self._triggers: dict[BoardKey, str] = {}
-        self._changed_at: dict[BoardKey, float] = {}  # wall time of a board's latest file event
-        self._status_dirty = asyncio.Event()
-        self._debouncer_wakeup = asyncio.Event()
-        self._wq = AsyncWorkQueue(self._keys, clock=self._clock_override, on_change=self._poke)
 
-    # -- time ---------------------------------------------------------------------------
-    def _now(self) -> float:
-        if self._clock_override is not None:
-            return self._clock_override()
-        return asyncio.get_running_loop().time()
-
-    # -- public control -----------------------------------------------------------------
+    # -- public control and views -------------------------------------------------------
     def request_stop(self, exit_code: int = 0) -> None:
         self._exit_code = self._exit_code or exit_code
         self._stop.set()
 
     def request_rescan(self, *, periodic: bool = False) -> None:
-        self._rescan_periodic = self._rescan_periodic or periodic
-        self._rescan_wanted.set()
-        self._poke()
+        self.rescanner.request(periodic=periodic)
 
     def request_poll(self) -> None:
         """Reconcile every board with a look at its GitHub project first (two-way sync)."""
-        if self.options.on_poll is None:
-            return
-        for key in list(self._boards):
-            self.options.on_poll(key)
-            self._mark(key, "poll")
-            self._wq.add(key)
-        self._poke()
+        if self.options.poll_interval_s is not None:
+            rescans.poll_all(self.queue, self.boards)
 
-    def reconciles_of(self, key: BoardKey) -> int:
-        board = self._boards.get(key)
-        return board.reconciles if board else 0
+    @property
+    def idle(self) -> asyncio.Event:
+        return self.pulse.idle
+
+    @property
+    def idle_count(self) -> int:
+        return self.pulse.idle_count
+
+    @property
+    def reconciles_total(self) -> int:
+        return self.boards.reconciles_total
+
+    @property
+    def rescans(self) -> int:
+        return self.rescanner.rescans
+
+    @property
+    def overflows(self) -> int:
+        return self.router.overflows
 
     def board(self, key: BoardKey) -> BoardStatus | None:
-        return self._boards.get(key)
+        return self.boards.get(key)
+
+    def reconciles_of(self, key: BoardKey) -> int:
+        board = self.boards.get(key)
+        return board.reconciles if board else 0
 
     async def wait_until(self, predicate: Callable[[], bool], within_s: float = 10.0) -> None:
         """Wait until ``predicate()`` holds, re-checking on every state change."""
-        async with asyncio.timeout(within_s):
-            while not predicate():
-                waiter = asyncio.Event()
-                self._waiters.append(waiter)
-                try:
-                    await waiter.wait()
-                finally:
-                    with contextlib.suppress(ValueError):
-                        self._waiters.remove(waiter)
+        await self.pulse.wait_until(predicate, within_s)
 
     async def wait_idle_after(self, count: int, within_s: float = 10.0) -> None:
         """Wait until the daemon has become idle more than ``count`` times and is idle now."""
         await self.wait_until(lambda: self.idle_count > count and self.idle.is_set(), within_s)
 
-    # -- idle and status bookkeeping ----------------------------------------------------
     def is_idle(self) -> bool:
-        return (
-            self._started
-            and self._events.empty()
-            and self._routing == 0
-            and len(self._debouncer) == 0
-            and not self._keys.is_busy()
-            and self._rescanning == 0
-            and not self._rescan_wanted.is_set()
-        )
-
-    def _poke(self) -> None:
-        """Called after every state change: track idleness, wake waiters and the publisher."""
-        if self.is_idle():
-            if not self.idle.is_set():
-                self.idle_count += 1
-                self.idle.set()
-        else:
-            self.idle.clear()
-        self._status_dirty.set()
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            waiter.set()
-
-    def _board(self, key: BoardKey) -> BoardStatus:
-        board = self._boards.get(key)
-        if board is None:
-            board = self._boards[key] = BoardStatus(key=key)
-        return board
-
-    def snapshot(self) -> DaemonStatus:
-        supervisor = self.supervisor
-        alive = supervisor.is_alive() if supervisor else False
-        observer = ObserverStatus(
-            alive=alive,
-            kind=supervisor.kind if supervisor else "none",
-            restarts=supervisor.restarts if supervisor else 0,
-            overflows=self.overflows,
-            degraded_reason=supervisor.degraded_reason if supervisor else None,
-        )
-        github = (
-            self.options.github_status()
-            if self.options.github_status
-            else GitHubStatus(enabled=self.settings.github_enabled)
-        )
-        mode = Mode.GITHUB if self.settings.github_enabled else Mode.LOCAL_ONLY
-        if observer.degraded_reason or (self._started and not alive):
-            mode = Mode.DEGRADED
-        for key, board in self._boards.items():
-            board.pending_events = self._debouncer.pending_events(key)
-        return DaemonStatus(
-            pid=os.getpid(),
-            root=str(self.root),
-            state=self._state,
-            mode=mode,
-            started_at=self._started_wall,
-            heartbeat_at=self.options.wall_clock(),
-            heartbeat_interval_s=self.options.heartbeat_interval_s,
-            observer=observer,
-            github=github,
-            boards={k: self._boards[k] for k in sorted(self._boards)},
-            idle=self.idle.is_set(),
-            idle_count=self.idle_count,
-            reconciles_total=self.reconciles_total,
-            rescans=self.rescans,
-            notes=self.options.notes,
-        )
-
-    def _publish(self) -> None:
-        try:
-            self._publisher.publish(self.snapshot())
-        except OSError as exc:  # a full disk must not stop the boards from being kept
-            log.warning("status.write_failed", error=str(exc))
+        return (self._started and not self.router.is_busy() and len(self.debouncer) == 0
+                and not self.queue.is_busy() and not self.rescanner.is_busy())
 
     def healthy(self) -> bool:
         """What the systemd watchdog vouches for: observer alive, no reconcile stuck."""
-        if self.supervisor is None or not self.supervisor.is_alive():
-            return False
-        now = self._now()
-        limit = self.options.reconcile_stuck_after_s
-        return all(now - since < limit for since in self._running_since.values())
+        alive = self.supervisor is not None and self.supervisor.is_alive()
+        return alive and self.reconciler.none_stuck()
 
-    # -- the pipeline ---------------------------------------------------------------------
-    async def _route_events(self) -> None:
-        while True:
-            event = await self._events.get()
-            self._routing += 1
-            try:
-                await self._route_one(event)
-            except Exception:
-                log.exception("watch.route_failed", path=event.path)
-            finally:
-                self._routing -= 1
-                self._poke()
-
-    async def _route_one(self, event: FsEvent) -> None:
-        if event.kind == "overflow":
-            self.overflows += 1
-            log.warning("watch.overflow", action="full rescan")
-            self.request_rescan()
-            return
-        if event.is_dir:
-            return  # files inside new or moved folders arrive as their own events
-        for raw in relevant_paths(event):
-            path = Path(raw)
-            key = self._route(path)
-            if key is None:
-                continue
-            # The board holds what we wrote: the echo of our own write. Checked even when the
-            # event says the board went away: our write swaps it with a temp file, reported as
-            # the board moving away, yet the board is there.
-            if path.name == BOARD_FILE and await asyncio.to_thread(own_writes.is_own_file, path):
-                continue
-            self._debouncer.note(key, self._now())
-            self._changed_at[key] = self.options.wall_clock()
-            self._debouncer_wakeup.set()
-
-    def _mark(self, key: BoardKey, trigger: str) -> None:
-        """Remember the strongest reason a pending board has to run."""
-        current = self._triggers.get(key)
-        if current is None or _TRIGGER_RANK[trigger] > _TRIGGER_RANK[current]:
-            self._triggers[key] = trigger
-
-    def _fire(self, key: BoardKey) -> None:
-        self._mark(key, "change")
-        self._wq.add(key)
-        self._poke()
-
-    async def _worker(self) -> None:
-        while True:
-            key = await self._wq.get()
-            if key is None:
-                return
-            token = reconcile_trigger.set(self._triggers.pop(key, "change"))
-            alive_token = _alive_hook.set(self._alive_hook_for(key))
-            try:
-                await self._reconcile_one(key)
-            finally:
-                _alive_hook.reset(alive_token)
-                reconcile_trigger.reset(token)
-                self._wq.done(key)
-                self._poke()
-
-    def _alive_hook_for(self, key: BoardKey) -> Callable[[], None]:
-        loop = asyncio.get_running_loop()
-
-        def refresh() -> None:
-            if key in self._running_since:
-                self._running_since[key] = self._now()
-
-        def hook() -> None:
-            loop.call_soon_threadsafe(refresh)
-
-        return hook
-
-    def _vanished(self, key: BoardKey) -> bool:
-        """The board's folder is gone (a SPEC folder deleted or moved away): nothing to keep."""
-        return key != "." and not (self.root / key).is_dir()
-
-    async def _reconcile_one(self, key: BoardKey) -> None:
-        if self._vanished(key):
-            self._boards.pop(key, None)
-            self._changed_at.pop(key, None)
-            self._keys.forget(key)
-            return
-        board = self._board(key)
-        self._running_since[key] = self._now()
-        changed_at = self._changed_at.pop(key, None)
-        try:
-            result = await self._reconcile(key)
-        except KanbangerError as exc:
-            if exc.retryable:
-                self._still_to_push(key, changed_at)
-                self._retry_later(key, board, exc.message, self._wait_demanded_by(exc))
-            else:
-                self._keys.forget(key)
-                if isinstance(exc, InputError):  # the place is shown apart from the message
-                    result = ReconcileResult.failed(exc.detail, file=exc.file, line=exc.line)
-                else:
-                    result = ReconcileResult.failed(exc.message)
-                self._record(board, result)
-        except Exception as exc:  # a bug or an OS error: log it, retry with backoff
-            log.exception("reconcile.crashed", board=key)
-            self._still_to_push(key, changed_at)
-            self._retry_later(key, board, f"{type(exc).__name__}: {exc}")
-        else:
-            self._keys.forget(key)
-            self._record(board, result)
-            if changed_at is not None and result.remote_ops:
-                latency = self.options.wall_clock() - changed_at
-                board.last_push_latency_ms = max(0, round(latency * 1000))
-        finally:
-            self._running_since.pop(key, None)
-
-    def _still_to_push(self, key: BoardKey, changed_at: float | None) -> None:
-        """A failed reconcile's change is pushed by a later one: time it from the change."""
-        if changed_at is not None:
-            self._changed_at.setdefault(key, changed_at)
-
-    def _record(self, board: BoardStatus, result: ReconcileResult) -> None:
-        self.reconciles_total += 1
-        # Logged once per change of what the files say, not on every reconcile or poll.
-        new_error = (result.error, result.error_file, result.error_line) != (
-            board.last_error, board.error_file, board.error_line)
-        new_notes = [n for n in result.notes or [] if n not in board.notes]
-        board.record(result, at=self.options.wall_clock())
-        for note in new_notes:
-            log.info("reconcile.note", board=board.key, note=note)
-        if not result.ok and new_error:
-            where = result.error_file
-            if where and result.error_line is not None:
-                where = f"{where}:{result.error_line}"
-            log.warning("reconcile.error", board=board.key, error=result.error, where=where)
-
-    def _wait_demanded_by(self, exc: KanbangerError) -> float:
-        """Seconds GitHub told us to keep quiet (rate limits); 0 when it said nothing."""
-        if isinstance(exc, RateLimitError) and exc.reset_at is not None:
-            return max(0.0, exc.reset_at - self.options.wall_clock())
-        if isinstance(exc, SecondaryRateLimitError):
-            return exc.retry_after if exc.retry_after is not None else 60.0
-        return 0.0
-
-    def _retry_later(
-        self, key: BoardKey, board: BoardStatus, message: str, at_least_s: float = 0.0
-    ) -> None:
-        self._mark(key, "retry")
-        delay = self._wq.add_rate_limited(key, at_least_s)
-        self.reconciles_total += 1
-        board.record_retry(message, self._keys.failures(key), self.options.wall_clock(), delay)
-        log.info("reconcile.retry", board=key, delay_s=round(delay, 2), error=message)
-
-    # -- rescans, supervision, heartbeat --------------------------------------------------
-    async def _rescanner(self) -> None:
-        while True:
-            await self._rescan_wanted.wait()
-            self._rescanning += 1
-            self._rescan_wanted.clear()
-            trigger = "periodic" if self._rescan_periodic else "rescan"
-            self._rescan_periodic = False
-            try:
-                keys = await asyncio.to_thread(self._discover)
-                for key in keys:
-                    self._mark(key, trigger)
-                    self._wq.add(key)
-                for gone in set(self._boards) - set(keys):
-                    if not self._keys.is_pending(gone) and not self._keys.is_processing(gone):
-                        del self._boards[gone]
-                self.rescans += 1
-            except Exception:
-                log.exception("rescan.failed")
-            finally:
-                self._rescanning -= 1
-                self._poke()
-
-    async def _periodic_rescan(self) -> None:
-        interval = self.settings.rescan_interval_s
-        while True:
-            await asyncio.sleep(interval * self._rng.uniform(0.75, 1.25))
-            self.request_rescan(periodic=True)
-
-    async def _poller(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            self.request_poll()
-
-    async def _supervise(self) -> None:
-        assert self.supervisor is not None
-        while True:
-            await asyncio.sleep(self.options.supervise_interval_s)
-            try:
-                missed = await asyncio.to_thread(self.supervisor.ensure_running)
-            except Exception:
-                log.exception("watch.restart_failed")
-                missed = False
-            if missed:
-                self.request_rescan()
-            self._poke()
-
-    async def _publish_status(self) -> None:
-        """Rewrite status.json on change (≤ ~20/s); otherwise only beat the heartbeat file."""
-        interval = self.options.heartbeat_interval_s
-        last_line = ""
-        changed = True
-        while True:
-            if changed:
-                self._status_dirty.clear()
-                self._publish()
-            else:
-                self._beat()
-            line = self._status_line()
-            if line != last_line:
-                self._notifier.status(line)
-                last_line = line
-            changed = await wait_event(self._status_dirty, interval)
-            # Coalesce bursts of changes: a thousand boards reconciling must not mean a
-            # thousand rewrites of the status file.
-            await asyncio.sleep(min(0.25, interval / 4))
-
-    def _beat(self) -> None:
-        try:
-            self._publisher.beat(self.options.wall_clock())
-        except OSError as exc:
-            log.warning("status.heartbeat_failed", error=str(exc))
+    def snapshot(self) -> DaemonStatus:
+        watcher = self.supervisor
+        alive = watcher.is_alive() if watcher else False
+        observer = ObserverStatus(
+            alive=alive, kind=watcher.kind if watcher else "none",
+            restarts=watcher.restarts if watcher else 0, overflows=self.overflows,
+            degraded_reason=watcher.degraded_reason if watcher else None)
+        github = (self.options.github_status() if self.options.github_status
+                  else GitHubStatus(enabled=self.settings.github_enabled))
+        mode = Mode.GITHUB if self.settings.github_enabled else Mode.LOCAL_ONLY
+        if observer.degraded_reason or (self._started and not alive):
+            mode = Mode.DEGRADED
+        boards = self.boards.sorted()
+        for key, board in boards.items():
+            board.pending_events = self.debouncer.pending_events(key)
+        return DaemonStatus(
+            pid=os.getpid(), root=str(self.root), state=self._state, mode=mode,
+            started_at=self._started_wall, heartbeat_at=self.options.wall_clock(),
+            heartbeat_interval_s=self.options.heartbeat_interval_s, observer=observer,
+            github=github, boards=boards, idle=self.idle.is_set(), idle_count=self.idle_count,
+            reconciles_total=self.reconciles_total, rescans=self.rescans,
+            notes=self.options.notes)
 
     def _status_line(self) -> str:
-        failing = sum(1 for b in self._boards.values() if b.last_error)
         busy = "idle" if self.idle.is_set() else "working"
-        return f"{len(self._boards)} boards, {failing} in error, {busy}"
-
-    async def _watchdog_pings(self, interval: float) -> None:
-        while True:
-            if self.healthy():
-                self._notifier.watchdog()
-            await asyncio.sleep(interval)
+        return f"{len(self.boards)} boards, {self.boards.failing()} in error, {busy}"
 
     # -- lifecycle ----------------------------------------------------------------------
     async def run(self) -> int:
@@ -537,66 +221,67 @@ class Daemon:
         try:
             with contextlib.ExitStack() as stack:
                 if self.options.install_signal_handlers:
-                    stack.enter_context(
-                        installed_signal_handlers(
-                            loop, on_stop=self.request_stop, on_rescan=self.request_rescan
-                        )
-                    )
+                    stack.enter_context(installed_signal_handlers(
+                        loop, on_stop=self.request_stop, on_rescan=self.request_rescan))
                 return await self._run_started(loop)
         finally:
             if lock is not None:
                 lock.release()
 
-    def _make_supervisor(self, bridge: LoopBridge) -> WatchSupervisor:
-        targets = self.options.watch_targets or (
-            lambda: [
-                WatchTarget(self.root, recursive=False),
-                WatchTarget(self.root / self.settings.specs_dir, recursive=True),
-            ]
-        )
-        kwargs: dict[str, ObserverFactory] = {}
-        if self.options.native_observer:
-            kwargs["native_factory"] = self.options.native_observer
-        if self.options.polling_observer:
-            kwargs["polling_factory"] = self.options.polling_observer
-        return WatchSupervisor(targets, bridge, **kwargs)
+    def _intake_tasks(self) -> list[asyncio.Task[None]]:
+        """Everything that brings work in or tells about it; cancelled first at a stop."""
+        opts, spawn, changed = self.options, self._spawn, self.pulse.changed
+        assert self.supervisor is not None
+        interval = self.settings.rescan_interval_s
+        tasks = [
+            spawn(self._status.serve(), "status"),
+            spawn(self.router.route_events(), "router"),
+            spawn(run_debouncer(self.debouncer, self.router.debouncer_wakeup, self._fire,
+                                asyncio.get_running_loop().time), "debouncer"),
+            spawn(self.rescanner.serve(), "rescanner"),
+            spawn(rescans.every(lambda: interval * self._rng.uniform(0.75, 1.25),
+                                lambda: self.request_rescan(periodic=True)), "periodic-rescan"),
+            spawn(observing.keep_alive(self.supervisor, opts.supervise_interval_s,
+                                       on_missed=self.request_rescan, changed=changed),
+                  "supervisor"),
+        ]
+        if opts.poll_interval_s:
+            tasks.append(spawn(rescans.every(lambda: opts.poll_interval_s or 0.0,
+                                             self.request_poll), "poller"))
+        if self._notifier.watchdog_interval_s:
+            tasks.append(spawn(publishing.feed_watchdog(
+                self._notifier, self.healthy, self._notifier.watchdog_interval_s), "wd"))
+        return tasks
+
+    def _fire(self, key: BoardKey) -> None:
+        self.queue.add(key, Trigger.CHANGE)
+        self.pulse.changed()
 
     async def _run_started(self, loop: asyncio.AbstractEventLoop) -> int:
-        bridge = LoopBridge(loop, self._events)
+        bridge = LoopBridge(loop, self.router.events)
         overflow = OverflowDetector(bridge)
         overflow.install()
-        self.supervisor = self._make_supervisor(bridge)
+        opts = self.options
+        self.supervisor = watcher = observing.make_watcher(
+            bridge, opts.watch_targets or observing.default_targets(self.root,
+                                                                    self.settings.specs_dir),
+            native=opts.native_observer, polling=opts.polling_observer)
         tasks: list[asyncio.Task[None]] = []
         workers: list[asyncio.Task[None]] = []
         try:
-            self._publish()
-            await asyncio.to_thread(self.supervisor.start)
-            for note in self.options.notes:
+            self._status.publish()
+            await asyncio.to_thread(watcher.start)
+            for note in opts.notes:
                 log.info("daemon.note", note=note)
-            self._state = RunState.RUNNING
-            self._started = True
+            self._state, self._started = RunState.RUNNING, True
             self.request_rescan()  # the initial full scan
-            spawn = self._spawn
-            tasks += [
-                spawn(self._publish_status(), "status"),
-                spawn(self._route_events(), "router"),
-                spawn(
-                    run_debouncer(self._debouncer, self._debouncer_wakeup, self._fire, self._now),
-                    "debouncer",
-                ),
-                spawn(self._rescanner(), "rescanner"),
-                spawn(self._periodic_rescan(), "periodic-rescan"),
-                spawn(self._supervise(), "supervisor"),
-            ]
-            if self.options.on_poll is not None and self.options.poll_interval_s:
-                tasks.append(spawn(self._poller(self.options.poll_interval_s), "poller"))
-            if self._notifier.watchdog_interval_s:
-                tasks.append(spawn(self._watchdog_pings(self._notifier.watchdog_interval_s), "wd"))
-            workers = [spawn(self._worker(), f"worker-{i}") for i in range(self.options.workers)]
-            self._publish()
+            tasks = self._intake_tasks()
+            workers = [self._spawn(self.reconciler.work(), f"worker-{i}")
+                       for i in range(opts.workers)]
+            self._status.publish()
             self._notifier.ready(self._status_line())
             self.ready.set()
-            self._poke()
+            self.pulse.changed()
             await self._stop.wait()
             return await self._shutdown(tasks, workers)
         finally:
@@ -604,8 +289,7 @@ class Daemon:
             for task in tasks + workers:
                 task.cancel()
             await asyncio.gather(*tasks, *workers, return_exceptions=True)
-            await asyncio.to_thread(self.supervisor.stop)
-            self._publisher.discard_temp()
+            await asyncio.to_thread(watcher.stop)
 
     def _spawn(self, coro: Awaitable[None], name: str) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
@@ -625,15 +309,15 @@ class Daemon:
         """Stop intake, let in-flight reconciles finish (or abandon them), persist, exit."""
         self._state = RunState.STOPPING
         self._notifier.stopping("stopping")
-        self._publish()
+        self._status.publish()
         intake = [t for t in tasks if t.get_name() != "kanbanger-status"]
         for task in intake:
             task.cancel()
         await asyncio.gather(*intake, return_exceptions=True)
         assert self.supervisor is not None
         await asyncio.to_thread(self.supervisor.stop)
-        self._debouncer.clear()  # not lost: the next start rescans every board
-        self._wq.close()
+        self.debouncer.clear()  # not lost: the next start rescans every board
+        self.queue.close()
         grace = max(0.5, self.settings.stop_timeout_s - 1.0)
         _, unfinished = await asyncio.wait(workers, timeout=grace) if workers else ((), set())
         for task in unfinished:
@@ -641,5 +325,5 @@ class Daemon:
         await asyncio.gather(*workers, return_exceptions=True)
         self._state = RunState.STOPPED
         self._started = False
-        self._publish()
+        self._status.publish()
         return self._exit_code

@@ -1,6 +1,6 @@
 """The status file: published atomically by the daemon, judged by ``kanbanger-daemon status``.
 
-The daemon rewrites ``<root>/.kanbanger/status.json`` (mode 0600, temp file + rename, so a
+The daemon rewrites ``<root>/.kanbanger/status.json`` (mode 0600, ``write_atomic``, so a
 reader never sees half a document) whenever something changes, and ``heartbeat`` (one
 wall-clock timestamp, same care) every heartbeat interval — kept apart so that an idle daemon
 with a thousand boards does not re-serialise them all every few seconds.
@@ -15,7 +15,6 @@ Exit codes follow the LSB: 0 healthy, 150 running but degraded, 3 not running, 4
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kanbanger_daemon.boards.atomic import write_atomic
 from kanbanger_daemon.core.board.text import terminal_safe
 
 if TYPE_CHECKING:
@@ -56,14 +56,7 @@ def stale_after_s(heartbeat_interval_s: float) -> float:
 def _write_private(path: Path, data: bytes) -> None:
     """Atomically replace ``path`` by ``data``, readable by the owner only."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # an older temp file may have had other permissions
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    write_atomic(path, data, mode=0o600)
 
 
 class StatusPublisher:
@@ -79,11 +72,6 @@ class StatusPublisher:
 
     def beat(self, wall_time: float) -> None:
         _write_private(self.heartbeat_path, f"{os.getpid()} {wall_time:.3f}\n".encode())
-
-    def discard_temp(self) -> None:
-        for path in (self.path, self.heartbeat_path):
-            with contextlib.suppress(OSError):
-                path.with_name(f".{path.name}.{os.getpid()}.tmp").unlink()
 
 
 # -- reading and judging ------------------------------------------------------------------
@@ -231,6 +219,37 @@ def _metrics_summary(board: dict[str, Any]) -> tuple[str, str]:
     return f"{done}/{total}", str(backups)
 
 
+def _board_lines(boards: dict[str, Any], now: float) -> list[str]:
+    """The table of boards (one line each), then their notes."""
+    if not boards:
+        return []
+    width = max(5, *(len(k) for k in boards))
+    goes = max(8, *(len(str(b.get("target") or "-")) for b in boards.values()))
+    lines = ["", f"{'BOARD':<{width}}  {'GOES TO':<{goes}}  {'LAST RECONCILE':<16}  "
+             f"{'RESULT':<7}  PENDING  {'TASKS':>7}  BACKUPS  ERROR"]
+    for key in sorted(boards):
+        board = boards[key]
+        at = board.get("last_reconcile_at")
+        result = {True: "ok", False: "error", None: "-"}[board.get("last_ok")]
+        where = board.get("error_file") or ""
+        if where and board.get("error_line"):
+            where += f":{board['error_line']}"
+        error = f"{where} {board.get('last_error') or ''}".strip()
+        retry_at = board.get("backoff_until")
+        if isinstance(retry_at, int | float) and retry_at > now:
+            error += f" (retry {board.get('retries', 0)} in {retry_at - now:.0f} s)"
+        tasks, backups = _metrics_summary(board)
+        target = str(board.get("target") or "-")
+        lines.append(
+            f"{key:<{width}}  {target:<{goes}}  {_ago(now - at if at else None):<16}  "
+            f"{result:<7}  "
+            f"{board.get('pending_events', 0):>7}  {tasks:>7}  {backups:>7}  {error}".rstrip()
+        )
+    for key in sorted(boards):
+        lines.extend(f"  {key}: {note}" for note in boards[key].get("notes") or [])
+    return lines
+
+
 def render_table(report: StatusReport, *, now: float | None = None,
                  service: str | None = None) -> str:
     """A short human summary, then one line per board. ``service``: this workspace's unit."""
@@ -272,33 +291,7 @@ def render_table(report: StatusReport, *, now: float | None = None,
         lines.append(f"  ! {reason}")
     if service:
         lines.append(f"  service: {service}")
-    boards = (doc or {}).get("boards") or {}
-    if boards:
-        width = max(5, *(len(k) for k in boards))
-        lines.append("")
-        goes = max(8, *(len(str(b.get("target") or "-")) for b in boards.values()))
-        lines.append(f"{'BOARD':<{width}}  {'GOES TO':<{goes}}  {'LAST RECONCILE':<16}  "
-                     f"{'RESULT':<7}  PENDING  {'TASKS':>7}  BACKUPS  ERROR")
-        for key in sorted(boards):
-            board = boards[key]
-            at = board.get("last_reconcile_at")
-            result = {True: "ok", False: "error", None: "-"}[board.get("last_ok")]
-            where = board.get("error_file") or ""
-            if where and board.get("error_line"):
-                where += f":{board['error_line']}"
-            error = f"{where} {board.get('last_error') or ''}".strip()
-            retry_at = board.get("backoff_until")
-            if isinstance(retry_at, int | float) and retry_at > now:
-                error += f" (retry {board.get('retries', 0)} in {retry_at - now:.0f} s)"
-            tasks, backups = _metrics_summary(board)
-            target = str(board.get("target") or "-")
-            lines.append(
-                f"{key:<{width}}  {target:<{goes}}  {_ago(now - at if at else None):<16}  "
-                f"{result:<7}  "
-                f"{board.get('pending_events', 0):>7}  {tasks:>7}  {backups:>7}  {error}".rstrip()
-            )
-        for key in sorted(boards):
-            lines.extend(f"  {key}: {note}" for note in boards[key].get("notes") or [])
+    lines.extend(_board_lines((doc or {}).get("boards") or {}, now))
     # Folder names, file names and errors come from files anyone may write.
     return terminal_safe("\n".join(lines))
 

@@ -1,4 +1,4 @@
-"""The network edge: a GitHub Projects V2 client (httpx + tenacity), paced and batched.
+"""The network edge: a GitHub Projects V2 client (httpx), paced, batched, retried by one policy.
 
 Public surface, for every package outside ``github/``: ``GitHubClient`` and its configuration
 ``PacingConfig``; ``Mutation`` (one call of a mutation document) with the inputs ``calls``

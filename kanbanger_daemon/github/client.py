@@ -1,8 +1,9 @@
 """The GitHub Projects V2 client: preflight, discovery, paged listing, batched paced mutations.
 
 Every request goes through ``_request``: the pacer grants a slot (one request at a time, spacing,
-budgets, pauses), ``failures`` classifies the reply, tenacity retries what is safe to retry.
-Mutation batches are then resolved alias by alias (``batching``).
+budgets, pauses), ``failures`` classifies the reply. What is safe to retry is retried by one
+driver per request, with one policy (``retry``): a query whole, a mutation document call by
+call in the document queue (``sender``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import structlog
-from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from kanbanger_daemon.errors import (
     AuthError,
@@ -51,6 +51,7 @@ from kanbanger_daemon.github.fields import add_missing_fields
 from kanbanger_daemon.github.options import add_missing_options, normalise, parse_options
 from kanbanger_daemon.github.pacing import Pacer, PacingConfig
 from kanbanger_daemon.github.reachability import Reachability
+from kanbanger_daemon.github.retry import RetryPolicy
 from kanbanger_daemon.github.sender import DocumentQueue
 from kanbanger_daemon.models.github import (
     ClientStats,
@@ -76,6 +77,31 @@ def _query_failure(reply: Reply) -> Failure | None:
     return None
 
 
+def _check_endpoint(token: str, url: str) -> None:
+    """Refuse a token or URL no request could go out with, before any request."""
+    register_secret(token)
+    if not token or token != token.strip() or not token.isascii() or not token.isprintable():
+        # Said before any request, and without quoting the value.
+        raise AuthError(
+            "GITHUB_TOKEN is empty or has spaces, line breaks or non-ASCII characters: "
+            "paste the token again without them."
+        )
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme not in ("http", "https") or not url.partition("://")[2].strip("/"):
+        raise ConfigError(
+            f"the GraphQL endpoint {url!r} is not an http(s) URL "
+            "(e.g. https://api.github.com/graphql)",
+            key="GITHUB_GRAPHQL_URL",
+        )
+
+
+def _unanswered(reply: Reply) -> bool:
+    """A one-off mutation (not a create) whose whole document failed and may be sent again."""
+    failure = reply.failure
+    return failure is not None and failure.retryable and not any(
+        isinstance(v, dict) for v in (reply.data or {}).values())
+
+
 class GitHubClient:
     """Async client for one token and endpoint. Use ``async with`` or call ``aclose()``."""
 
@@ -93,45 +119,31 @@ class GitHubClient:
         pacing: PacingConfig | None = None,
         max_attempts: int = 8,
     ) -> None:
-        register_secret(token)
-        if not token or token != token.strip() or not token.isascii() or not token.isprintable():
-            # Said before any request, and without quoting the value.
-            raise AuthError(
-                "GITHUB_TOKEN is empty or has spaces, line breaks or non-ASCII characters: "
-                "paste the token again without them."
-            )
+        _check_endpoint(token, url)
         self._token_kind = token_kind(token)
-        scheme = url.partition("://")[0].lower() if "://" in url else ""
-        if scheme not in ("http", "https") or not url.partition("://")[2].strip("/"):
-            raise ConfigError(
-                f"the GraphQL endpoint {url!r} is not an http(s) URL "
-                "(e.g. https://api.github.com/graphql)",
-                key="GITHUB_GRAPHQL_URL",
-            )
         self._url = url
         self._timeout = timeout
         self._wall_clock = wall_clock
-        self._sleep = sleep
-        self._rng = rng or random.Random()
         self._config = pacing or PacingConfig()
-        self._max_attempts = max(1, max_attempts)
         self._clock = clock
         self._pacer = Pacer(self._config, clock=clock, wall_clock=wall_clock, sleep=sleep)
         self._on_sent: Callable[[int, int], None] | None = None
         self._reach = Reachability(url, clock)
         self._sizer = BatchSizer(self._config.max_create_batch, self._config.other_batch_size)
         self._stats = ClientStats()
+        self._retry = RetryPolicy(
+            max_attempts=max_attempts, base_s=self._config.retry_base,
+            max_s=self._config.retry_max, rng=rng or random.Random(), sleep=sleep,
+            reach=self._reach, on_retry=self._count_retry)
         self._queue = DocumentQueue(
             send=lambda mutations: self._send_document(mutations),  # looked up at each call
             sizer=self._sizer,
             ready=self._pacer.wait_turn,
-            max_attempts=self._max_attempts,
-            backoff=self._backoff,
-            sleep=sleep,
+            retry=self._retry,
             hold_s=self._config.gather_s,
-            on_retry=self._count_retry,
         )
         self._projects: dict[tuple[str, int, str], ProjectInfo] = {}
+        self._discovering: dict[tuple[str, int, str], asyncio.Lock] = {}
         # Adding options or fields reads and rewrites a project's set-up: one at a time, from
         # the freshest copy (boards pushing together may hold an older one).
         self._setup_lock = asyncio.Lock()
@@ -188,21 +200,8 @@ class GitHubClient:
 
     # --- one request ------------------------------------------------------------------------
 
-    def _backoff(self, attempt: int) -> float:
-        """Jittered exponential back-off (equal jitter) for transient faults."""
-        exponent = max(0, attempt - 1)
-        base = min(self._config.retry_max, self._config.retry_base * 2.0**exponent)
-        return float(base * (0.5 + 0.5 * self._rng.random()))
-
     def _count_retry(self) -> None:
         self._stats.retries += 1
-
-    def _tenacity_wait(self, state: RetryCallState) -> float:
-        reply = cast(Reply, state.outcome.result()) if state.outcome else None
-        failure = reply.failure if reply else None
-        if failure and isinstance(failure.error, RateLimitError | SecondaryRateLimitError):
-            return 0.0  # the pacer already holds every request until the pause ends
-        return self._backoff(state.attempt_number)
 
     def _observe(self, reply: Reply) -> None:
         """Record rate-limit headers and start the pauses a reply asks for."""
@@ -278,49 +277,13 @@ class GitHubClient:
         document: str,
         variables: dict[str, Any],
         *,
-        should_retry: Callable[[Reply], bool],
         mutations: Sequence[queries.MutationKind] | None = None,
     ) -> Reply:
-        """Send one document, retrying (tenacity) while ``should_retry`` says it is safe.
+        """Send one document once (retries are the caller's, by ``self._retry``).
         ``mutations``: the kinds of its aliased calls (None: a query)."""
         if self._reach.gave_up is not None:  # a one-shot command gave up on GitHub already
             return Reply(None, failure=Failure(self._reach.gave_up))
-        self._stats.documents += 1
-        if mutations is None:
-            self._stats.query_documents += 1
-        else:
-            self._stats.mutation_documents += 1
-
-        def before_sleep(state: RetryCallState) -> None:
-            self._stats.retries += 1
-            reply = cast(Reply, state.outcome.result()) if state.outcome else None
-            error = reply.failure.error if reply and reply.failure else None
-            # A one-shot command ends on one clear line; the daemon logs each retry.
-            say = log.debug if self._reach.budget_s is not None else log.info
-            say("github.retry", attempt=state.attempt_number, error=str(error))
-
-        def stop(state: RetryCallState) -> bool:
-            return state.attempt_number >= self._max_attempts or out_of_time(state)
-
-        def out_of_time(state: RetryCallState) -> bool:
-            reply = cast(Reply, state.outcome.result()) if state.outcome else None
-            error = reply.failure.error if reply and reply.failure else None
-            longest = min(self._config.retry_max,
-                          self._config.retry_base * 2.0 ** max(0, state.attempt_number - 1))
-            return self._reach.out_of_time(longest, error)
-
-        retrying = AsyncRetrying(
-            stop=stop,
-            wait=self._tenacity_wait,
-            retry=retry_if_result(should_retry),
-            sleep=self._sleep,
-            before_sleep=before_sleep,
-            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-        )
-        reply: Reply = await retrying(self._send_once, document, variables, mutations=mutations)
-        if self._reach.gave_up is not None and reply.failure is not None:
-            return Reply(None, failure=Failure(self._reach.gave_up))
-        return reply
+        return await self._send_once(document, variables, mutations=mutations)
 
     async def _query(
         self, document: str, variables: dict[str, Any], *, shrinkable: bool = False
@@ -331,7 +294,9 @@ class GitHubClient:
                 return False
             return not (failure.shrink and shrinkable)
 
-        return await self._request(document, variables, should_retry=should_retry)
+        self._stats.documents += 1
+        self._stats.query_documents += 1
+        return await self._retry.run(lambda: self._request(document, variables), should_retry)
 
     # --- preflight and discovery ------------------------------------------------------------
 
@@ -361,10 +326,17 @@ class GitHubClient:
         status_field: str = "Status",
         refresh: bool = False,
     ) -> ProjectInfo:
-        """Repository → project by number → its Status field and options. Cached."""
+        """Repository → project by number → its Status field and options. Cached for the
+        client's life (the one cache: set-up changes made through the client update it);
+        callers asking at the same time share one discovery."""
         key = (repo.strip().lower(), project_number, normalise(status_field))
-        if not refresh and key in self._projects:
-            return self._projects[key]
+        async with self._discovering.setdefault(key, asyncio.Lock()):
+            if not refresh and key in self._projects:
+                return self._projects[key]
+            return await self._discover(key, repo, project_number, status_field)
+
+    async def _discover(self, key: tuple[str, int, str], repo: str, project_number: int,
+                        status_field: str) -> ProjectInfo:
         owner, name = split_repo(repo)
         reply = await self._query(
             queries.DISCOVERY, {"owner": owner, "name": name, "number": project_number}
@@ -416,26 +388,12 @@ class GitHubClient:
 
     # --- mutations --------------------------------------------------------------------------
 
-    async def _send_document(self, mutations: list[Mutation]) -> tuple[Reply, bool]:
-        """One mutation document; returns (reply, retries exhausted)."""
+    async def _send_document(self, mutations: list[Mutation]) -> Reply:
+        """One mutation document, sent once (the document queue retries its calls)."""
         document, variables = build_document(mutations)
-        kinds = [m.kind for m in mutations]
-        creates = any(kind.creates_content for kind in kinds)
-
-        def should_retry(reply: Reply) -> bool:
-            failure = reply.failure
-            if failure is None or not failure.retryable:
-                return False
-            if failure.maybe_applied and creates:
-                return False  # never replay a create blindly
-            if failure.shrink and len(mutations) > 1:
-                return False  # let the caller split the batch
-            data = reply.data or {}
-            return not any(isinstance(v, dict) for v in data.values())
-
-        reply = await self._request(document, variables, should_retry=should_retry,
-                                    mutations=kinds)
-        return reply, should_retry(reply)
+        self._stats.documents += 1
+        self._stats.mutation_documents += 1
+        return await self._request(document, variables, mutations=[m.kind for m in mutations])
 
     async def _mutate(
         self, kind: queries.MutationKind, batch: Sequence[Call]
@@ -569,7 +527,7 @@ class GitHubClient:
             queries.UPDATE_FIELD,
             Call(field_id, {"fieldId": field_id, "singleSelectOptions": list(options)}),
         )
-        reply, _ = await self._send_document([call])
+        reply = await self._retry.run(lambda: self._send_document([call]), _unanswered)
         outcome = resolve_document([call], reply)[0]
         if outcome.state is not CallState.OK:
             error = outcome.failure.error if outcome.failure else None

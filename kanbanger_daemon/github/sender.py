@@ -8,12 +8,14 @@ from the front of the queue, within the batch sizes. So boards changed together 
 document, and a caller whose calls went out in another's document just gets its results.
 
 Per document: halve the sizes after a timeout or 502, re-send per alias what is safe to re-send
-(bounded by ``max_attempts``), never re-send a create whose fate is unknown (``ambiguous``).
+(the client's ``RetryPolicy`` says how often and how long to wait: this queue is the only
+driver of a mutation's retries), never re-send a create whose fate is unknown (``ambiguous``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,9 +26,7 @@ import structlog
 
 from kanbanger_daemon.errors import (
     AuthError,
-    RateLimitError,
     ScopeError,
-    SecondaryRateLimitError,
 )
 from kanbanger_daemon.github.batching import (
     BatchSizer,
@@ -37,13 +37,13 @@ from kanbanger_daemon.github.batching import (
     to_result,
 )
 from kanbanger_daemon.github.failures import Reply
+from kanbanger_daemon.github.retry import RetryPolicy
 from kanbanger_daemon.models.github import MutationResult
 
 log = structlog.get_logger(__name__)
 
-# Sends one document (pacing and whole-document retries included) and says whether its
-# retries were exhausted.
-SendDocument = Callable[[list[Mutation]], Awaitable[tuple[Reply, bool]]]
+# Sends one document once (pacing included).
+SendDocument = Callable[[list[Mutation]], Awaitable[Reply]]
 
 # The queue that expects the current task to hand in calls (see ``DocumentQueue.expecting``).
 _expected_by: ContextVar[DocumentQueue | None] = ContextVar("_expected_by", default=None)
@@ -74,20 +74,14 @@ class DocumentQueue:
         send: SendDocument,
         sizer: BatchSizer,
         ready: Callable[[], Awaitable[None]],
-        max_attempts: int,
-        backoff: Callable[[int], float],
-        sleep: Callable[[float], Awaitable[None]],
+        retry: RetryPolicy,
         hold_s: float = 0.5,
-        on_retry: Callable[[], None] = lambda: None,
     ) -> None:
         self._send = send
         self._sizer = sizer
         self._ready = ready
-        self._max_attempts = max_attempts
-        self._backoff = backoff
-        self._sleep = sleep
+        self._retry = retry
         self._hold_s = hold_s
-        self._on_retry = on_retry
         self._pending: deque[_Entry] = deque()
         self._queued_at = 0.0  # loop time when the queue last became non-empty
         self._sending = False
@@ -151,7 +145,7 @@ class DocumentQueue:
             return
         mutations = [e.mutation for e in entries]
         try:
-            reply, exhausted = await self._send(mutations)
+            reply = await self._send(mutations)
         except BaseException:
             self._abandon(entries, own)
             raise
@@ -164,10 +158,11 @@ class DocumentQueue:
         elif reply.failure is None and not reply.field_errors:
             self._sizer.note_clean_all(m.kind for m in mutations)
         retry = [e for e, o in zip(entries, resolve_document(mutations, reply), strict=True)
-                 if not self._settle(e, o, exhausted)]
+                 if not self._settle(e, o)]
         if retry:
             self._pending.extendleft(reversed(retry))  # retried calls keep their place
-            await self._wait_before_retry(reply, max(e.attempts for e in retry))
+            failure = reply.failure or next(iter(reply.field_errors.values()), None)
+            await self._retry.pause(max(e.attempts for e in retry), failure)
 
     def _take(self) -> list[_Entry]:
         """The calls of the next document: from the front of the queue, within the sizes (and
@@ -193,12 +188,14 @@ class DocumentQueue:
         log.warning("github.document.creates_alone", error=str(failure.error))
         return True
 
-    def _settle(self, entry: _Entry, outcome: CallOutcome, exhausted: bool) -> bool:
+    def _settle(self, entry: _Entry, outcome: CallOutcome) -> bool:
         """Record ``outcome`` as the entry's result; False when the call goes again instead."""
         entry.attempts += 1
-        again = outcome.state is CallState.RETRY and not exhausted
-        if again and entry.attempts < self._max_attempts:
-            return False
+        if outcome.state is CallState.RETRY:
+            if not self._retry.gives_up(entry.attempts, outcome.failure):
+                return False
+            final = self._retry.final(Reply(None, failure=outcome.failure))
+            outcome = dataclasses.replace(outcome, failure=final.failure)
         self._resolve(entry, to_result(entry.mutation.kind, outcome))
         return True
 
@@ -231,15 +228,6 @@ class DocumentQueue:
                 await asyncio.wait_for(self._changed(), left)
             except TimeoutError:
                 return
-
-    async def _wait_before_retry(self, reply: Reply, attempt: int) -> None:
-        self._on_retry()
-        failure = reply.failure or next(iter(reply.field_errors.values()), None)
-        limited = failure is not None and isinstance(
-            failure.error, RateLimitError | SecondaryRateLimitError
-        )
-        if not limited:  # after a rate limit the pacer already holds every request
-            await self._sleep(self._backoff(attempt))
 
     # -- wake-ups -------------------------------------------------------------------------
 

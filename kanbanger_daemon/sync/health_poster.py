@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kanbanger_daemon.boards.reconcile import write_atomic
+from kanbanger_daemon.boards.atomic import write_atomic
 from kanbanger_daemon.boards.workspace import STATE_DIR
 from kanbanger_daemon.core.insight.health import project_health
 from kanbanger_daemon.errors import KanbangerError

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import structlog
 
+from kanbanger_daemon.boards.board_memory import BoardMemory
+from kanbanger_daemon.boards.own_writes import OwnWrites
 from kanbanger_daemon.boards.reconcile import LocalResult, read_guarded, reconcile_local
 from kanbanger_daemon.boards.workspace import BoardKey, board_path
 from kanbanger_daemon.core.board.format import board_columns, parse_board
@@ -128,27 +130,89 @@ def _read_board(root: Path, key: BoardKey) -> Board | None:
     return parse_board(decode_text(read_guarded(path, root), file=str(path)))
 
 
+async def _listing(pusher: BoardPusher, key: BoardKey, state: SyncState,
+                   listings: dict[str, list[RemoteItem]]
+                   ) -> tuple[ProjectInfo, list[RemoteItem]] | None:
+    """The board's project and its items (one listing per project per round); None when the
+    board's state is of another project (it was never pushed there)."""
+    project = await pusher.project(pusher.target_of(key))
+    if project.project_id != state.project_id:
+        return None
+    if project.project_id not in listings:
+        listings[project.project_id] = await pusher.list_items(project)
+    return project, listings[project.project_id]
+
+
+def _note_people_items(state: SyncState, remote: Sequence[RemoteItem],
+                       edits: Sequence[RemoteEdit], kept: Sequence[RemoteEdit]) -> None:
+    """Every item listed now is "seen" except drafts taken in (their state entry tracks them):
+    an ADD that the re-planned board drops (a card of a task this clone's SPEC lacks) is
+    offered once."""
+    taken = {edit.item_id for edit in kept if edit.kind is EditKind.ADD}
+    listed_before = set(state.people_items or [])
+    known = listed_before | {c.item_id for c in state.cards.values() if c.item_id}
+    known -= {edit.item_id for edit in edits if edit.kind is EditKind.ADD} - taken
+    state.people_items = [*(state.people_items or []),
+                          *(i.item_id for i in remote
+                            if i.item_id not in known and i.item_id not in listed_before)]
+
+
+@dataclass
+class _Pull:
+    """One pull of one board: where its files are and what the daemon knows of them."""
+
+    root: Path
+    key: BoardKey
+    settings: Settings
+    memory: BoardMemory
+    own_writes: OwnWrites | None
+
+    @property
+    def state_path(self) -> Path:
+        return board_path(self.root, self.key).parent / STATE_FILE
+
+    async def plan(self, edits: Sequence[RemoteEdit]) -> list[DesiredCard]:
+        """The board's cards with ``edits`` applied and planned again (nothing written)."""
+        planned = await asyncio.to_thread(
+            reconcile_local, self.root, self.key, self.settings, dry_run=True,
+            edit=lambda board: apply_remote_edits(board, edits), memory=self.memory)
+        return desired_cards(planned.board, self.key)
+
+    async def write(self, edits: Sequence[RemoteEdit], bound: SyncState | None) -> LocalResult:
+        """Write the board with ``edits`` applied. A person's draft taken in is bound in the
+        state (``bound``, saved first), so that a crash in between never leaves a card the
+        next push would create a second item for: the draft is offered again instead."""
+        if bound is not None:
+            await asyncio.to_thread(save_state, self.state_path, bound)
+        return await asyncio.to_thread(
+            reconcile_local, self.root, self.key, self.settings,
+            edit=lambda board: apply_remote_edits(board, edits), memory=self.memory,
+            own_writes=self.own_writes)
+
+
 async def pull_board(
     pusher: BoardPusher, key: BoardKey, settings: Settings, *, take_new_drafts: bool,
-    listings: dict[str, list[RemoteItem]],
+    listings: dict[str, list[RemoteItem]], memory: BoardMemory | None = None,
+    own_writes: OwnWrites | None = None,
 ) -> PullOutcome:
     """Take the remote changes of board ``key`` into ``_kanban.md`` (see the module docstring).
 
-    ``listings`` caches the listing of each project for one poll round.
+    ``listings`` caches the listing of each project for one poll round; ``memory`` and
+    ``own_writes`` are the daemon's (see ``reconcile_local``). Crash order: the board is
+    planned first; drafts taken in are bound in the state before the board is written; all
+    else is recorded in the state after the board write, so a crash before it leaves the edits
+    to be seen again.
     """
-    root = pusher.root
-    state_path = board_path(root, key).parent / STATE_FILE
-    state, aside = await asyncio.to_thread(load_state, state_path, set_aside=False)
-    board = await asyncio.to_thread(_read_board, root, key)
+    pull = _Pull(pusher.root, key, settings, BoardMemory() if memory is None else memory,
+                 own_writes)
+    state, aside = await asyncio.to_thread(load_state, pull.state_path, set_aside=False)
+    board = await asyncio.to_thread(_read_board, pull.root, key)
     if aside is not None or board is None or state.project_id is None:
         return PullOutcome()  # never pushed (or the state is unreadable): nothing to compare
-    target = pusher.target_of(key)
-    project = await pusher.project(target)
-    if project.project_id != state.project_id:
+    listed = await _listing(pusher, key, state, listings)
+    if listed is None:
         return PullOutcome()
-    if project.project_id not in listings:
-        listings[project.project_id] = await pusher.list_items(project)
-    remote = listings[project.project_id]
+    project, remote = listed
     state.workspace_id = pusher.workspace_id
     # Edits compare the listing with the state as last synced, before the listing updates it.
     edits = find_remote_edits(board, key, state, remote, column_of_status(board, project),
@@ -160,49 +224,37 @@ async def pull_board(
         _record_order(state, remote, key)
         if any(c.unseen and not c.archived for c in state.cards.values()):
             state.complete = False  # plan from a listing, not from the state that trusts it
+        # The push that follows plans again from what this listing showed (the state,
+        # trusted: no request unless something is to be sent), so a person's move that
+        # progress overrules or a late echo of an old write of ours is repaired even when the
+        # board did not change.
+        state.fingerprint = None
     if edits:
-        # Plan first. A person's draft taken in is bound in the state (saved) before its card
-        # is written, so a crash in between never leaves a card the next push would create a
-        # second item for (the draft is offered again instead); everything else is recorded
-        # after the board write, so a crash before it leaves the edits to be seen again.
-        def edit(board: Board) -> Board:
-            return apply_remote_edits(board, edits)
-
-        planned = await asyncio.to_thread(reconcile_local, root, key, settings, dry_run=True,
-                                          edit=edit)
-        final = desired_cards(planned.board, key)
+        final = await pull.plan(edits)
         outcome.kept = survivors(edits, final)
         _record(state, outcome.kept, final, remote)
         _record_left(state, edits, outcome.kept)
         _log_edits(key, edits, outcome.kept)
-    # Every item listed now is "seen" except drafts taken in (their state entry tracks them):
-    # an ADD that the re-planned board drops (a card of a task this clone's SPEC lacks) is
-    # offered once.
-    taken = {edit.item_id for edit in outcome.kept if edit.kind is EditKind.ADD}
-    listed_before = set(state.people_items or [])
-    known = listed_before | {c.item_id for c in state.cards.values() if c.item_id}
-    known -= {edit.item_id for edit in edits if edit.kind is EditKind.ADD} - taken
-    state.people_items = [*(state.people_items or []),
-                          *(i.item_id for i in remote
-                            if i.item_id not in known and i.item_id not in listed_before)]
-    if not outcome.quiet:
-        # The push that follows plans again from what this listing showed (the state, trusted:
-        # no request unless something is to be sent), so a person's move that progress
-        # overrules or a late echo of an old write of ours is repaired even when the board did
-        # not change.
-        state.fingerprint = None
-    if edits:
-        drafts = [e for e in outcome.kept if e.kind is EditKind.ADD
-                  and not parse_marker_key(_body_of(remote, e.item_id))]
-        if drafts:
-            bound = as_loaded.model_copy(deep=True)
-            _record(bound, drafts, final, remote)
-            await asyncio.to_thread(save_state, state_path, bound)
-        outcome.local = await asyncio.to_thread(reconcile_local, root, key, settings,
-                                                edit=edit)
+        outcome.local = await pull.write(edits, _bound_drafts(as_loaded, outcome.kept, final,
+                                                              remote))
+    _note_people_items(state, remote, edits, outcome.kept)
     if state != as_loaded:  # a quiet poll writes nothing
-        await asyncio.to_thread(save_state, state_path, state)
+        await asyncio.to_thread(save_state, pull.state_path, state)
     return outcome
+
+
+def _bound_drafts(as_loaded: SyncState, kept: Sequence[RemoteEdit],
+                  final: Sequence[DesiredCard], remote: Sequence[RemoteItem]
+                  ) -> SyncState | None:
+    """The state as loaded with the people's drafts taken in bound to their cards (None: no
+    such draft)."""
+    drafts = [e for e in kept if e.kind is EditKind.ADD
+              and not parse_marker_key(_body_of(remote, e.item_id))]
+    if not drafts:
+        return None
+    bound = as_loaded.model_copy(deep=True)
+    _record(bound, drafts, final, remote)
+    return bound
 
 
 def _body_of(remote: Sequence[RemoteItem], item_id: str) -> str | None:
@@ -226,9 +278,12 @@ class Puller:
     that is alone in going to that project (with several, which one gets them is a guess)."""
 
     def __init__(self, pusher: BoardPusher, settings: Settings,
-                 boards: Callable[[], Sequence[BoardKey]], *, listing_ttl_s: float = 10.0):
+                 boards: Callable[[], Sequence[BoardKey]], *, listing_ttl_s: float = 10.0,
+                 memory: BoardMemory | None = None, own_writes: OwnWrites | None = None):
         self.pusher = pusher
         self.settings = settings
+        self.memory = BoardMemory() if memory is None else memory
+        self.own_writes = own_writes
         self.boards = boards
         self.listing_ttl_s = listing_ttl_s
         self._listings: dict[str, list[RemoteItem]] = {}
@@ -253,7 +308,8 @@ class Puller:
             self._keys = await asyncio.to_thread(self.boards)
         sharing = [k for k in self._keys if self._target_or_none(k) == target]
         return await pull_board(self.pusher, key, self.settings,
-                                take_new_drafts=len(sharing) <= 1, listings=self._listings)
+                                take_new_drafts=len(sharing) <= 1, listings=self._listings,
+                                memory=self.memory, own_writes=self.own_writes)
 
     def _target_or_none(self, key: BoardKey) -> Target | None:
         try:

@@ -14,9 +14,9 @@ pushing through the same client at the time); otherwise one listing more. Option
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -29,9 +29,7 @@ from kanbanger_daemon.core.sync.push_plan import (
 )
 from kanbanger_daemon.errors import KanbangerError, RetryableError
 from kanbanger_daemon.github import match_status_option, matched_values
-from kanbanger_daemon.models.github import (
-    ProjectInfo,
-)
+from kanbanger_daemon.models.github import ProjectInfo, RemoteItem
 from kanbanger_daemon.models.sync import (
     DesiredCard,
     OpKind,
@@ -67,6 +65,22 @@ def status_option_map(project: ProjectInfo, desired: Sequence[DesiredCard]) -> S
     return out
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """How one push goes: what it may do, and how long it waits for lost creates."""
+
+    dry_run: bool
+    force: bool
+    max_rounds: int
+    adopt_patience: int
+    settle_seconds: float
+    clock: Callable[[], float]
+
+    def settled_before(self) -> float:
+        """A create sent before this (by ``clock``) that is not listed never ran."""
+        return self.clock() - self.settle_seconds
+
+
 async def push_board(
     client: SyncClient,
     project: ProjectInfo,
@@ -80,13 +94,14 @@ async def push_board(
     adopt_patience: int = DEFAULT_ADOPT_PATIENCE,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
     clock: Callable[[], float] = time.time,
-    workspace_id: str | None = None,
+    workspace_id: str | None,
 ) -> PushResult:
     """Make ``project`` show ``desired`` for ``board_key``; the state lives at ``state_path``.
 
-    ``workspace_id`` names this workspace in the sync tags it writes; it should outlive the
-    state file (the daemon keeps it in ``.kanbanger/workspace-id``), so that a lost state file
-    does not make this workspace's own items look like another workspace's.
+    ``workspace_id`` names this workspace in the sync tags it writes; it outlives the state
+    file (``sync.workspace_id`` makes it, once, in ``.kanbanger/workspace-id``), so that a
+    lost state file does not make this workspace's own items look like another workspace's.
+    None only for a dry run of a workspace that has none yet.
 
     ``dry_run`` lists the project and returns the plan without sending any mutation. ``force``
     ignores the fingerprint and the trusted state (a periodic full rescan). A create whose reply
@@ -95,15 +110,13 @@ async def push_board(
     the round and the next round starts from a fresh listing; permanent ones are raised after the
     state is saved.
     """
+    rules = _Rules(dry_run, force, max_rounds, adopt_patience, settle_seconds, clock)
     state, aside = load_state(state_path, set_aside=not dry_run)
     if aside is not None:
         log.warning("sync.state.corrupt", path=str(state_path), kept_as=str(aside))
     state = _for_this_board(state, project, board_key)
     if workspace_id is not None:
         state.workspace_id = workspace_id
-    elif state.workspace_id is None and not dry_run:
-        # Names this workspace in the sync tags it writes (see core.sync.markers).
-        state.workspace_id = secrets.token_hex(4)
     start = client.stats.http_requests
     digest = fingerprint(project.project_id, board_key, desired)
     if not force and state.complete and state.fingerprint == digest:
@@ -115,79 +128,94 @@ async def push_board(
             skipped=True,
             state_recovered=str(aside) if aside else None,
         )
-    options = status_option_map(project, desired)
     push = PushRun(client, project, board_key, state, state_path)
     desired, value_fields, field_errors = matched_values(project, desired, keep_missing=dry_run)
     push.errors.extend(field_errors)
+    options = await _status_options(push, desired, dry_run=dry_run)
+    plan, rounds, in_sync = await _rounds(push, desired, options, value_fields, digest, rules)
+    return _result(push, plan, start, rounds, in_sync=in_sync, aside=aside, dry_run=dry_run)
+
+
+async def _status_options(push: PushRun, desired: Sequence[DesiredCard], *, dry_run: bool
+                          ) -> StatusOptionMap:
+    """Each column's Status option, the missing ones added to the project (not in a dry run)."""
+    options = status_option_map(push.project, desired)
     missing = sorted({c.column for c in desired if c.column not in options})
     if missing and not dry_run:
         try:
-            push.project = await client.ensure_status_options(project, missing)
+            push.project = await push.client.ensure_status_options(push.project, missing)
             options = status_option_map(push.project, desired)
         except KanbangerError as exc:
             push.errors.append(f"Status options {missing} could not be added: {exc}")
-    plan = RemotePlan(board_key=board_key)
-    rounds = 0
-    for rounds in range(1, max_rounds + 1):
-        trusted = rounds == 1 and not force and not dry_run and state.complete and not state.pending
-        if trusted:
-            remote = trusted_snapshot(push.state)
-        else:
-            try:
-                remote = await client.list_items(
-                    project.project_id,
-                    status_field=push.project.status_field.name,
-                    value_fields=value_fields,
-                )
-            except RetryableError as exc:
-                push.errors.append(f"listing failed: {exc}")
-                continue
-            push.absorb_listing(remote, adopt_patience, clock() - settle_seconds)
-        plan = plan_remote(
-            desired,
-            push.state,
-            remote,
-            options,
-            board_key=board_key,
-            adopt_patience=adopt_patience,
-            now=clock(),
-            settle_seconds=settle_seconds,
+    return options
+
+
+async def _snapshot(push: PushRun, value_fields: Sequence[str], rules: _Rules, *,
+                    trusted: bool) -> list[RemoteItem] | None:
+    """What the project holds: the state when it is trusted, else a listing (None: the listing
+    failed, the round is lost)."""
+    if trusted:
+        return trusted_snapshot(push.state)
+    try:
+        remote = await push.client.list_items(
+            push.project.project_id,
+            status_field=push.project.status_field.name,
+            value_fields=value_fields,
         )
-        if dry_run:
-            break
+    except RetryableError as exc:
+        push.errors.append(f"listing failed: {exc}")
+        return None
+    push.absorb_listing(remote, rules.adopt_patience, rules.settled_before())
+    return remote
+
+
+async def _rounds(push: PushRun, desired: Sequence[DesiredCard], options: StatusOptionMap,
+                  value_fields: Sequence[str], digest: str, rules: _Rules
+                  ) -> tuple[RemotePlan, int, bool]:
+    """Plan and apply until the project shows the board: (last plan, rounds, in sync)."""
+    state, plan, rounds = push.state, RemotePlan(board_key=push.board_key), 0
+    for rounds in range(1, rules.max_rounds + 1):
+        trusted = (rounds == 1 and not rules.force and not rules.dry_run and state.complete
+                   and not state.pending)
+        remote = await _snapshot(push, value_fields, rules, trusted=trusted)
+        if remote is None:
+            continue
+        plan = plan_remote(desired, push.state, remote, options, board_key=push.board_key,
+                           adopt_patience=rules.adopt_patience, now=rules.clock(),
+                           settle_seconds=rules.settle_seconds)
+        if rules.dry_run:
+            return plan, rounds, plan.is_empty
         if trusted and (plan.of_kind(OpKind.CREATE) or plan.of_kind(OpKind.ARCHIVE)):
             # The saved state may be stale (another clone made the card, a person or another
             # clone retitled it): a create or an archive is decided on a fresh listing.
             continue
         _note_agreed(push.state, plan)
-        if (
-            plan.waiting
-            and not plan.ops
-            and _only_unsettled(push.state, plan, clock() - settle_seconds)
-        ):
+        if plan.waiting and not plan.ops and _only_unsettled(push.state, plan,
+                                                             rules.settled_before()):
             push.save()  # keeps the count of listings that missed the lost creates
-            break  # waiting for lost creates to settle: listing again right now proves nothing
-        if plan.is_empty:
+            return plan, rounds, False  # listing again right now proves nothing
+        if plan.is_empty or await _applied_cleanly(push, plan, rules):
             _finish(push, desired, digest)
-            return _result(push, plan, start, rounds, in_sync=True, aside=aside)
-        push.clean = True
-        push.state.complete = False
-        push.state.fingerprint = None
+            return plan, rounds, True
+    return plan, rounds, rules.dry_run and plan.is_empty
+
+
+async def _applied_cleanly(push: PushRun, plan: RemotePlan, rules: _Rules) -> bool:
+    """Apply ``plan``; True when every op was confirmed and nothing needs a fresh listing."""
+    push.clean = True
+    push.state.complete = False
+    push.state.fingerprint = None
+    push.save()
+    try:
+        await apply_plan(push, plan, rules.clock())
+    except RetryableError as exc:
+        push.clean = False
+        push.errors.append(str(exc))
+    finally:
         push.save()
-        try:
-            await apply_plan(push, plan, clock())
-        except RetryableError as exc:
-            push.clean = False
-            push.errors.append(str(exc))
-        finally:
-            push.save()
-        # An unarchived item comes back where it was: check the order with a fresh listing.
-        verify = bool(plan.of_kind(OpKind.UNARCHIVE))
-        if push.clean and not plan.waiting and not verify:
-            _finish(push, desired, digest)
-            return _result(push, plan, start, rounds, in_sync=True, aside=aside)
-    in_sync = dry_run and plan.is_empty
-    return _result(push, plan, start, rounds, in_sync=in_sync, aside=aside, dry_run=dry_run)
+    # An unarchived item comes back where it was: check the order with a fresh listing.
+    verify = bool(plan.of_kind(OpKind.UNARCHIVE))
+    return push.clean and not plan.waiting and not verify
 
 
 def _note_agreed(state: SyncState, plan: RemotePlan) -> None:

@@ -1,7 +1,8 @@
 """The remote half of a reconcile: push a planned board to its GitHub project.
 
 One ``BoardPusher`` per process holds one ``GitHubClient`` (so pacing and rate-limit pauses
-cover every board) and caches project discovery per (repository, project number). Boards push
+cover every board, and each project is discovered once: the client owns that cache; the ids
+survive restarts in ``KnownProjects``). Boards push
 concurrently: each plans on its own, and the client sends the changes of the boards being
 reconciled at the same time in shared documents (``expecting``, ``push_all``). Each board's
 target comes from the settings of its SPEC folder, so a SPEC's own ``.env`` or a ``[[boards]]``
@@ -15,16 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kanbanger_daemon.boards.reconcile import LocalResult, write_atomic
-from kanbanger_daemon.boards.workspace import ROOT_KEY, STATE_DIR, BoardKey
+from kanbanger_daemon.boards.reconcile import LocalResult
+from kanbanger_daemon.boards.workspace import ROOT_KEY, BoardKey
 from kanbanger_daemon.core.insight.health import project_health
 from kanbanger_daemon.core.sync.desired import (
     PROJECT_FIELDS,
@@ -42,12 +41,12 @@ from kanbanger_daemon.models.status import GitHubStatus
 from kanbanger_daemon.models.sync import DesiredCard, PushResult, RemotePlan
 from kanbanger_daemon.settings import Settings, load_settings
 from kanbanger_daemon.sync.health_poster import HealthPoster
+from kanbanger_daemon.sync.known_projects import KnownProjects
 from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.sync.state_file import load_state
+from kanbanger_daemon.sync.workspace_id import WorkspaceId
 
 STATE_FILE = ".kanban.json"
-PROJECTS_CACHE = "projects.json"
-WORKSPACE_ID_FILE = "workspace-id"
 
 log = get_logger(__name__)
 
@@ -73,10 +72,6 @@ def client_from(settings: Settings) -> GitHubClient:
     )
 
 
-def _valid_id(value: str) -> bool:
-    return value.isalnum() and value.islower() and 4 <= len(value) <= 32
-
-
 @dataclass
 class Target:
     repo: str
@@ -96,17 +91,21 @@ class BoardPusher:
     config: Path | None = None
     environ: Mapping[str, str] | None = None  # None: the process environment
     last_push_at: float | None = None
+    # Wall time: when a push happened (shown by ``status``) and how long a lost create settles.
+    wall_clock: Callable[[], float] = time.time
     last_error: str | None = None
     health_delay_s: float | None = 5.0  # daemon: post health this long after the last push
-    _projects: dict[tuple[str, int], ProjectInfo] = field(default_factory=dict)
-    # Discovery and project set-up (fields), one at a time per project.
-    _setup: dict[tuple[str, int], asyncio.Lock] = field(default_factory=dict)
     _health_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _targets: dict[BoardKey, Target | ConfigError] = field(default_factory=dict)
     _inputs: dict[BoardKey, tuple[Target, list[SpecInput]]] = field(default_factory=dict)
     _health_task: asyncio.Task[None] | None = None
     _poster: HealthPoster | None = None
-    _workspace_id: str | None = None
+    _ids: WorkspaceId = field(init=False)
+    _known: KnownProjects = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._ids = WorkspaceId(self.root)
+        self._known = KnownProjects(self.root)
 
     def target_of(self, key: BoardKey, *, fresh: bool = False) -> Target:
         """Where board ``key`` goes, from its SPEC folder's settings: read again when ``fresh``
@@ -152,54 +151,14 @@ class BoardPusher:
     @property
     def workspace_id(self) -> str:
         """This workspace's id in the sync tags (``.kanbanger/workspace-id``, made once)."""
-        if self._workspace_id is None:
-            path = self.root / STATE_DIR / WORKSPACE_ID_FILE
-            try:
-                value = path.read_text("utf-8").strip()
-            except OSError:
-                value = ""
-            if not _valid_id(value):
-                # A new id, never one read back from a state file: a state file may have been
-                # copied from another machine, and two workspaces sharing an id would take
-                # each other's writes for their own late echoes.
-                value = secrets.token_hex(4)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, f"{value}\n".encode())
-            self._workspace_id = value
-        return self._workspace_id
+        return self._ids.get()
 
     def saved_workspace_id(self) -> str | None:
         """The id already saved, if any: a dry run plans with it and never makes one."""
-        if self._workspace_id is not None:
-            return self._workspace_id
-        try:
-            value = (self.root / STATE_DIR / WORKSPACE_ID_FILE).read_text("utf-8").strip()
-        except OSError:
-            return None
-        return value if _valid_id(value) else None
+        return self._ids.saved()
 
     def _cached_project_id(self, target: Target) -> str | None:
-        try:
-            data = json.loads((self.root / STATE_DIR / PROJECTS_CACHE).read_text("utf-8"))
-            value = data.get(f"{target.repo}#{target.project_number}")
-        except (OSError, ValueError, AttributeError):
-            return None
-        return value if isinstance(value, str) else None
-
-    def _remember_project(self, target: Target, project: ProjectInfo) -> None:
-        path = self.root / STATE_DIR / PROJECTS_CACHE
-        try:
-            data = json.loads(path.read_text("utf-8")) if path.exists() else {}
-            if not isinstance(data, dict):
-                data = {}
-        except (OSError, ValueError):
-            data = {}
-        name = f"{target.repo}#{target.project_number}"
-        if data.get(name) == project.project_id:
-            return
-        data[name] = project.project_id
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps(data, indent=2, sort_keys=True).encode("utf-8"))
+        return self._known.project_id(target.repo, target.project_number)
 
     def unchanged_since_last_push(
         self, target: Target, key: BoardKey, desired: list[DesiredCard], state_path: Path
@@ -221,29 +180,14 @@ class BoardPusher:
             and state.fingerprint == fingerprint(project_id, key, desired)
         )
 
-    def _setup_lock(self, target: Target) -> asyncio.Lock:
-        return self._setup.setdefault((target.repo, target.project_number), asyncio.Lock())
-
     async def project(self, target: Target, *, refresh: bool = False, remember: bool = True
                       ) -> ProjectInfo:
-        cache_key = (target.repo, target.project_number)
-        async with self._setup_lock(target):  # boards pushing together discover once
-            if refresh or cache_key not in self._projects:
-                self._projects[cache_key] = await self.client.discover(
-                    target.repo, target.project_number, status_field=target.status_field,
-                    refresh=refresh,
-                )
+        """The target's project as the client discovered it (once, unless ``refresh``)."""
+        project = await self.client.discover(target.repo, target.project_number,
+                                             status_field=target.status_field, refresh=refresh)
         if remember:  # not in a dry run, which writes nothing
-            self._remember_project(target, self._projects[cache_key])
-        return self._projects[cache_key]
-
-    async def _with_fields(self, target: Target) -> ProjectInfo:
-        """The project with the optional fields created where missing (cached afterwards)."""
-        async with self._setup_lock(target):
-            cache_key = (target.repo, target.project_number)
-            project = await self.client.ensure_fields(self._projects[cache_key], PROJECT_FIELDS)
-            self._projects[cache_key] = project
-            return project
+            self._known.remember(target.repo, target.project_number, project.project_id)
+        return project
 
     async def list_items(self, project: ProjectInfo) -> list[RemoteItem]:
         """Every item of ``project`` (two-way sync's poll), one request per 100 items."""
@@ -268,7 +212,7 @@ class BoardPusher:
         project = await self.project(target, refresh=force, remember=not dry_run)
         if target.project_fields and not dry_run:
             try:
-                project = await self._with_fields(target)
+                project = await self.client.ensure_fields(project, PROJECT_FIELDS)
             except KanbangerError as exc:
                 # The cards still sync; push_board reports each value it cannot set.
                 field_error = f"project fields: {exc}"
@@ -276,6 +220,7 @@ class BoardPusher:
             result = await push_board(self.client, project, key, desired, state_path,
                                       dry_run=dry_run, force=force,
                                       settle_seconds=self.settings.lost_create_settle_s,
+                                      clock=self.wall_clock,
                                       workspace_id=(self.saved_workspace_id() if dry_run
                                                     else self.workspace_id))
         except Exception as exc:
@@ -286,7 +231,7 @@ class BoardPusher:
         if result.errors:
             self.last_error = f"{key}: {result.errors[-1]}"
         elif not dry_run and not result.skipped:
-            self.last_push_at = time.time()
+            self.last_push_at = self.wall_clock()
             self.last_error = None
         if not dry_run and result.in_sync:
             self._inputs[key] = (target, list(local.inputs))

@@ -8,14 +8,13 @@ never part of the state; ``save_state`` refuses to write any registered secret.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from kanbanger_daemon.boards.atomic import write_atomic
 from kanbanger_daemon.errors import StateError, redact
 from kanbanger_daemon.models.sync import KanbangerTask, SyncState
 
@@ -76,7 +75,7 @@ def with_kanbanger_tasks(state: SyncState) -> SyncState:
 
 
 def save_state(path: Path, state: SyncState) -> None:
-    """Write ``state`` atomically: temp file in the same folder, fsync, os.replace, fsync dir."""
+    """Write ``state`` atomically and durably (``write_atomic``)."""
     text = (
         json.dumps(
             with_kanbanger_tasks(state).model_dump(mode="json"),
@@ -89,31 +88,6 @@ def save_state(path: Path, state: SyncState) -> None:
     if redact(text) != text:
         raise StateError(f"{path}: refusing to write a secret into the sync state")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+        write_atomic(path, text.encode("utf-8"))
     except OSError as exc:
         raise StateError(f"{path}: cannot write the sync state: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise StateError(f"{path}: cannot write the sync state: {exc.strerror or exc}") from exc
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename durable; not every platform lets a directory be opened.
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)

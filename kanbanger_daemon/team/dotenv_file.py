@@ -6,13 +6,13 @@ values are never printed.
 
 from __future__ import annotations
 
-import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 from dotenv import dotenv_values
 
+from kanbanger_daemon.boards.atomic import write_atomic
 from kanbanger_daemon.errors import ConfigError
 
 ENV_FILE = ".env"
@@ -69,7 +69,7 @@ def update_env(path: Path, values: Mapping[str, str]) -> list[str]:
     """Set ``values`` in the ``.env`` at ``path``; returns the keys whose value changed.
 
     Writes only when a value differs (an unchanged file keeps its bytes and mtime); the file
-    is created with mode 0600 and written through a private temporary file.
+    is written whole (``write_atomic``) with mode 0600.
     """
     for key, value in values.items():
         if "${" in value:
@@ -80,16 +80,7 @@ def update_env(path: Path, values: Mapping[str, str]) -> list[str]:
     if not changed:
         return []
     current = path.read_text("utf-8") if path.is_file() else ""
-    data = render_update(current, values).encode("utf-8")
-    tmp = path.with_name(f".{path.name}.kanbanger-tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
-    try:
-        os.fchmod(fd, PRIVATE_MODE)  # O_CREAT's mode is filtered by the umask; be explicit
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    write_atomic(path, render_update(current, values).encode("utf-8"), mode=PRIVATE_MODE)
     return changed
 
 

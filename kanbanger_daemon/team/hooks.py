@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kanbanger_daemon.boards.atomic import write_atomic
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.team import git
 
@@ -126,13 +127,6 @@ def is_ours(path: Path) -> bool:
         return False
 
 
-def _write_executable(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.kanbanger-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(0o755)
-    os.replace(tmp, path)
-
-
 def install(root: Path, command: Sequence[str], timeout_s: int = DEFAULT_TIMEOUT_S,
             specs_dir: str = "SPECs") -> list[str]:
     """Install (or refresh) the hook; returns what was done, one line each."""
@@ -153,7 +147,7 @@ def install(root: Path, command: Sequence[str], timeout_s: int = DEFAULT_TIMEOUT
     if hook.exists() and hook.read_text("utf-8", errors="replace") == text:
         return [*done, f"already installed: {hook}"]
     place.hooks_dir.mkdir(parents=True, exist_ok=True)
-    _write_executable(hook, text)
+    write_atomic(hook, text.encode("utf-8"), mode=0o755)
     return [*done, f"installed {hook}"]
 
 
