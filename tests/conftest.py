@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -74,6 +75,26 @@ def point_at_fake(monkeypatch: pytest.MonkeyPatch, home: Path, fake: FakeGitHub)
     monkeypatch.setenv("GITHUB_REPO", "octo/specs")
     monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
     monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    """A fake GitHub on 127.0.0.1 (octo/specs, project 1); modules may define their own."""
+    with FakeGitHub() as gh:
+        yield gh
+
+
+@pytest.fixture
+def one_board_workspace(tmp_path: Path, fake: FakeGitHub,
+                        monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of examples/ with its one `SPECs/website` board (so it takes in new drafts),
+    pushing to ``fake`` without project status updates."""
+    point_at_fake(monkeypatch, tmp_path, fake)
+    monkeypatch.setenv("KANBANGER_STATUS_UPDATES", "false")
+    root = tmp_path / "ws"
+    shutil.copytree(PROJECT_ROOT / "examples", root)
+    shutil.rmtree(root / "SPECs" / "ACGTACGT")
+    return root
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,6 @@ from kanbanger_daemon.models.sync import OpKind, RemoteOp, RemotePlan
 from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub
-from tests.conftest import point_at_fake
 
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
@@ -44,19 +41,8 @@ def test_each_card_change_reads_as_one_line() -> None:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        yield gh
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Path:
-    point_at_fake(monkeypatch, tmp_path, fake)
-    monkeypatch.setenv("KANBANGER_STATUS_UPDATES", "false")
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root)
-    shutil.rmtree(root / "SPECs" / "ACGTACGT")
-    return root
+def workspace(one_board_workspace: Path) -> Path:
+    return one_board_workspace
 
 
 async def test_run_logs_each_moved_card_and_each_push_with_its_request_count(

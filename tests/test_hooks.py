@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +20,6 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DAEMON = [sys.executable, "-m", "kanbanger_daemon"]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        yield gh
 
 
 def git_env(tmp_path: Path) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,12 +29,6 @@ def test_a_long_title_is_cut_on_a_word_boundary_keeping_the_spec_reference() -> 
 def test_control_characters_are_dropped_from_titles_and_escaped_for_terminals() -> None:
     assert github_title("Task 1: \x1b[31mred\x1b[0m\x07 done") == "Task 1: [31mred[0m done"
     assert terminal_safe("a\x1b[2Jb\tc\nd") == "a\\x1b[2Jb\tc\nd"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        yield gh
 
 
 @pytest.fixture

@@ -52,12 +52,6 @@ def settled(root: Path) -> bool:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        yield gh
-
-
-@pytest.fixture
 def env(tmp_path: Path, fake: FakeGitHub) -> dict[str, str]:
     return server_env(tmp_path, fake, KANBANGER_QUIET_MS="20", KANBANGER_MAX_WAIT_MS="200")
 

@@ -68,12 +68,6 @@ def workspace(corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     return root
 
 
-@pytest.fixture
-def fake() -> Any:
-    with FakeGitHub() as gh:
-        yield gh
-
-
 def _sync(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any], str]:
     code = main(["sync", "--json", "--root", str(root)])
     out = capsys.readouterr()

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from kanbanger_daemon.daemon.wiring import wire_github_daemon
 from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub
-from tests.conftest import point_at_fake
 
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
@@ -36,19 +34,8 @@ WAIT_S = 20.0
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        yield gh
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Path:
-    point_at_fake(monkeypatch, tmp_path, fake)
-    monkeypatch.setenv("KANBANGER_STATUS_UPDATES", "false")
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root)
-    shutil.rmtree(root / "SPECs" / "ACGTACGT")  # one board: it takes in new drafts
-    return root
+def workspace(one_board_workspace: Path) -> Path:
+    return one_board_workspace
 
 
 @dataclass

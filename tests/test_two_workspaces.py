@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,12 +29,6 @@ WEBSITE = "SPECs/website"
 BUILD = "Task 2: Build (SPEC: spec_website.md)"
 LAUNCH = "Task 3: Launch (SPEC: spec_website.md)"
 ROUNDS = 4
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        yield gh
-
 
 @pytest.fixture
 def clones(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
