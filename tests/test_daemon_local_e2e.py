@@ -11,9 +11,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,14 +34,8 @@ workspace = pytest.importorskip("kanbanger_daemon.boards.workspace", reason="wor
 
 
 @pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    before = set(threading.enumerate())
-    yield
-    leaked = [t for t in set(threading.enumerate()) - before
-              if t.is_alive() and not t.name.startswith("asyncio_")]
-    for thread in leaked:
-        thread.join(timeout=5)
-    assert not [t for t in leaked if t.is_alive()], f"threads leaked: {leaked}"
+def _stops_its_threads(no_leaked_threads: None) -> None:
+    """Every test here stops every thread it starts (the check is conftest's)."""
 
 
 async def test_progress_edits_move_cards_on_the_real_board(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,14 +17,8 @@ from kanbanger_daemon.watch.observer import INOTIFY_LIMIT_HINT, WatchSupervisor,
 
 
 @pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    before = set(threading.enumerate())
-    yield
-    leaked = [t for t in set(threading.enumerate()) - before
-              if t.is_alive() and not t.name.startswith("asyncio_")]
-    for thread in leaked:
-        thread.join(timeout=5)
-    assert not [t for t in leaked if t.is_alive()], f"threads leaked: {leaked}"
+def _stops_its_threads(no_leaked_threads: None) -> None:
+    """Every test here stops every thread it starts (the check is conftest's)."""
 
 
 async def test_the_bridge_hands_events_to_the_loop_and_skips_noise() -> None:
