@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.testing import FakeGitHub
-from tests.test_two_workspaces import clones, fake, forced_rescan, sync
+from tests.test_two_workspaces import clones, forced_rescan, sync
 from tests.test_two_workspaces_daemons import WAIT_S, Running, start
 
-__all__ = ["clones", "fake"]  # fixtures, re-used
+__all__ = ["clones"]  # a fixture, re-used
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
 BUILD = "Task 2: Build (SPEC: spec_website.md)"

@@ -16,10 +16,10 @@ import pytest
 from kanbanger_daemon.core.board.format import board_cards, parse_board
 from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.testing import FakeGitHub
-from tests.test_two_workspaces import LAUNCH, WEBSITE, clones, fake, set_task_status
+from tests.test_two_workspaces import LAUNCH, WEBSITE, clones, set_task_status
 from tests.test_two_workspaces_daemons import WAIT_S, Running, start
 
-__all__ = ["clones", "fake"]  # fixtures, re-used
+__all__ = ["clones"]  # a fixture, re-used
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
 

@@ -23,12 +23,11 @@ from tests.test_two_workspaces import (  # the same clones, edits and board chec
     LAUNCH,
     board_snapshot,
     clones,
-    fake,
     set_task_status,
     status_of,
 )
 
-__all__ = ["clones", "fake"]  # fixtures, re-used
+__all__ = ["clones"]  # a fixture, re-used
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
 WAIT_S = 20.0
