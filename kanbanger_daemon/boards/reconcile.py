@@ -26,7 +26,7 @@ from kanbanger_daemon.boards.workspace import (
     board_path,
     folders_of_board,
 )
-from kanbanger_daemon.core.board.format import parse_board, render_board
+from kanbanger_daemon.core.board.format import folder_title, parse_board, render_board
 from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.core.insight.metrics import metrics_report, spec_metrics
 from kanbanger_daemon.core.specs.decode import MAX_INPUT_BYTES, decode_text
@@ -182,8 +182,7 @@ def board_title(key: BoardKey, inputs: Sequence[SpecInput], layout: Layout) -> s
     if (key == ROOT_KEY and layout is Layout.SINGLE) or not inputs:
         return "SPECs Kanban"
     if len(inputs) > 1:  # a SPEC split into SPECLets: name the board after its folder
-        folder = key.rsplit("/", 1)[-1]
-        return folder.removeprefix("spec_").replace("_", " ").strip() or folder
+        return folder_title(key.rsplit("/", 1)[-1])
     first = inputs[0].spec
     return first.title or first.descriptor
 

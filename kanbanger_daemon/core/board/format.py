@@ -160,6 +160,12 @@ def board_title(board: Board) -> str | None:
     return None
 
 
+def folder_title(folder: str) -> str:
+    """A SPEC folder's name as a title: ``spec_innovation_dashboard`` → ``innovation dashboard``
+    (the title of a board, or a retrospective, that covers the whole folder)."""
+    return folder.removeprefix("spec_").replace("_", " ").strip() or folder
+
+
 def board_id(board: Board) -> str | None:
     """kanbanger's board key (``<!-- kanbanger:board-id: … -->``): first marker wins.
 

@@ -24,7 +24,7 @@ import json
 from collections.abc import Sequence
 
 from kanbanger_daemon.core.board.cards import one_line, safe_prefix, step_full_id
-from kanbanger_daemon.core.board.format import card_line
+from kanbanger_daemon.core.board.format import card_line, folder_title
 from kanbanger_daemon.core.insight.metrics import metrics_lines, spec_metrics
 from kanbanger_daemon.core.specs.files import classify
 from kanbanger_daemon.models.board import SpecInput
@@ -134,7 +134,7 @@ def retrospective_title(inputs: Sequence[SpecInput], *, folder: str, master: str
     if len(inputs) == 1 and classify(inputs[0].spec.file)[0] != "speclet":
         return inputs[0].spec.title or inputs[0].spec.descriptor
     project = _master_project(master) if master is not None else None
-    return project or folder.removeprefix("spec_").replace("_", " ").strip() or folder
+    return project or folder_title(folder)
 
 
 def render_retrospective(inputs: Sequence[SpecInput], *, title: str) -> str:
