@@ -18,12 +18,11 @@ from kanbanger_daemon.errors import (
     SecondaryRateLimitError,
     TransientError,
 )
+from kanbanger_daemon.github.auth import check_scopes, token_kind
 from kanbanger_daemon.github.failures import (
-    check_scopes,
     classify_response,
     classify_transport_error,
     parse_retry_after,
-    token_kind,
 )
 
 NOW = 1_700_000_000.0
