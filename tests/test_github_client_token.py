@@ -45,7 +45,8 @@ async def test_token_never_appears_outside_the_authorization_header(
         rng=random.Random(1),
     )
     async with client:
-        captured += [repr(client), str(client.__dict__.get("_http"))]
+        endpoint = client.__dict__["_endpoint"]
+        captured += [repr(client), repr(endpoint), str(endpoint.__dict__["_http"])]
         try:
             await client.preflight()
         except KanbangerError as exc:

@@ -18,12 +18,11 @@ from kanbanger_daemon.errors import (
     SecondaryRateLimitError,
     TransientError,
 )
+from kanbanger_daemon.github.auth import check_scopes, token_kind
 from kanbanger_daemon.github.failures import (
-    check_scopes,
     classify_response,
     classify_transport_error,
     parse_retry_after,
-    token_kind,
 )
 
 NOW = 1_700_000_000.0
@@ -185,6 +184,35 @@ TABLE: list[tuple[str, int, dict[str, str], bytes, type[Exception], bool, bool]]
         False,
         False,
     ),
+    (
+        "primary: RATE_LIMITED error on 403, budget not reported",
+        403,
+        {},
+        body({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]}),
+        RateLimitError,
+        False,
+        False,
+    ),
+    (
+        "403 missing scope",
+        403,
+        {},
+        body({"message": "Your token has not been granted the required scopes"}),
+        ScopeError,
+        False,
+        False,
+    ),
+    ("404 no endpoint", 404, {}, body({"message": "Not Found"}), NotFoundError, False, False),
+    ("200 without data", 200, {}, body({"data": None}), TransientError, True, False),
+    (
+        "200 with a malformed error entry only",
+        200,
+        {},
+        body({"data": None, "errors": ["not an object"]}),
+        TransientError,
+        True,
+        False,
+    ),
 ]
 
 
@@ -241,6 +269,24 @@ def test_success_with_spent_budget_is_not_a_failure_but_reports_it() -> None:
     assert reply.failure is None and reply.data == {"viewer": {"login": "x"}}
     assert reply.rate_limit is not None
     assert (reply.rate_limit.remaining, reply.rate_limit.reset_at) == (0, 1_700_000_600)
+
+
+@pytest.mark.parametrize(
+    ("status", "raw"),
+    [
+        (401, body({"message": "Bad credentials"})),
+        (403, body({"message": "Must have admin rights"})),
+        (200, gql_error("Field 'x' doesn't exist on type 'Query'")),
+        (200, body({"data": None})),
+    ],
+    ids=["401", "403", "200 with errors", "200 without data"],
+)
+def test_a_failed_reply_still_reports_the_budget_and_scopes(status: int, raw: bytes) -> None:
+    headers = {**OK_HEADERS, "x-oauth-scopes": "repo, project"}
+    reply = classify_response(status, headers, raw, wall_now=NOW)
+    assert reply.failure is not None
+    assert reply.rate_limit is not None and reply.rate_limit.remaining == 4000
+    assert reply.scopes == ("repo", "project")
 
 
 def test_partial_failure_is_tied_to_its_alias() -> None:

@@ -1,9 +1,9 @@
 """The GitHub Projects V2 client: preflight, discovery, paged listing, batched paced mutations.
 
-Every request goes through ``_request``: the pacer grants a slot (one request at a time, spacing,
-budgets, pauses), ``failures`` classifies the reply. What is safe to retry is retried by one
-driver per request, with one policy (``retry``): a query whole, a mutation document call by
-call in the document queue (``sender``).
+Requests go out through the ``endpoint`` (pacing, classification, rate limits; a query retried
+whole by the one ``RetryPolicy``); mutations go through the ``sender``'s document queue, shared
+by every caller, which retries them call by call with the same policy. Discovered projects and
+changes to their set-up are kept in the ``project_cache``.
 """
 
 from __future__ import annotations
@@ -19,39 +19,23 @@ from typing import Any
 import httpx
 import structlog
 
-from kanbanger_daemon.errors import (
-    AuthError,
-    ConfigError,
-    NotFoundError,
-    PermanentError,
-    RateLimitError,
-    SecondaryRateLimitError,
-    TransientError,
-    register_secret,
-)
+from kanbanger_daemon.errors import PermanentError, TransientError
 from kanbanger_daemon.github import calls, queries
+from kanbanger_daemon.github.auth import check_scopes, token_kind
 from kanbanger_daemon.github.batching import (
     BatchSizer,
     Call,
     CallState,
     Mutation,
-    build_document,
     resolve_document,
 )
 from kanbanger_daemon.github.discovery import parse_items_page, parse_project, split_repo
-from kanbanger_daemon.github.failures import (
-    Failure,
-    Reply,
-    check_scopes,
-    classify_response,
-    classify_transport_error,
-    token_kind,
-)
+from kanbanger_daemon.github.endpoint import Endpoint, query_failure
+from kanbanger_daemon.github.failures import Reply
 from kanbanger_daemon.github.fields import add_missing_fields
-from kanbanger_daemon.github.options import add_missing_options, normalise, parse_options
-from kanbanger_daemon.github.pacing import Pacer, PacingConfig
-from kanbanger_daemon.github.reachability import Reachability
-from kanbanger_daemon.github.retry import RetryPolicy
+from kanbanger_daemon.github.options import add_missing_options, parse_options
+from kanbanger_daemon.github.pacing import PacingConfig
+from kanbanger_daemon.github.project_cache import ProjectCache
 from kanbanger_daemon.github.sender import DocumentQueue
 from kanbanger_daemon.models.github import (
     ClientStats,
@@ -65,34 +49,6 @@ from kanbanger_daemon.models.github import (
 
 DEFAULT_URL = "https://api.github.com/graphql"
 log = structlog.get_logger(__name__)
-
-
-def _query_failure(reply: Reply) -> Failure | None:
-    """For a query, any error counts, except a NOT_FOUND the parser explains better."""
-    if reply.failure is not None:
-        return reply.failure
-    for failure in reply.field_errors.values():
-        if not isinstance(failure.error, NotFoundError):
-            return failure
-    return None
-
-
-def _check_endpoint(token: str, url: str) -> None:
-    """Refuse a token or URL no request could go out with, before any request."""
-    register_secret(token)
-    if not token or token != token.strip() or not token.isascii() or not token.isprintable():
-        # Said before any request, and without quoting the value.
-        raise AuthError(
-            "GITHUB_TOKEN is empty or has spaces, line breaks or non-ASCII characters: "
-            "paste the token again without them."
-        )
-    scheme = url.partition("://")[0].lower() if "://" in url else ""
-    if scheme not in ("http", "https") or not url.partition("://")[2].strip("/"):
-        raise ConfigError(
-            f"the GraphQL endpoint {url!r} is not an http(s) URL "
-            "(e.g. https://api.github.com/graphql)",
-            key="GITHUB_GRAPHQL_URL",
-        )
 
 
 def _unanswered(reply: Reply) -> bool:
@@ -119,50 +75,28 @@ class GitHubClient:
         pacing: PacingConfig | None = None,
         max_attempts: int = 8,
     ) -> None:
-        _check_endpoint(token, url)
+        self._config = pacing or PacingConfig()
+        self._endpoint = Endpoint(
+            token=token, url=url, transport=transport, timeout=timeout, clock=clock,
+            wall_clock=wall_clock, sleep=sleep, rng=rng, pacing=self._config,
+            max_attempts=max_attempts)
         self._token_kind = token_kind(token)
         self._url = url
-        self._timeout = timeout
-        self._wall_clock = wall_clock
-        self._config = pacing or PacingConfig()
-        self._clock = clock
-        self._pacer = Pacer(self._config, clock=clock, wall_clock=wall_clock, sleep=sleep)
-        self._on_sent: Callable[[int, int], None] | None = None
-        self._reach = Reachability(url, clock)
         self._sizer = BatchSizer(self._config.max_create_batch, self._config.other_batch_size)
-        self._stats = ClientStats()
-        self._retry = RetryPolicy(
-            max_attempts=max_attempts, base_s=self._config.retry_base,
-            max_s=self._config.retry_max, rng=rng or random.Random(), sleep=sleep,
-            reach=self._reach, on_retry=self._count_retry)
         self._queue = DocumentQueue(
             send=lambda mutations: self._send_document(mutations),  # looked up at each call
             sizer=self._sizer,
-            ready=self._pacer.wait_turn,
-            retry=self._retry,
+            ready=self._endpoint.pacer.wait_turn,
+            retry=self._endpoint.retry,
             hold_s=self._config.gather_s,
         )
-        self._projects: dict[tuple[str, int, str], ProjectInfo] = {}
-        self._discovering: dict[tuple[str, int, str], asyncio.Lock] = {}
-        # Adding options or fields reads and rewrites a project's set-up: one at a time, from
-        # the freshest copy (boards pushing together may hold an older one).
-        self._setup_lock = asyncio.Lock()
-        # The token lives only in this header (httpx masks it in reprs).
-        self._http = httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(timeout),
-            headers={
-                "Authorization": f"bearer {token}",
-                "Accept": "application/json",
-                "User-Agent": "kanbanger-daemon",
-            },
-        )
+        self._projects = ProjectCache()
 
     def __repr__(self) -> str:
         return f"GitHubClient(url={self._url!r})"
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._endpoint.aclose()
 
     async def __aenter__(self) -> GitHubClient:
         return self
@@ -183,127 +117,34 @@ class GitHubClient:
         """For a one-shot command: stop retrying a GitHub that gives no reply at all after
         ``seconds`` (connects time out after a third of it), and fail every later request at
         once with the error in ``unreachable``."""
-        self._reach.budget_s = seconds
-        self._reach.attempt_s = min(self._timeout, seconds / 3)
-        self._http.timeout = httpx.Timeout(self._timeout, connect=self._reach.attempt_s)
+        self._endpoint.give_up_after(seconds)
 
     @property
     def unreachable(self) -> TransientError | None:
         """Why the client gave up on GitHub (``give_up_after``); None while it has not."""
-        return self._reach.gave_up
+        return self._endpoint.unreachable
 
     @property
     def stats(self) -> ClientStats:
-        snapshot = self._stats.model_copy(deep=True)
-        snapshot.paused_until = self._pacer.paused_until_wall
-        return snapshot
-
-    # --- one request ------------------------------------------------------------------------
-
-    def _count_retry(self) -> None:
-        self._stats.retries += 1
-
-    def _observe(self, reply: Reply) -> None:
-        """Record rate-limit headers and start the pauses a reply asks for."""
-        if not isinstance(reply.failure.error if reply.failure else None,
-                          AuthError | TransientError):
-            self._stats.auth_verified_at = self._wall_clock()  # GitHub answered as this token
-        limit = reply.rate_limit
-        if limit is not None:
-            self._stats.rate_limit_remaining = limit.remaining
-            self._stats.rate_limit_reset = limit.reset_at
-        failures = [reply.failure, *reply.field_errors.values()]
-        errors = [f.error for f in failures if f is not None]
-        primary = next((e for e in errors if isinstance(e, RateLimitError)), None)
-        secondary = next((e for e in errors if isinstance(e, SecondaryRateLimitError)), None)
-        if primary is not None:
-            waited = self._pacer.pause_for_primary(primary.reset_at)
-            log.warning("github.rate_limit.primary", pause_s=round(waited, 1))
-        elif limit is not None and limit.remaining == 0:
-            waited = self._pacer.pause_for_primary(limit.reset_at)
-            log.warning("github.rate_limit.spent", pause_s=round(waited, 1))
-        if secondary is not None:
-            waited = self._pacer.pause_for_secondary(secondary.retry_after)
-            log.warning("github.rate_limit.secondary", pause_s=round(waited, 1))
-        elif reply.failure is None:
-            self._pacer.note_success()
+        return self._endpoint.stats
 
     def listen(self, *, sent: Callable[[int, int], None],
                waiting: Callable[[float, str], None]) -> None:
         """Be told of each mutation document sent (its mutations, of which creates) and of each
         longer wait with its reason: what a command shows while a first sync takes minutes."""
-        self._on_sent = sent
-        self._pacer.on_wait = waiting
-
-    async def _send_once(
-        self,
-        document: str,
-        variables: dict[str, Any],
-        *,
-        mutations: Sequence[queries.MutationKind] | None,
-    ) -> Reply:
-        creates = sum(kind.creates_content for kind in mutations or ())
-        async with self._pacer.slot(mutation=mutations is not None, creates=creates):
-            self._stats.http_requests += 1
-            if mutations is not None:
-                self._stats.mutations += len(mutations)
-                self._stats.creates += creates
-                if self._on_sent is not None:
-                    self._on_sent(len(mutations), creates)
-                by_name = self._stats.mutations_by_name
-                for kind in mutations:
-                    by_name[kind.field] = by_name.get(kind.field, 0) + 1
-            started = self._clock()
-            try:
-                response = await self._http.post(
-                    self._url, json={"query": document, "variables": variables}
-                )
-            except httpx.TransportError as exc:
-                reply = Reply(None, failure=classify_transport_error(exc, timeout=self._timeout))
-                self._reach.unanswered(started)
-            else:
-                self._reach.answered()
-                reply = classify_response(
-                    response.status_code,
-                    response.headers,
-                    response.content,
-                    wall_now=self._wall_clock(),
-                )
-            self._observe(reply)
-            return reply
-
-    async def _request(
-        self,
-        document: str,
-        variables: dict[str, Any],
-        *,
-        mutations: Sequence[queries.MutationKind] | None = None,
-    ) -> Reply:
-        """Send one document once (retries are the caller's, by ``self._retry``).
-        ``mutations``: the kinds of its aliased calls (None: a query)."""
-        if self._reach.gave_up is not None:  # a one-shot command gave up on GitHub already
-            return Reply(None, failure=Failure(self._reach.gave_up))
-        return await self._send_once(document, variables, mutations=mutations)
+        self._endpoint.listen(sent=sent, waiting=waiting)
 
     async def _query(
         self, document: str, variables: dict[str, Any], *, shrinkable: bool = False
     ) -> Reply:
-        def should_retry(reply: Reply) -> bool:
-            failure = _query_failure(reply)
-            if failure is None or not failure.retryable:
-                return False
-            return not (failure.shrink and shrinkable)
-
-        self._stats.documents += 1
-        self._stats.query_documents += 1
-        return await self._retry.run(lambda: self._request(document, variables), should_retry)
+        return await self._endpoint.query(document, variables, shrinkable=shrinkable)
 
     # --- preflight and discovery ------------------------------------------------------------
 
     async def preflight(self) -> Preflight:
         """Who the token is and whether it may manage projects (ScopeError/AuthError if not)."""
         reply = await self._query(queries.PREFLIGHT, {})
-        failure = _query_failure(reply)
+        failure = query_failure(reply)
         if failure is not None:
             raise failure.error
         problem = check_scopes(self._token_kind, reply.scopes)
@@ -329,24 +170,19 @@ class GitHubClient:
         """Repository → project by number → its Status field and options. Cached for the
         client's life (the one cache: set-up changes made through the client update it);
         callers asking at the same time share one discovery."""
-        key = (repo.strip().lower(), project_number, normalise(status_field))
-        async with self._discovering.setdefault(key, asyncio.Lock()):
-            if not refresh and key in self._projects:
-                return self._projects[key]
-            return await self._discover(key, repo, project_number, status_field)
+        return await self._projects.get(
+            repo, project_number, status_field,
+            lambda: self._discover(repo, project_number, status_field), refresh=refresh)
 
-    async def _discover(self, key: tuple[str, int, str], repo: str, project_number: int,
-                        status_field: str) -> ProjectInfo:
+    async def _discover(self, repo: str, project_number: int, status_field: str) -> ProjectInfo:
         owner, name = split_repo(repo)
         reply = await self._query(
             queries.DISCOVERY, {"owner": owner, "name": name, "number": project_number}
         )
-        failure = _query_failure(reply)
+        failure = query_failure(reply)
         if failure is not None:
             raise failure.error
-        project = parse_project(reply.data or {}, repo, project_number, status_field)
-        self._projects[key] = project
-        return project
+        return parse_project(reply.data or {}, repo, project_number, status_field)
 
     async def list_items(
         self, project_id: str, *, status_field: str = "Status", value_fields: Sequence[str] = ()
@@ -373,7 +209,7 @@ class GitHubClient:
                 variables[queries.value_variable(index)] = name
             shrinkable = page_size > self._config.min_page_size
             reply = await self._query(document, variables, shrinkable=shrinkable)
-            failure = _query_failure(reply)
+            failure = query_failure(reply)
             if failure is not None:
                 if failure.shrink and shrinkable:
                     page_size = max(self._config.min_page_size, page_size // 2)
@@ -390,10 +226,7 @@ class GitHubClient:
 
     async def _send_document(self, mutations: list[Mutation]) -> Reply:
         """One mutation document, sent once (the document queue retries its calls)."""
-        document, variables = build_document(mutations)
-        self._stats.documents += 1
-        self._stats.mutation_documents += 1
-        return await self._request(document, variables, mutations=[m.kind for m in mutations])
+        return await self._endpoint.send_mutations(mutations)
 
     async def _mutate(
         self, kind: queries.MutationKind, batch: Sequence[Call]
@@ -493,25 +326,8 @@ class GitHubClient:
     ) -> ProjectInfo:
         """``project`` with the (name, data type) fields of ``wanted`` it lacks created; the
         discovery cache is updated, so later calls cost nothing (see ``fields``)."""
-        async with self._setup_lock:
-            project = self._freshest(project)
-            updated = await add_missing_fields(self, project, wanted)
-            if updated is not project:
-                self._replace_cached(updated)
-            return updated
-
-    def _replace_cached(self, updated: ProjectInfo) -> None:
-        for key, cached in list(self._projects.items()):
-            if cached.project_id == updated.project_id:
-                self._projects[key] = updated
-
-    def _freshest(self, project: ProjectInfo) -> ProjectInfo:
-        """The cached copy of ``project`` (updated by every change made through this client)."""
-        for cached in self._projects.values():
-            same_status = cached.status_field.id == project.status_field.id
-            if cached.project_id == project.project_id and same_status:
-                return cached
-        return project
+        return await self._projects.change_setup(
+            project, lambda fresh: add_missing_fields(self, fresh, wanted))
 
     # --- status options ---------------------------------------------------------------------
 
@@ -527,7 +343,7 @@ class GitHubClient:
             queries.UPDATE_FIELD,
             Call(field_id, {"fieldId": field_id, "singleSelectOptions": list(options)}),
         )
-        reply = await self._retry.run(lambda: self._send_document([call]), _unanswered)
+        reply = await self._endpoint.retry.run(lambda: self._send_document([call]), _unanswered)
         outcome = resolve_document([call], reply)[0]
         if outcome.state is not CallState.OK:
             error = outcome.failure.error if outcome.failure else None
@@ -542,9 +358,5 @@ class GitHubClient:
 
         Raises PermanentError when GitHub would not (or did not) keep the existing option ids.
         """
-        async with self._setup_lock:
-            project = self._freshest(project)
-            updated = await add_missing_options(self, project, wanted)
-            if updated is not project:
-                self._replace_cached(updated)
-            return updated
+        return await self._projects.change_setup(
+            project, lambda fresh: add_missing_options(self, fresh, wanted))

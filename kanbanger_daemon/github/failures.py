@@ -181,94 +181,140 @@ def _rank(failure: Failure) -> int:
     return len(order)
 
 
-def classify_response(
-    status: int, headers: Mapping[str, str], body: bytes, *, wall_now: float
-) -> Reply:
-    """Decide what an HTTP reply to a GraphQL POST means."""
-    rate_limit = parse_rate_limit(headers)
-    scopes = parse_scopes(headers)
-    retry_after = parse_retry_after(headers, wall_now=wall_now)
-    reset_at = rate_limit.reset_at if rate_limit else None
+@dataclass(frozen=True)
+class _HttpReply:
+    """An HTTP reply read once: its status, its JSON body and what its headers say."""
+
+    status: int
+    body: Any  # the parsed JSON, or None
+    message: str  # the body's message, or its first error's
+    rate_limit: RateLimitInfo | None
+    scopes: tuple[str, ...] | None
+    retry_after: float | None
+
+    @property
+    def reset_at(self) -> float | None:
+        return self.rate_limit.reset_at if self.rate_limit else None
+
+    def classified(
+        self,
+        data: dict[str, Any] | None,
+        failure: Failure | None = None,
+        field_errors: dict[str, Failure] | None = None,
+    ) -> Reply:
+        return Reply(data, failure=failure, field_errors=field_errors or {},
+                     rate_limit=self.rate_limit, scopes=self.scopes)
+
+
+def _read(status: int, headers: Mapping[str, str], body: bytes, wall_now: float) -> _HttpReply:
     try:
         parsed: Any = json.loads(body) if body else None
     except (ValueError, UnicodeDecodeError):
         parsed = None
-    message = _message_of(parsed)
-    lowered = message.lower()
+    return _HttpReply(
+        status=status,
+        body=parsed,
+        message=_message_of(parsed),
+        rate_limit=parse_rate_limit(headers),
+        scopes=parse_scopes(headers),
+        retry_after=parse_retry_after(headers, wall_now=wall_now),
+    )
 
-    def fail(failure: Failure) -> Reply:
-        return Reply(None, failure=failure, rate_limit=rate_limit, scopes=scopes)
 
+def classify_response(
+    status: int, headers: Mapping[str, str], body: bytes, *, wall_now: float
+) -> Reply:
+    """Decide what an HTTP reply to a GraphQL POST means."""
+    reply = _read(status, headers, body, wall_now)
+    failure = _status_failure(reply)
+    if failure is not None:
+        return reply.classified(None, failure)
+    return _graphql_reply(reply, reply.body)
+
+
+def _status_failure(reply: _HttpReply) -> Failure | None:
+    """The failure the HTTP status means (None: a 200 with a JSON object, to be read on)."""
+    status, message = reply.status, reply.message
     if status == 401:
-        return fail(
-            Failure(
-                AuthError(
-                    "GitHub rejected the token (401 Bad credentials): set GITHUB_TOKEN to a valid "
-                    "classic token with the `project` scope."
-                )
+        return Failure(
+            AuthError(
+                "GitHub rejected the token (401 Bad credentials): set GITHUB_TOKEN to a valid "
+                "classic token with the `project` scope."
             )
         )
     if status in (403, 429):
-        if retry_after is not None or any(m in lowered for m in SECONDARY_MARKERS):
-            return fail(_secondary(message, retry_after))
-        errors = parsed.get("errors") if isinstance(parsed, dict) else None
-        typed = {str(e.get("type")) for e in errors or [] if isinstance(e, dict)}
-        if (rate_limit and rate_limit.remaining == 0) or typed & PRIMARY_TYPES:
-            return fail(_primary(message, reset_at))
-        if "scope" in lowered:
-            return fail(Failure(ScopeError(f"The token lacks a scope GitHub requires: {message}")))
-        return fail(
-            Failure(PermanentError(f"GitHub refused the request (HTTP {status}): {message}"))
-        )
+        return _refusal(reply)
     if status >= 500:
-        return fail(
-            Failure(
-                TransientError(f"GitHub answered HTTP {status}"),
-                maybe_applied=True,
-                shrink=status in (502, 504),
-            )
+        return Failure(
+            TransientError(f"GitHub answered HTTP {status}"),
+            maybe_applied=True,
+            shrink=status in (502, 504),
         )
     if status == 404:
-        return fail(Failure(NotFoundError(f"No GraphQL endpoint here (HTTP 404): {message}")))
+        return Failure(NotFoundError(f"No GraphQL endpoint here (HTTP 404): {message}"))
     if status != 200:
-        return fail(
-            Failure(
-                GraphQLValidationError(f"GitHub rejected the request (HTTP {status}): {message}")
-            )
+        return Failure(
+            GraphQLValidationError(f"GitHub rejected the request (HTTP {status}): {message}")
         )
-    if not isinstance(parsed, dict):
-        return fail(
-            Failure(TransientError("GitHub answered 200 without a JSON object"), maybe_applied=True)
+    if not isinstance(reply.body, dict):
+        return Failure(
+            TransientError("GitHub answered 200 without a JSON object"), maybe_applied=True
         )
-    data = parsed.get("data") if isinstance(parsed.get("data"), dict) else None
+    return None
+
+
+def _refusal(reply: _HttpReply) -> Failure:
+    """A 403 or 429: a secondary or primary rate limit, a missing scope, or a plain refusal."""
+    message = reply.message
+    lowered = message.lower()
+    if reply.retry_after is not None or any(m in lowered for m in SECONDARY_MARKERS):
+        return _secondary(message, reply.retry_after)
+    errors = reply.body.get("errors") if isinstance(reply.body, dict) else None
+    typed = {str(e.get("type")) for e in errors or [] if isinstance(e, dict)}
+    spent = reply.rate_limit is not None and reply.rate_limit.remaining == 0
+    if spent or typed & PRIMARY_TYPES:
+        return _primary(message, reply.reset_at)
+    if "scope" in lowered:
+        return Failure(ScopeError(f"The token lacks a scope GitHub requires: {message}"))
+    return Failure(PermanentError(f"GitHub refused the request (HTTP {reply.status}): {message}"))
+
+
+def _graphql_reply(reply: _HttpReply, body: dict[str, Any]) -> Reply:
+    """A 200 with a JSON object: its data, and its errors, each tied to an alias or to the whole
+    document (the worst of those decides how the document is handled)."""
+    data = body.get("data") if isinstance(body.get("data"), dict) else None
     field_errors: dict[str, Failure] = {}
     document_failures: list[Failure] = []
-    for error in parsed.get("errors") or []:
+    for error in body.get("errors") or []:
         if not isinstance(error, dict):
             continue
-        failure = classify_graphql_error(error, retry_after=retry_after, reset_at=reset_at)
-        path = error.get("path")
-        head = path[0] if isinstance(path, list) and path else None
-        if (
-            data is not None
-            and isinstance(head, str)
-            and head in data
-            and not isinstance(failure.error, RateLimitError)
-        ):
-            field_errors.setdefault(head, failure)
+        failure = classify_graphql_error(
+            error, retry_after=reply.retry_after, reset_at=reply.reset_at
+        )
+        alias = _alias_of(error, data, failure)
+        if alias is not None:
+            field_errors.setdefault(alias, failure)
         else:
             document_failures.append(failure)
     if document_failures:
-        return Reply(
-            data,
-            failure=min(document_failures, key=_rank),
-            field_errors=field_errors,
-            rate_limit=rate_limit,
-            scopes=scopes,
-        )
+        return reply.classified(data, min(document_failures, key=_rank), field_errors)
     if data is None:
-        return fail(Failure(TransientError("GitHub answered 200 without data"), maybe_applied=True))
-    return Reply(data, field_errors=field_errors, rate_limit=rate_limit, scopes=scopes)
+        return reply.classified(
+            None, Failure(TransientError("GitHub answered 200 without data"), maybe_applied=True)
+        )
+    return reply.classified(data, field_errors=field_errors)
+
+
+def _alias_of(
+    error: Mapping[str, Any], data: dict[str, Any] | None, failure: Failure
+) -> str | None:
+    """The alias of ``data`` an error is tied to by ``path[0]`` (None: the whole document; a
+    primary rate limit always stops the whole document)."""
+    path = error.get("path")
+    head = path[0] if isinstance(path, list) and path else None
+    if data is None or not isinstance(head, str) or head not in data:
+        return None
+    return None if isinstance(failure.error, RateLimitError) else head
 
 
 def missing_result(field: str, alias: str) -> Failure:
@@ -295,50 +341,3 @@ def classify_transport_error(exc: Exception, *, timeout: float) -> Failure:
         maybe_applied=True,
     )
 
-
-# --- token preflight -----------------------------------------------------------------------
-
-TOKEN_PREFIXES = (
-    ("github_pat_", "fine-grained"),
-    ("ghp_", "classic"),
-    ("gho_", "oauth"),
-    ("ghu_", "app-user"),
-    ("ghs_", "app-installation"),
-    ("ghr_", "app-refresh"),
-)
-
-
-def token_kind(token: str) -> str:
-    """What kind of GitHub token this is, from its documented prefix."""
-    for prefix, kind in TOKEN_PREFIXES:
-        if token.startswith(prefix):
-            return kind
-    return "unknown"
-
-
-def check_scopes(kind: str, scopes: tuple[str, ...] | None) -> ScopeError | None:
-    """Explain, in one sentence, why this token cannot manage a Projects V2 board (or None)."""
-    if scopes is None:
-        if kind == "fine-grained":
-            return ScopeError(
-                "This is a fine-grained personal access token, which cannot manage user-owned "
-                "Projects V2 boards and reports no scopes: create a classic token with the "
-                "`project` scope (plus `repo` for private repositories) and set GITHUB_TOKEN."
-            )
-        if kind in ("app-installation", "app-user", "app-refresh"):
-            return ScopeError(
-                "This is a GitHub App token, which reports no OAuth scopes and cannot manage "
-                "user-owned Projects V2 boards: use a classic token with the `project` scope "
-                "(or `gh auth token` after `gh auth refresh -s project`)."
-            )
-        return ScopeError(
-            "GitHub did not report the token's scopes (no x-oauth-scopes header): use a classic "
-            "token with the `project` scope so that the daemon can check it."
-        )
-    if "project" not in scopes:
-        have = ", ".join(scopes) or "none"
-        return ScopeError(
-            f"The token lacks the `project` scope (it has: {have}): run "
-            "`gh auth refresh -s project` or create a classic token with `project` and `repo`."
-        )
-    return None
