@@ -227,3 +227,18 @@ async def test_boards_asking_for_one_project_at_once_share_one_discovery(
     await client.discover(repo, 1)  # known: no request
     await client.discover(repo, 1, refresh=True)  # the periodic rescan asks again
     assert fake.counters.queries == 2
+
+
+async def test_linked_projects_are_what_the_set_up_offers_and_a_missing_repo_is_named(
+    client: GitHubClient, fake: testing.FakeGitHub
+) -> None:
+    fake.add_project(4, "Roadmap")
+    fake.add_project(2, "Ops")
+    fake.link_project(4)
+    fake.link_project(2)
+    repo = f"{fake.owner}/{fake.repo}"
+    numbers = [number for number, _title in await client.linked_projects(repo)]
+    assert numbers == sorted(numbers) and {2, 4} <= set(numbers)
+    assert (4, "Roadmap") in await client.linked_projects(repo)
+    with pytest.raises(NotFoundError, match=f"Repository {fake.owner}/nope was not found"):
+        await client.linked_projects(f"{fake.owner}/nope")

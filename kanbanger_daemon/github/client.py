@@ -29,7 +29,12 @@ from kanbanger_daemon.github.batching import (
     Mutation,
     resolve_document,
 )
-from kanbanger_daemon.github.discovery import parse_items_page, parse_project, split_repo
+from kanbanger_daemon.github.discovery import (
+    parse_items_page,
+    parse_linked_projects,
+    parse_project,
+    split_repo,
+)
 from kanbanger_daemon.github.endpoint import Endpoint, query_failure
 from kanbanger_daemon.github.failures import Reply
 from kanbanger_daemon.github.fields import add_missing_fields
@@ -183,6 +188,17 @@ class GitHubClient:
         if failure is not None:
             raise failure.error
         return parse_project(reply.data or {}, repo, project_number, status_field)
+
+    async def linked_projects(self, repo: str) -> list[tuple[int, str]]:
+        """(number, title) of the projects linked to ``repo`` (NotFoundError if no such repo):
+        what the set-up wizard offers to pick from."""
+        owner, name = split_repo(repo)
+        # The discovery document lists linked projects; number 0 matches none on purpose.
+        reply = await self._query(queries.DISCOVERY, {"owner": owner, "name": name, "number": 0})
+        failure = query_failure(reply)
+        if failure is not None:
+            raise failure.error
+        return parse_linked_projects(reply.data or {}, repo)
 
     async def list_items(
         self, project_id: str, *, status_field: str = "Status", value_fields: Sequence[str] = ()

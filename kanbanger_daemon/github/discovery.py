@@ -71,19 +71,33 @@ def find_field(project: ProjectInfo, name: str) -> ProjectField | None:
     return next((f for f in project.fields if normalise(f.name) == wanted), None)
 
 
-def parse_project(data: dict[str, Any], repo: str, number: int, status_field: str) -> ProjectInfo:
-    """A discovery reply → ``ProjectInfo`` (NotFoundError naming what is missing)."""
+def _repository(data: dict[str, Any], repo: str) -> dict[str, Any]:
     repository = data.get("repository")
     if not isinstance(repository, dict):
         raise NotFoundError(
             f"Repository {repo} was not found or the token cannot see it (check GITHUB_REPO "
             "and that the token has the `repo` scope for private repositories)."
         )
-    linked = tuple(
+    return repository
+
+
+def _linked(repository: dict[str, Any]) -> tuple[tuple[int, str], ...]:
+    return tuple(
         (int(p["number"]), str(p.get("title") or ""))
         for p in ((repository.get("projectsV2") or {}).get("nodes") or [])
         if isinstance(p, dict) and p.get("number") is not None
     )
+
+
+def parse_linked_projects(data: dict[str, Any], repo: str) -> list[tuple[int, str]]:
+    """A discovery reply → (number, title) of the projects linked to ``repo``, by number."""
+    return sorted(_linked(_repository(data, repo)))
+
+
+def parse_project(data: dict[str, Any], repo: str, number: int, status_field: str) -> ProjectInfo:
+    """A discovery reply → ``ProjectInfo`` (NotFoundError naming what is missing)."""
+    repository = _repository(data, repo)
+    linked = _linked(repository)
     project = repository.get("projectV2")
     if not isinstance(project, dict):
         known = ", ".join(f"#{n} {t!r}" for n, t in linked) or "none"

@@ -11,14 +11,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from kanbanger_daemon.errors import NotFoundError
 from kanbanger_daemon.github import (
     GitHubClient,
     Preflight,
     ProjectInfo,
     missing_option_names,
-    queries,
-    split_repo,
 )
 from kanbanger_daemon.models import ColumnMapping
 
@@ -53,25 +50,7 @@ class GitHubProbe:
 
     def linked_projects(self, repo: str) -> list[tuple[int, str]]:
         """(number, title) of the projects linked to ``repo`` (NotFoundError if no such repo)."""
-        owner, name = split_repo(repo)
-
-        async def work(client: GitHubClient) -> list[tuple[int, str]]:
-            # The discovery document lists linked projects; number 0 matches none on purpose.
-            # TODO(github owner): a public GitHubClient.linked_projects() would avoid _query.
-            reply = await client._query(queries.DISCOVERY,
-                                        {"owner": owner, "name": name, "number": 0})
-            if reply.failure is not None:
-                raise reply.failure.error
-            repository = (reply.data or {}).get("repository")
-            if not isinstance(repository, dict):
-                raise NotFoundError(
-                    f"Repository {repo} was not found or the token cannot see it (check the "
-                    "name and that the token has the `repo` scope for private repositories).")
-            nodes = (repository.get("projectsV2") or {}).get("nodes") or []
-            return sorted((int(n["number"]), str(n.get("title") or ""))
-                          for n in nodes if isinstance(n, dict) and n.get("number") is not None)
-
-        return self._run(work)
+        return self._run(lambda c: c.linked_projects(repo))
 
     def project(self, repo: str, number: int, status_field: str = "Status") -> ProjectInfo:
         return self._run(lambda c: c.discover(repo, number, status_field=status_field))
