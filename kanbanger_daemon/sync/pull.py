@@ -23,6 +23,7 @@ from kanbanger_daemon.boards.workspace import BoardKey, board_path
 from kanbanger_daemon.core.board.format import board_columns, parse_board
 from kanbanger_daemon.core.specs.decode import decode_text
 from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.core.sync.item_match import marker_key_of
 from kanbanger_daemon.core.sync.listing import absorb_listing
 from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.core.sync.pull_edits import (
@@ -32,7 +33,6 @@ from kanbanger_daemon.core.sync.pull_edits import (
     find_remote_edits,
     survivors,
 )
-from kanbanger_daemon.core.sync.push_plan import marker_key_of
 from kanbanger_daemon.errors import ConfigError
 from kanbanger_daemon.github import match_status_option
 from kanbanger_daemon.models.board import Board
