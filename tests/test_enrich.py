@@ -11,11 +11,10 @@ from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.core.insight.enrich import (
     MAX_CARDS_PER_RULE,
     apply_enrichment,
-    enrich_prompt,
     enrichment_cards,
     spec_section_items,
-    validate_enriched,
 )
+from kanbanger_daemon.core.insight.enrich_command import enrich_prompt, validate_enriched
 from kanbanger_daemon.core.specs.parse import parse_spec
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models.board import BoardOptions, ColumnKind, SpecInput

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kanbanger_daemon.core.sync.item_match import belongs_to
 from kanbanger_daemon.core.sync.markers import marker_for_key, parse_marker_key, with_tag
-from kanbanger_daemon.core.sync.push_plan import belongs_to, plan_remote
+from kanbanger_daemon.core.sync.push_plan import plan_remote
 from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import DesiredCard, OpKind, RemotePlan, StatusChoice, SyncState
 

@@ -1,11 +1,11 @@
 """Run the configured ``enrich.command`` (an LLM wrapper) to enrich a new board, safely.
 
-The program gets ``core.insight.enrich.enrich_prompt`` on stdin and prints a board on stdout.
-It runs in its own process group with a time limit; on timeout (or too much output) the whole
-group is killed, so a hanging model or a helper it spawned never outlives the call. Its output
-is accepted only through ``core.insight.enrich.validate_enriched`` (a valid board keeping every
-SPEC task card where the planner put it) and is then re-planned, so progress still decides the
-columns.
+The program gets ``core.insight.enrich_command.enrich_prompt`` on stdin and prints a board on
+stdout. It runs in its own process group with a time limit; on timeout (or too much output) the
+whole group is killed, so a hanging model or a helper it spawned never outlives the call. Its
+output is accepted only through ``core.insight.enrich_command.validate_enriched`` (a valid board
+keeping every SPEC task card where the planner put it) and is then re-planned, so progress still
+decides the columns.
 Any failure — not found, non-zero exit, timeout, not UTF-8, invalid board — is logged with a
 clear reason and the deterministic enrichment is used instead.
 
@@ -27,11 +27,10 @@ from typing import Literal
 
 from kanbanger_daemon.core.board.cards import namespace_of
 from kanbanger_daemon.core.board.plan import plan_board
-from kanbanger_daemon.core.insight.enrich import (
+from kanbanger_daemon.core.insight.enrich import apply_enrichment, enrichment_cards
+from kanbanger_daemon.core.insight.enrich_command import (
     MAX_ENRICHED_CHARS,
-    apply_enrichment,
     enrich_prompt,
-    enrichment_cards,
     validate_enriched,
 )
 from kanbanger_daemon.errors import ConfigError, InputError, KanbangerError

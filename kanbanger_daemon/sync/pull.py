@@ -24,20 +24,25 @@ from kanbanger_daemon.core.board.format import board_columns, parse_board
 from kanbanger_daemon.core.specs.decode import decode_text
 from kanbanger_daemon.core.sync.desired import desired_cards
 from kanbanger_daemon.core.sync.listing import absorb_listing
-from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.core.sync.pull_edits import (
-    EditKind,
     RemoteEdit,
     apply_remote_edits,
     find_remote_edits,
     survivors,
 )
-from kanbanger_daemon.core.sync.push_plan import marker_key_of
+from kanbanger_daemon.core.sync.pull_record import (
+    bind_taken_drafts,
+    listing_view,
+    record_kept_edits,
+    record_left_values,
+    record_people_items,
+    replan_from_listing,
+)
 from kanbanger_daemon.errors import ConfigError
 from kanbanger_daemon.github import match_status_option
 from kanbanger_daemon.models.board import Board
 from kanbanger_daemon.models.github import ProjectInfo, RemoteItem
-from kanbanger_daemon.models.sync import CardState, DesiredCard, SyncState
+from kanbanger_daemon.models.sync import DesiredCard, SyncState
 from kanbanger_daemon.settings import Settings
 from kanbanger_daemon.sync.pusher import STATE_FILE, BoardPusher, Target
 from kanbanger_daemon.sync.state_file import load_state, save_state
@@ -54,13 +59,6 @@ class PullOutcome:
     quiet: bool = False
 
 
-def _observed(state: SyncState) -> dict[str, tuple[object, ...]]:
-    # A card the listing missed counts as a change: it may have been deleted on GitHub, and the
-    # push that follows (listing again) recreates it once enough listings have missed it.
-    return {key: (c.item_id, c.status, c.title, c.archived, c.body, 0 if c.archived else c.unseen)
-            for key, c in state.cards.items()}
-
-
 def column_of_status(board: Board, project: ProjectInfo) -> dict[str, str]:
     """Status option name -> the first board column it stands for."""
     out: dict[str, str] = {}
@@ -70,57 +68,6 @@ def column_of_status(board: Board, project: ProjectInfo) -> dict[str, str]:
         if option is not None:
             out.setdefault(option.name, name)
     return out
-
-
-def _record(state: SyncState, kept: Sequence[RemoteEdit], final: Sequence[DesiredCard],
-            remote: Sequence[RemoteItem]) -> None:
-    """The edits that stayed on the board are synced: the next push leaves them alone."""
-    by_title = {card.title: card.key for card in final}
-    by_id = {item.item_id: item for item in remote}
-    for edit in kept:
-        card = state.cards.get(edit.key)
-        if edit.kind is EditKind.MOVE and card is not None:
-            card.synced_status = edit.status
-        elif edit.kind is EditKind.ARCHIVE and card is not None:
-            card.archived = True
-        elif edit.kind is EditKind.RETITLE and card is not None:
-            new_key = by_title.get(edit.new_title or "")
-            if new_key is not None:
-                del state.cards[edit.key]
-                card.synced_title = card.title = edit.new_title or ""
-                state.cards[new_key] = card
-                state.aliases[card.item_id or edit.item_id] = new_key
-        elif edit.kind is EditKind.ADD and edit.title in by_title:
-            item = by_id[edit.item_id]
-            state.cards[by_title[edit.title]] = CardState(
-                item_id=item.item_id, draft_id=item.content_id, title=edit.title,
-                status=item.status_name, option_id=item.status_option_id, body=item.body,
-                synced_status=item.status_name, synced_title=edit.title,
-                foreign=parse_marker_key(item.body) is None,
-            )
-
-
-def _record_order(state: SyncState, remote: Sequence[RemoteItem], board_key: str) -> None:
-    """Our cards' positions as GitHub lists them, so that the push that follows (planned from
-    the state) sees the project's real order and moves nothing a pull already matched."""
-    by_id = {c.item_id: k for k, c in state.cards.items() if c.item_id}
-    for index, item in enumerate(remote):
-        key = marker_key_of(item, board_key, state) or by_id.get(item.item_id)
-        if key is not None and key in state.cards:
-            state.cards[key].position = index
-
-
-def _record_left(state: SyncState, edits: Sequence[RemoteEdit], kept: Sequence[RemoteEdit]) -> None:
-    """Another workspace's values this board's progress overrules: remembered, so that the
-    next polls, seeing them again, stay quiet (nothing is pushed over them either)."""
-    for edit in edits:
-        card = state.cards.get(edit.key)
-        if edit in kept or edit.by_person or card is None:
-            continue
-        if edit.kind is EditKind.MOVE:
-            card.left_status = edit.status
-        elif edit.kind is EditKind.RETITLE:
-            card.left_title = edit.new_title
 
 
 def _read_board(root: Path, key: BoardKey) -> Board | None:
@@ -141,20 +88,6 @@ async def _listing(pusher: BoardPusher, key: BoardKey, state: SyncState,
     if project.project_id not in listings:
         listings[project.project_id] = await pusher.list_items(project)
     return project, listings[project.project_id]
-
-
-def _note_people_items(state: SyncState, remote: Sequence[RemoteItem],
-                       edits: Sequence[RemoteEdit], kept: Sequence[RemoteEdit]) -> None:
-    """Every item listed now is "seen" except drafts taken in (their state entry tracks them):
-    an ADD that the re-planned board drops (a card of a task this clone's SPEC lacks) is
-    offered once."""
-    taken = {edit.item_id for edit in kept if edit.kind is EditKind.ADD}
-    listed_before = set(state.people_items or [])
-    known = listed_before | {c.item_id for c in state.cards.values() if c.item_id}
-    known -= {edit.item_id for edit in edits if edit.kind is EditKind.ADD} - taken
-    state.people_items = [*(state.people_items or []),
-                          *(i.item_id for i in remote
-                            if i.item_id not in known and i.item_id not in listed_before)]
 
 
 @dataclass
@@ -198,10 +131,20 @@ async def pull_board(
     """Take the remote changes of board ``key`` into ``_kanban.md`` (see the module docstring).
 
     ``listings`` caches the listing of each project for one poll round; ``memory`` and
-    ``own_writes`` are the daemon's (see ``reconcile_local``). Crash order: the board is
-    planned first; drafts taken in are bound in the state before the board is written; all
-    else is recorded in the state after the board write, so a crash before it leaves the edits
-    to be seen again.
+    ``own_writes`` are the daemon's (see ``reconcile_local``). What is recorded in the state is
+    ``core.sync.pull_record``'s. Crash order, so that a crash at any point loses no one's edit
+    and makes no second item:
+
+    1. the edits are found by comparing the listing with the state as last saved, and the
+       board is re-planned with them without writing anything;
+    2. people's drafts taken in are bound to their cards in the state as loaded, saved BEFORE
+       the board is written: a crash in between leaves the draft offered again (its card is not
+       on the board), never a card the next push would create a second item for;
+    3. the board is written;
+    4. everything else is saved in the state AFTER the board write: a crash before it leaves
+       the state as last saved, so the next pull compares the listing with it again and
+       nothing a person did is lost;
+    5. a poll that saw nothing new (``quiet``) writes nothing.
     """
     pull = _Pull(pusher.root, key, settings, BoardMemory() if memory is None else memory,
                  own_writes)
@@ -217,48 +160,23 @@ async def pull_board(
     # Edits compare the listing with the state as last synced, before the listing updates it.
     edits = find_remote_edits(board, key, state, remote, column_of_status(board, project),
                               take_new_drafts=take_new_drafts)
-    before, as_loaded = _observed(state), state.model_copy(deep=True)
+    before, as_loaded = listing_view(state), state.model_copy(deep=True)
     state = absorb_listing(state, remote, key)
-    outcome = PullOutcome(edits=edits, quiet=not edits and _observed(state) == before)
+    outcome = PullOutcome(edits=edits, quiet=not edits and listing_view(state) == before)
     if not outcome.quiet:
-        _record_order(state, remote, key)
-        if any(c.unseen and not c.archived for c in state.cards.values()):
-            state.complete = False  # plan from a listing, not from the state that trusts it
-        # The push that follows plans again from what this listing showed (the state,
-        # trusted: no request unless something is to be sent), so a person's move that
-        # progress overrules or a late echo of an old write of ours is repaired even when the
-        # board did not change.
-        state.fingerprint = None
+        replan_from_listing(state, remote, key)
     if edits:
         final = await pull.plan(edits)
         outcome.kept = survivors(edits, final)
-        _record(state, outcome.kept, final, remote)
-        _record_left(state, edits, outcome.kept)
+        record_kept_edits(state, outcome.kept, final, remote)
+        record_left_values(state, edits, outcome.kept)
         _log_edits(key, edits, outcome.kept)
-        outcome.local = await pull.write(edits, _bound_drafts(as_loaded, outcome.kept, final,
-                                                              remote))
-    _note_people_items(state, remote, edits, outcome.kept)
+        bound = bind_taken_drafts(as_loaded, outcome.kept, final, remote)
+        outcome.local = await pull.write(edits, bound)
+    record_people_items(state, remote, edits, outcome.kept)
     if state != as_loaded:  # a quiet poll writes nothing
         await asyncio.to_thread(save_state, pull.state_path, state)
     return outcome
-
-
-def _bound_drafts(as_loaded: SyncState, kept: Sequence[RemoteEdit],
-                  final: Sequence[DesiredCard], remote: Sequence[RemoteItem]
-                  ) -> SyncState | None:
-    """The state as loaded with the people's drafts taken in bound to their cards (None: no
-    such draft)."""
-    drafts = [e for e in kept if e.kind is EditKind.ADD
-              and not parse_marker_key(_body_of(remote, e.item_id))]
-    if not drafts:
-        return None
-    bound = as_loaded.model_copy(deep=True)
-    _record(bound, drafts, final, remote)
-    return bound
-
-
-def _body_of(remote: Sequence[RemoteItem], item_id: str) -> str | None:
-    return next((item.body for item in remote if item.item_id == item_id), None)
 
 
 def _log_edits(key: BoardKey, edits: Sequence[RemoteEdit], kept: Sequence[RemoteEdit]) -> None:

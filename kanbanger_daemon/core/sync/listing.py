@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kanbanger_daemon.core.sync.item_match import keeper_of, marker_key_of
 from kanbanger_daemon.core.sync.markers import marker_for_key, parse_marker_key
-from kanbanger_daemon.core.sync.push_plan import (
-    DEFAULT_ADOPT_PATIENCE,
-    keeper_of,
-    marker_key_of,
-)
+from kanbanger_daemon.core.sync.push_plan import DEFAULT_ADOPT_PATIENCE
 from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import CardState, SyncState
 

@@ -33,8 +33,8 @@ from kanbanger_daemon.core.board.format import (
     reclassify,
 )
 from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.core.sync.item_match import marker_key_of
 from kanbanger_daemon.core.sync.markers import parse_marker_key, parse_tag, tag_agrees, written_by
-from kanbanger_daemon.core.sync.push_plan import marker_key_of
 from kanbanger_daemon.models.board import Board, BoardLine, ColumnKind
 from kanbanger_daemon.models.github import RemoteItem
 from kanbanger_daemon.models.sync import DesiredCard, SyncState

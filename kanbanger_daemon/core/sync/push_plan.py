@@ -7,8 +7,9 @@ board's business. The engine sends a plan in one document, in this order: unarch
 move, adopt/update, field values, archive, then creates; what names a new item (its status,
 values, place) goes in the next document (``sync.apply``).
 
-The desired cards come from ``core.sync.desired``, their order on the project from
-``core.sync.order``, the printed plan from ``core.sync.plan_text``.
+The desired cards come from ``core.sync.desired``, which listed item is which card from
+``core.sync.item_match``, their order on the project from ``core.sync.order``, the printed plan
+from ``core.sync.plan_text``.
 
 Optional project fields (the ``project_fields`` setting): ``core.sync.desired.card_field_values``
 gives each generated card the values it should show (``Backups used`` on task cards, ``SPEC``
@@ -19,11 +20,16 @@ from what the item shows, by the same rule as a Status (see ``_plan_existing``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
+from kanbanger_daemon.core.sync.item_match import (
+    ListedItems,
+    item_for_card,
+    kanbanger_candidates,
+    match_listing,
+)
 from kanbanger_daemon.core.sync.markers import (
     marker_for_key,
-    parse_marker_key,
-    split_key,
     tag_agrees,
     with_marker,
     with_tag,
@@ -44,44 +50,6 @@ from kanbanger_daemon.models.sync import (
 
 DEFAULT_ADOPT_PATIENCE = 3
 
-def belongs_to(key: str | None, board_key: str) -> bool:
-    return key is not None and split_key(key)[0] == board_key
-
-
-def marker_key_of(item: RemoteItem, board_key: str, state: SyncState) -> str | None:
-    """The key of this board's card that ``item`` is: its marker's, unless a pulled retitle
-    moved that very item to a new key (``state.aliases``, by item id); None if not ours."""
-    alias = state.aliases.get(item.item_id)
-    if alias is not None and belongs_to(alias, board_key):
-        return alias
-    key = parse_marker_key(item.body)
-    return key if key is not None and belongs_to(key, board_key) else None
-
-
-def keeper_of(group: list[RemoteItem], known_id: str | None) -> RemoteItem:
-    """Of several items carrying one marker keep a live one (the one the state knows if it is
-    live, else the first live), else the known archived one, else the first: a live item is
-    never archived as a "duplicate" of an archived one (clones would flip them forever)."""
-    live = [item for item in group if not item.is_archived]
-    for item in live or group:
-        if item.item_id == known_id:
-            return item
-    return (live or group)[0]
-
-
-def _norm_title(title: str) -> str:
-    return " ".join(title.split()).casefold()
-
-
-def _kanbanger_candidates(state: SyncState) -> dict[str, str]:
-    """kanbanger's ``tasks`` by normalised title -> item id."""
-    out: dict[str, str] = {}
-    for title, task in state.tasks.items():
-        if task.item_id:
-            out.setdefault(_norm_title(title), task.item_id)
-    return out
-
-
 def plan_remote(
     desired: Sequence[DesiredCard],
     state: SyncState,
@@ -98,97 +66,82 @@ def plan_remote(
     A create whose reply was lost is given up (and sent again) only after ``adopt_patience``
     listings missed it AND ``settle_seconds`` have passed since it was sent (``now``): GitHub
     may apply a request after the client stopped waiting for it.
+
+    Steps: archive the duplicates of our items; per card, keep its item (update, adopt,
+    unarchive), wait for a create that may have happened, or create it; archive what the board
+    no longer has; name the created items (Status, field values); move items into board order.
     """
     plan = RemotePlan(board_key=board_key)
     wanted: dict[str, DesiredCard] = {}
     for card in desired:
         wanted.setdefault(card.key, card)
     plan.unmapped_columns = sorted({c.column for c in wanted.values() if c.column not in options})
-
-    by_id = {item.item_id: item for item in remote}
-    groups: dict[str, list[RemoteItem]] = {}
-    for listed in remote:
-        marker_key = marker_key_of(listed, board_key, state)
-        if marker_key is not None:
-            groups.setdefault(marker_key, []).append(listed)
-
-    keepers: dict[str, RemoteItem] = {}
-    for key, group in groups.items():
-        known_card = state.cards.get(key)
-        keeper = keeper_of(group, known_card.item_id if known_card else None)
-        keepers[key] = keeper
-        for dup in group:
-            if dup is not keeper and not dup.is_archived:
-                plan.ops.append(_op(OpKind.ARCHIVE, key, dup, reason="duplicate"))
-
-    claimed = {item.item_id for group in groups.values() for item in group}
-    renamed: set[str] = set()  # item ids adopted under a new key
-    kanbanger = _kanbanger_candidates(state)
+    listed = match_listing(remote, state, board_key)
+    plan.ops += [_op(OpKind.ARCHIVE, key, dup, reason="duplicate")
+                 for key, dup in listed.duplicates]
+    settled_before = now - settle_seconds
+    kanbanger = kanbanger_candidates(state)
     unarchived: set[str] = set()
     created: list[str] = []
-
     for key, card in wanted.items():
-        item: RemoteItem | None = keepers.get(key)
-        adopting = False
-        if item is None:
-            item = _unmarked_candidate(key, card, state, by_id, kanbanger, claimed)
-            known = state.cards.get(key)
-            # A person's draft the board took in stays unmarked until we change it.
-            taken_in = item is not None and known is not None and known.foreign
-            adopting = item is not None and not (taken_in and known is not None
-                                                 and known.item_id == item.item_id)
-        if item is None:
-            # A hand-written card retitled on GitHub and taken in by another clone: its item
-            # still carries the old key. Adopt it (rewriting the marker), never a second item.
-            item = _renamed_candidate(card, keepers, wanted, renamed)
-            adopting = item is not None
-        if item is None:
-            if _should_wait(key, state, adopt_patience, now - settle_seconds):
-                plan.waiting.append(key)
-                continue
-            choice = options.get(card.column)
-            plan.ops.append(
-                RemoteOp(
-                    kind=OpKind.CREATE,
-                    key=key,
-                    title=card.title,
-                    body=with_tag(marker_for_key(key), choice.name if choice else None,
-                                  card.title, state.workspace_id),
-                    option_id=choice.option_id if choice else None,
-                    option_name=choice.name if choice else None,
-                )
-            )
+        item, adopting = item_for_card(key, card, state, listed, wanted, kanbanger)
+        if item is None and _should_wait(key, state, adopt_patience, settled_before):
+            plan.waiting.append(key)
+        elif item is None:
+            plan.ops.append(_create_op(key, card, options.get(card.column), state.workspace_id))
             created.append(key)
-            continue
-        claimed.add(item.item_id)
-        _plan_existing(plan, key, card, item, state.cards.get(key), options.get(card.column),
-                       adopting=adopting, me=state.workspace_id)
-        _plan_values(plan, key, card, item, state.cards.get(key))
-        if item.is_archived:
-            plan.ops.append(_op(OpKind.UNARCHIVE, key, item, title=card.title))
-            unarchived.add(item.item_id)
-
-    _plan_removals(plan, wanted, keepers, state, by_id, adopt_patience, now - settle_seconds,
-                   renamed=renamed)
+        else:
+            listed.claimed.add(item.item_id)
+            known = state.cards.get(key)
+            _plan_existing(plan, key, card, item, known, options.get(card.column),
+                           adopting=adopting, me=state.workspace_id)
+            _plan_values(plan, key, card, item, known)
+            if item.is_archived:
+                plan.ops.append(_op(OpKind.UNARCHIVE, key, item, title=card.title))
+                unarchived.add(item.item_id)
+    _plan_removals(plan, wanted, listed, state)
+    _plan_forgetting(plan, wanted, listed, state, adopt_patience, settled_before)
     for key in created:
-        choice = options.get(wanted[key].column)
-        if choice is not None:
-            plan.ops.append(
-                RemoteOp(
-                    kind=OpKind.STATUS,
-                    key=key,
-                    title=wanted[key].title,
-                    option_id=choice.option_id,
-                    option_name=choice.name,
-                )
-            )
-        plan.ops.extend(
-            RemoteOp(kind=OpKind.FIELD, key=key, title=wanted[key].title, field_name=name,
-                     value=value)
-            for name, value in wanted[key].values.items()
-        )
-    plan_moves(plan, wanted, keepers, remote, unarchived, created)
+        plan.ops += _naming_ops(key, wanted[key], options.get(wanted[key].column))
+    plan_moves(plan, wanted, listed.keepers, remote, unarchived, created)
     return plan
+
+
+def _create_op(key: str, card: DesiredCard, choice: StatusChoice | None, me: str | None
+               ) -> RemoteOp:
+    return RemoteOp(
+        kind=OpKind.CREATE,
+        key=key,
+        title=card.title,
+        body=with_tag(marker_for_key(key), choice.name if choice else None, card.title, me),
+        option_id=choice.option_id if choice else None,
+        option_name=choice.name if choice else None,
+    )
+
+
+def _naming_ops(key: str, card: DesiredCard, choice: StatusChoice | None) -> list[RemoteOp]:
+    """The Status and field values of an item created in this plan (sent in the next
+    document: only then is its id known)."""
+    ops: list[RemoteOp] = []
+    if choice is not None:
+        ops.append(RemoteOp(kind=OpKind.STATUS, key=key, title=card.title,
+                            option_id=choice.option_id, option_name=choice.name))
+    ops += [RemoteOp(kind=OpKind.FIELD, key=key, title=card.title, field_name=name, value=value)
+            for name, value in card.values.items()]
+    return ops
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What an item we keep is to show after this plan, and the value this workspace last
+    synced for each one that differs (None: never synced here, or the item already shows the
+    board's value)."""
+
+    title: str
+    base_title: str | None
+    status: str | None
+    set_status: bool
+    base_status: str | None
 
 
 def _plan_existing(
@@ -211,22 +164,48 @@ def _plan_existing(
     clone lacking another machine's progress never moves that machine's cards back.
     """
     same_item = known is not None and known.item_id == item.item_id
+    shown = _what_to_show(plan, key, card, item, known if same_item else None, choice,
+                          adopting=adopting, me=me)
+    # The tag written with a change names the Status the item will show: the board's when it is
+    # set (or already shown), the item's own when another workspace's is left in place.
+    if key in plan.left and (shown.base_title is None or shown.base_status is None):
+        plan.baseline[key] = (choice.name if shown.base_status is None and choice else None,
+                              card.title if shown.base_title is None else None)
+    shows_board = choice is not None and item.status_option_id == choice.option_id
+    if choice is not None and shows_board and (item.title or "") == card.title:
+        plan.agreed[key] = (choice.name, card.title)  # the item already shows what we want
+    if adopting or not same_item:
+        plan.adopted[key] = item.item_id
+    _plan_item_ops(plan, key, card, item, choice, shown, adopting=adopting, me=me)
+
+
+def _what_to_show(
+    plan: RemotePlan,
+    key: str,
+    card: DesiredCard,
+    item: RemoteItem,
+    synced: CardState | None,
+    choice: StatusChoice | None,
+    *,
+    adopting: bool,
+    me: str | None,
+) -> _Shown:
+    """The title and Status the item is to show, by the rule of ``_plan_existing`` (``synced``:
+    the state's entry when it is this very item). A value another workspace set is left in
+    place and the card noted in ``plan.left``."""
     remote_title = item.title or ""
     status_tagged, title_tagged = tag_agrees(item.body, item.status_name, remote_title, me=me)
-    title = card.title
     # A clone that never synced a card (fresh, or its state lost) takes what another workspace
     # set as its starting point: it pushes only its own later changes, never its stale view.
-    base_title: str | None = None
-    base_status: str | None = None
+    title, base_title = card.title, None
     if remote_title != card.title and not adopting:
-        base_title = known.synced_title if same_item and known else None
+        base_title = synced.synced_title if synced else None
         if title_tagged and base_title in (card.title, None):
             title = remote_title
             plan.left.append(key)
-    status = item.status_name
-    set_status = False
+    status, set_status, base_status = item.status_name, False, None
     if choice is not None and item.status_option_id != choice.option_id:
-        base_status = known.synced_status if same_item and known else None
+        base_status = synced.synced_status if synced else None
         if status_tagged and base_status in (choice.name, None) and not adopting:
             if key not in plan.left:
                 plan.left.append(key)
@@ -234,35 +213,33 @@ def _plan_existing(
             status, set_status = choice.name, True
     elif choice is not None:
         status = choice.name
-    # The tag written with a change names the Status the item will show: the board's when it is
-    # set (or already shown), the item's own when another workspace's is left in place.
-    if key in plan.left and (base_title is None or base_status is None):
-        plan.baseline[key] = (choice.name if base_status is None and choice else None,
-                              card.title if base_title is None else None)
-    shows_board = choice is not None and item.status_option_id == choice.option_id
-    if choice is not None and shows_board and remote_title == card.title:
-        plan.agreed[key] = (choice.name, card.title)  # the item already shows what we want
-    body = with_tag(with_marker(item.body, key), status, title, me)
-    if adopting or not same_item:
-        plan.adopted[key] = item.item_id
+    return _Shown(title, base_title, status, set_status, base_status)
+
+
+def _plan_item_ops(
+    plan: RemotePlan,
+    key: str,
+    card: DesiredCard,
+    item: RemoteItem,
+    choice: StatusChoice | None,
+    shown: _Shown,
+    *,
+    adopting: bool,
+    me: str | None,
+) -> None:
+    """The draft update (title, body with marker and tag) and the Status change, if any."""
+    body = with_tag(with_marker(item.body, key), shown.status, shown.title, me)
     # The tag is written with every change we make (never on its own: an untagged item whose
     # values agree costs nothing; should it change later, it counts as a person's change).
-    changes_draft = adopting or title != remote_title or (set_status and body != item.body)
+    changes_draft = (adopting or shown.title != (item.title or "")
+                     or (shown.set_status and body != item.body))
     if item.content_id is not None and changes_draft:
         kind = OpKind.ADOPT if adopting else OpKind.UPDATE
-        plan.ops.append(_op(kind, key, item, title=title, body=body, old_title=item.title))
-    if set_status and choice is not None:
-        plan.ops.append(
-            _op(
-                OpKind.STATUS,
-                key,
-                item,
-                title=card.title,
-                option_id=choice.option_id,
-                option_name=choice.name,
-                old_title=item.status_name,
-            )
-        )
+        plan.ops.append(_op(kind, key, item, title=shown.title, body=body, old_title=item.title))
+    if shown.set_status and choice is not None:
+        plan.ops.append(_op(OpKind.STATUS, key, item, title=card.title,
+                            option_id=choice.option_id, option_name=choice.name,
+                            old_title=item.status_name))
 
 
 def _plan_values(
@@ -298,38 +275,6 @@ def _op(kind: OpKind, key: str, item: RemoteItem, **fields: str | None) -> Remot
     return RemoteOp(kind=kind, key=key, item_id=item.item_id, draft_id=item.content_id, **values)
 
 
-def _unmarked_candidate(
-    key: str,
-    card: DesiredCard,
-    state: SyncState,
-    by_id: Mapping[str, RemoteItem],
-    kanbanger: Mapping[str, str],
-    claimed: set[str],
-) -> RemoteItem | None:
-    """An item without any marker that the state says is this card's (ours or kanbanger's)."""
-    known = state.cards.get(key)
-    ids = [known.item_id if known else None, kanbanger.get(_norm_title(card.title))]
-    for item_id in ids:
-        item = by_id.get(item_id or "")
-        if item is not None and item.item_id not in claimed and parse_marker_key(item.body) is None:
-            return item
-    return None
-
-
-def _renamed_candidate(
-    card: DesiredCard, keepers: Mapping[str, RemoteItem], wanted: Mapping[str, DesiredCard],
-    renamed: set[str],
-) -> RemoteItem | None:
-    """A live item of this board whose key the board no longer has and whose title is this
-    card's text (the card was retitled on GitHub), or None."""
-    for key, item in keepers.items():
-        if (key not in wanted and not item.is_archived and item.item_id not in renamed
-                and item.title == card.title):
-            renamed.add(item.item_id)
-            return item
-    return None
-
-
 def _should_wait(key: str, state: SyncState, patience: int, settled_before: float) -> bool:
     """True while an item for ``key`` may exist without being listed yet."""
     pending = state.pending.get(key)
@@ -345,18 +290,11 @@ def _should_wait(key: str, state: SyncState, patience: int, settled_before: floa
 
 
 def _plan_removals(
-    plan: RemotePlan,
-    wanted: Mapping[str, DesiredCard],
-    keepers: Mapping[str, RemoteItem],
-    state: SyncState,
-    by_id: Mapping[str, RemoteItem],
-    patience: int,
-    settled_before: float,
-    *,
-    renamed: set[str],
+    plan: RemotePlan, wanted: Mapping[str, DesiredCard], listed: ListedItems, state: SyncState
 ) -> None:
-    for key, item in keepers.items():
-        if key in wanted or item.is_archived or item.item_id in renamed:
+    """Archive the items of cards the board no longer has, when they are this workspace's."""
+    for key, item in listed.keepers.items():
+        if key in wanted or item.is_archived or item.item_id in listed.renamed:
             continue
         known = state.cards.get(key)
         synced_here = known is not None and known.item_id == item.item_id and (
@@ -368,9 +306,9 @@ def _plan_removals(
             # have yet): not this workspace's to remove.
             plan.left.append(key)
     for key, known in state.cards.items():
-        if key in wanted or key in keepers or not known.item_id or known.archived:
+        if key in wanted or key in listed.keepers or not known.item_id or known.archived:
             continue
-        if known.item_id in by_id:
+        if known.item_id in listed.by_id:
             continue  # listed, but its marker is gone: a person's now; leave it alone
         # Not listed (not visible yet, or deleted by a person): archive by id; "not found" is fine.
         plan.ops.append(
@@ -383,16 +321,26 @@ def _plan_removals(
                 reason="removed from the board",
             )
         )
+
+
+def _plan_forgetting(
+    plan: RemotePlan,
+    wanted: Mapping[str, DesiredCard],
+    listed: ListedItems,
+    state: SyncState,
+    patience: int,
+    settled_before: float,
+) -> None:
+    """The entries of cards the board no longer has that the state may drop: lost creates
+    given up on (else still awaited) and archived items no longer listed."""
     for key, pending in state.pending.items():
-        if key in wanted or key in keepers:
+        if key in wanted or key in listed.keepers:
             continue
         if pending.unseen < patience or pending.sent_at > settled_before:
             plan.waiting.append(key)
         else:
             plan.forgotten.append(key)
     for key, known in state.cards.items():
-        gone = known.archived and known.item_id not in by_id
-        if key not in wanted and key not in keepers and gone:
+        gone = known.archived and known.item_id not in listed.by_id
+        if key not in wanted and key not in listed.keepers and gone:
             plan.forgotten.append(key)
-
-
