@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from kanbanger_daemon.core.sync.status_options import match_status_option
 from kanbanger_daemon.errors import AuthError, NotFoundError, RetryableError, ScopeError
-from kanbanger_daemon.github import DraftSpec, GitHubClient, PacingConfig, match_status_option
+from kanbanger_daemon.github import DraftSpec, GitHubClient, PacingConfig
 
 # The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
 # if it ever becomes one.

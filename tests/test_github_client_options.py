@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from kanbanger_daemon.github import StatusOption, match_status_option
-from kanbanger_daemon.github.options import (
+from kanbanger_daemon.core.board.format import parse_board
+from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.core.sync.status_options import (
+    column_of_status,
     display_name,
-    lost_options,
+    match_status_option,
     missing_option_names,
-    option_inputs,
+    status_option_map,
 )
+from kanbanger_daemon.github import ProjectInfo, StatusField, StatusOption
+from kanbanger_daemon.github.options import lost_options, option_inputs
 
 
 def opts(*names: str) -> list[StatusOption]:
@@ -76,3 +80,23 @@ def test_lost_options_are_those_whose_id_is_gone_or_renamed() -> None:
     renamed = [StatusOption(id="id0", name="Todo"), StatusOption(id="id1", name="Finished")]
     assert [o.name for o in lost_options(before, renamed)] == ["Done"]
     assert [o.name for o in lost_options(before, opts("Todo"))] == ["Done"]
+
+
+def test_a_push_and_a_pull_read_a_column_and_its_option_the_same_way() -> None:
+    """A board whose headings are not GitHub's option names: a card pushed from "🔨 Doing now"
+    goes to "In Progress", and an item someone moves to "In Progress" comes back to that column;
+    a column with no option ("Parking lot") is left alone both ways."""
+    board = parse_board("# Board\n\n## Parking lot\n\n*   [ ] Task 3: Later\n\n"
+                        "## 🔨 Doing now\n\n*   [ ] Task 1: Build\n\n"
+                        "## Completed ✅\n\n*   [x] Task 2: Ship\n")
+    project = ProjectInfo(repo="o/r", repo_id="R", project_id="P", number=1, title="t",
+                          status_field=StatusField(id="F", name="Status",
+                                                   options=tuple(opts("Todo", "In Progress",
+                                                                      "Done"))))
+    column_of = column_of_status(board, project)
+    assert column_of == {"In Progress": "🔨 Doing now", "Done": "Completed ✅"}
+    desired = desired_cards(board, "b")
+    pushed = status_option_map(project, desired)
+    assert {column: choice.name for column, choice in pushed.items()} == {
+        "🔨 Doing now": "In Progress", "Completed ✅": "Done"}
+    assert all(column_of[choice.name] == column for column, choice in pushed.items())

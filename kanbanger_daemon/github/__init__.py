@@ -2,8 +2,7 @@
 
 Public surface, for every package outside ``github/``: ``GitHubClient`` and its configuration
 ``PacingConfig``; ``Mutation`` (one call of a mutation document) with the inputs ``calls``
-builds; ``match_status_option`` and ``missing_option_names`` for column ↔ Status option
-matching; ``matched_values``, ``field_id`` and ``value_input`` for optional project fields;
+builds; ``matched_values``, ``field_id`` and ``value_input`` for optional project fields;
 ``split_repo``; the documents in ``queries``. Models live in ``kanbanger_daemon.models.github``.
 """
 
@@ -11,7 +10,6 @@ from kanbanger_daemon.github.batching import Mutation
 from kanbanger_daemon.github.client import DEFAULT_URL, GitHubClient
 from kanbanger_daemon.github.discovery import split_repo
 from kanbanger_daemon.github.fields import field_id, matched_values, value_input
-from kanbanger_daemon.github.options import match_status_option, missing_option_names
 from kanbanger_daemon.github.pacing import PacingConfig
 from kanbanger_daemon.models.github import (
     ClientStats,
@@ -40,9 +38,7 @@ __all__ = [
     "StatusField",
     "StatusOption",
     "field_id",
-    "match_status_option",
     "matched_values",
-    "missing_option_names",
     "split_repo",
     "value_input",
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kanbanger_daemon.core.sync.status_options import normalise
 from kanbanger_daemon.errors import NotFoundError, PermanentError
-from kanbanger_daemon.github.options import normalise
 from kanbanger_daemon.github.queries import value_alias
 from kanbanger_daemon.models.github import (
     ProjectField,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from kanbanger_daemon.github.options import normalise
+from kanbanger_daemon.core.sync.status_options import normalise
 from kanbanger_daemon.models.github import ProjectInfo
 
 # (repository, lower-cased; project number; Status field name, normalised)

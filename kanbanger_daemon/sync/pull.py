@@ -20,7 +20,7 @@ from kanbanger_daemon.boards.board_memory import BoardMemory
 from kanbanger_daemon.boards.own_writes import OwnWrites
 from kanbanger_daemon.boards.reconcile import LocalResult, read_guarded, reconcile_local
 from kanbanger_daemon.boards.workspace import BoardKey, board_path
-from kanbanger_daemon.core.board.format import board_columns, parse_board
+from kanbanger_daemon.core.board.format import parse_board
 from kanbanger_daemon.core.specs.decode import decode_text
 from kanbanger_daemon.core.sync.desired import desired_cards
 from kanbanger_daemon.core.sync.listing import absorb_listing
@@ -38,8 +38,8 @@ from kanbanger_daemon.core.sync.pull_record import (
     record_people_items,
     replan_from_listing,
 )
+from kanbanger_daemon.core.sync.status_options import column_of_status
 from kanbanger_daemon.errors import ConfigError
-from kanbanger_daemon.github import match_status_option
 from kanbanger_daemon.models.board import Board
 from kanbanger_daemon.models.github import ProjectInfo, RemoteItem
 from kanbanger_daemon.models.sync import DesiredCard, SyncState
@@ -57,17 +57,6 @@ class PullOutcome:
     local: LocalResult | None = None
     # The listing showed every item as the state already had it: the board needs no reconcile.
     quiet: bool = False
-
-
-def column_of_status(board: Board, project: ProjectInfo) -> dict[str, str]:
-    """Status option name -> the first board column it stands for."""
-    out: dict[str, str] = {}
-    options = project.status_field.options
-    for name, kind, _ in board_columns(board):
-        option = match_status_option(name, options) or match_status_option(kind.value, options)
-        if option is not None:
-            out.setdefault(option.name, name)
-    return out
 
 
 def _read_board(root: Path, key: BoardKey) -> Board | None:

@@ -27,15 +27,15 @@ from kanbanger_daemon.core.sync.push_plan import (
     DEFAULT_ADOPT_PATIENCE,
     plan_remote,
 )
+from kanbanger_daemon.core.sync.status_options import status_option_map
 from kanbanger_daemon.errors import KanbangerError, RetryableError
-from kanbanger_daemon.github import match_status_option, matched_values
+from kanbanger_daemon.github import matched_values
 from kanbanger_daemon.models.github import ProjectInfo, RemoteItem
 from kanbanger_daemon.models.sync import (
     DesiredCard,
     OpKind,
     PushResult,
     RemotePlan,
-    StatusChoice,
     StatusOptionMap,
     SyncState,
 )
@@ -48,21 +48,6 @@ log = structlog.get_logger(__name__)
 DEFAULT_MAX_ROUNDS = 2 * DEFAULT_ADOPT_PATIENCE + 2
 # GitHub gives up on a request after about 10 s; a create not listed after this long never ran.
 DEFAULT_SETTLE_SECONDS = 30.0
-
-
-def status_option_map(project: ProjectInfo, desired: Sequence[DesiredCard]) -> StatusOptionMap:
-    """Each board column -> its Status option (by name first, then by the column's kind)."""
-    out: StatusOptionMap = {}
-    options = project.status_field.options
-    for card in desired:
-        if card.column in out:
-            continue
-        option = match_status_option(card.column, options) or match_status_option(
-            card.column_kind.value, options
-        )
-        if option is not None:
-            out[card.column] = StatusChoice(option_id=option.id, name=option.name)
-    return out
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from kanbanger_daemon.github import (
-    GitHubClient,
-    Preflight,
-    ProjectInfo,
-    missing_option_names,
-)
+from kanbanger_daemon.core.sync.status_options import missing_option_names
+from kanbanger_daemon.github import GitHubClient, Preflight, ProjectInfo
 from kanbanger_daemon.models import ColumnMapping
 
 T = TypeVar("T")
