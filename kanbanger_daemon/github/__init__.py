@@ -2,14 +2,14 @@
 
 Public surface, for every package outside ``github/``: ``GitHubClient`` and its configuration
 ``PacingConfig``; ``Mutation`` (one call of a mutation document) with the inputs ``calls``
-builds; ``matched_values``, ``field_id`` and ``value_input`` for optional project fields;
+builds; ``value_input`` for optional project fields;
 ``split_repo``; the documents in ``queries``. Models live in ``kanbanger_daemon.models.github``.
 """
 
 from kanbanger_daemon.github.batching import Mutation
 from kanbanger_daemon.github.client import DEFAULT_URL, GitHubClient
 from kanbanger_daemon.github.discovery import split_repo
-from kanbanger_daemon.github.fields import field_id, matched_values, value_input
+from kanbanger_daemon.github.fields import value_input
 from kanbanger_daemon.github.pacing import PacingConfig
 from kanbanger_daemon.models.github import (
     ClientStats,
@@ -37,8 +37,6 @@ __all__ = [
     "RemoteItem",
     "StatusField",
     "StatusOption",
-    "field_id",
-    "matched_values",
     "split_repo",
     "value_input",
 ]

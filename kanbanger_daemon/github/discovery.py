@@ -65,12 +65,6 @@ def _fields(project: dict[str, Any]) -> tuple[ProjectField, ...]:
     )
 
 
-def find_field(project: ProjectInfo, name: str) -> ProjectField | None:
-    """The project's field called ``name`` (case- and space-insensitive, like Status)."""
-    wanted = normalise(name)
-    return next((f for f in project.fields if normalise(f.name) == wanted), None)
-
-
 def _repository(data: dict[str, Any], repo: str) -> dict[str, Any]:
     repository = data.get("repository")
     if not isinstance(repository, dict):

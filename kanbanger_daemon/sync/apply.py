@@ -21,8 +21,9 @@ from typing import Any, Protocol
 
 from kanbanger_daemon.core.sync.listing import absorb_listing
 from kanbanger_daemon.core.sync.markers import marker_for_key
+from kanbanger_daemon.core.sync.project_fields import field_id
 from kanbanger_daemon.errors import NotFoundError
-from kanbanger_daemon.github import Mutation, calls, field_id, value_input
+from kanbanger_daemon.github import Mutation, calls, value_input
 from kanbanger_daemon.models.github import (
     ClientStats,
     MutationResult,

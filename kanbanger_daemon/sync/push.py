@@ -23,13 +23,13 @@ import structlog
 
 from kanbanger_daemon.core.sync.desired import fingerprint
 from kanbanger_daemon.core.sync.listing import trusted_snapshot
+from kanbanger_daemon.core.sync.project_fields import matched_values
 from kanbanger_daemon.core.sync.push_plan import (
     DEFAULT_ADOPT_PATIENCE,
     plan_remote,
 )
 from kanbanger_daemon.core.sync.status_options import status_option_map
 from kanbanger_daemon.errors import KanbangerError, RetryableError
-from kanbanger_daemon.github import matched_values
 from kanbanger_daemon.models.github import ProjectInfo, RemoteItem
 from kanbanger_daemon.models.sync import (
     DesiredCard,
