@@ -7,7 +7,8 @@ last held cards is not planned from until it has stayed that way for :data:`SETT
 who really emptied or deleted the board then gets a fresh one).
 
 One per process that keeps boards (the daemon, the MCP server), passed to each reconcile;
-a one-shot command starts with an empty one. Thread-safe: reconciles run in worker threads.
+a one-shot command starts with an empty one. It carries the process's :class:`BoardClock`, the
+only time a reconcile reads. Thread-safe: reconciles run in worker threads.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from kanbanger_daemon.boards.atomic import FileIdentity
 
-__all__ = ["SETTLE_S", "BoardMemory"]
+__all__ = ["SETTLE_S", "BoardClock", "BoardMemory"]
 
 SETTLE_S = 0.5
 """How long an odd-looking board must stay unchanged before it is believed."""
@@ -30,11 +32,22 @@ def _key(path: Path | str) -> str:
     return os.path.normpath(os.path.abspath(os.fspath(path)))
 
 
+@dataclass(frozen=True)
+class BoardClock:
+    """The time a reconcile reads (the system's; tests give their own). ``wall`` is compared
+    with file mtimes, ``monotonic`` times how long a board has looked odd, ``sleep`` waits for
+    it to settle (blocking: reconciles run in threads)."""
+
+    wall: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
 class BoardMemory:
     """Per board path: did it hold content when last seen, and since when has it looked odd."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+    def __init__(self, clock: BoardClock | None = None) -> None:
+        self.clock = clock or BoardClock()
         self._had_content: dict[str, bool] = {}
         self._odd_since: dict[str, tuple[FileIdentity | None, float]] = {}
         self._lock = threading.Lock()
@@ -51,11 +64,15 @@ class BoardMemory:
             return self._had_content.get(_key(path), False)
 
     def settle_left(self, path: Path | str, identity: FileIdentity | None) -> float:
-        """Seconds before an odd-looking board (``identity`` None: missing) may be believed.
+        """Seconds before an odd-looking board (``identity`` None: missing) may be believed:
+        none if it held no cards when last seen and was not modified a moment ago.
 
         The wait restarts whenever the board changes: only an unchanged file counts as settled.
         """
-        key, now = _key(path), self._clock()
+        key, now = _key(path), self.clock.monotonic()
+        modified = identity.mtime_ns / 1e9 if identity is not None else 0.0
+        if not self.had_content(path) and self.clock.wall() - modified >= SETTLE_S:
+            return 0.0
         with self._lock:
             seen = self._odd_since.get(key)
             if seen is None or seen[0] != identity:
