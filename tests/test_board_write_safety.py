@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.boards import reconcile as local
-from kanbanger_daemon.boards.board_memory import SETTLE_S, BoardClock, BoardMemory
+from kanbanger_daemon.boards.board_memory import SETTLE_S, BoardMemory
+from kanbanger_daemon.boards.clock import BoardClock
 from kanbanger_daemon.boards.own_writes import OwnWrites
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_daemon

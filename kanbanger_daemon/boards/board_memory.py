@@ -7,22 +7,21 @@ last held cards is not planned from until it has stayed that way for :data:`SETT
 who really emptied or deleted the board then gets a fresh one).
 
 One per process that keeps boards (the daemon, the MCP server), passed to each reconcile;
-a one-shot command starts with an empty one. It carries the process's :class:`BoardClock`, the
-only time a reconcile reads. Thread-safe: reconciles run in worker threads.
+a one-shot command starts with an empty one. It carries the process's
+:class:`~kanbanger_daemon.boards.clock.BoardClock`, the only time a reconcile reads.
+Thread-safe: reconciles run in worker threads.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from kanbanger_daemon.boards.atomic import FileIdentity
+from kanbanger_daemon.boards.clock import BoardClock
 
-__all__ = ["SETTLE_S", "BoardClock", "BoardMemory"]
+__all__ = ["SETTLE_S", "BoardMemory"]
 
 SETTLE_S = 0.5
 """How long an odd-looking board must stay unchanged before it is believed."""
@@ -30,17 +29,6 @@ SETTLE_S = 0.5
 
 def _key(path: Path | str) -> str:
     return os.path.normpath(os.path.abspath(os.fspath(path)))
-
-
-@dataclass(frozen=True)
-class BoardClock:
-    """The time a reconcile reads (the system's; tests give their own). ``wall`` is compared
-    with file mtimes, ``monotonic`` times how long a board has looked odd, ``sleep`` waits for
-    it to settle (blocking: reconciles run in threads)."""
-
-    wall: Callable[[], float] = time.time
-    monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
 
 
 class BoardMemory:

@@ -339,6 +339,6 @@ def reconcile_local(
     memory = BoardMemory() if memory is None else memory
     if dry_run:
         return _reconcile_local(root, key, settings, dry_run=True, edit=edit, memory=memory)
-    with board_lock(board_path(root, key).parent):
+    with board_lock(board_path(root, key).parent, clock=memory.clock):
         return _reconcile_local(root, key, settings, edit=edit, memory=memory,
                                 own_writes=own_writes)
