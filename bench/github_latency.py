@@ -18,7 +18,6 @@ Two scenarios:
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import threading
 import time
@@ -27,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench_latency import key_of, make_workspace, progress_doc, settings_for
+from common import github_env, key_of, make_workspace, progress_doc, settings_for
 
+from kanbanger_daemon.boards.reconcile import LocalResult
 from kanbanger_daemon.core.board.format import parse_board
 from kanbanger_daemon.core.sync.desired import desired_cards
 from kanbanger_daemon.core.sync.markers import parse_marker_key
@@ -43,15 +43,6 @@ STATUS_QUERY = (
 FIELD = ("{alias}: node(id: ${var}) {{ ... on ProjectV2Item {{ id fieldValueByName(name: "
          '"Status") {{ ... on ProjectV2ItemFieldSingleSelectValue {{ name }} }} }} }}')
 WANTED = {0: "Done", 1: "In Progress"}  # flip parity -> the Status the write calls for
-
-
-def github_env(fake: FakeGitHub) -> dict[str, str]:
-    """The settings of a workspace pushing to ``fake`` (also in os.environ: the pusher reads
-    each SPEC folder's settings, environment included)."""
-    env = {"GITHUB_TOKEN": fake.token, "GITHUB_REPO": f"{fake.owner}/{fake.repo}",
-           "GITHUB_PROJECT_NUMBER": "1", "GITHUB_GRAPHQL_URL": fake.url}
-    os.environ.update(env)
-    return env
 
 
 class StatusWatcher:
@@ -146,6 +137,12 @@ async def until(predicate: Callable[[], bool], within_s: float = 60.0) -> None:
         await asyncio.sleep(0.002)
 
 
+def confirmed_after(confirmed: dict[str, float], key: str, start: float
+                    ) -> Callable[[], bool]:
+    """The push of ``key`` was confirmed after ``start``."""
+    return lambda: confirmed.get(key, 0.0) > start
+
+
 async def quiet_for(daemon: Daemon, fake: FakeGitHub, seconds: float) -> None:
     """Wait until the daemon is idle and no mutation reached the fake for ``seconds``."""
     while True:
@@ -164,7 +161,7 @@ async def measure(root: Path, fake: FakeGitHub, boards: int, edits: int, togethe
     confirmed: dict[str, float] = {}
     push_ops = pusher.push_ops
 
-    async def timed(key: str, local: object) -> int:
+    async def timed(key: str, local: LocalResult) -> int:
         ops = await push_ops(key, local)
         if ops:
             confirmed[key] = time.monotonic()
@@ -192,7 +189,7 @@ async def measure(root: Path, fake: FakeGitHub, boards: int, edits: int, togethe
             path.write_text(text)
             await until(lambda: watcher.seen() is not None)
             run.one.append(max((watcher.seen() or {}).values()) - start)
-            await until(lambda k=key, s=start: confirmed.get(k, 0) > s)
+            await until(confirmed_after(confirmed, key, start))
             run.confirmed.append(confirmed[key] - start)
             run.one_docs.append(fake.counters.mutation_documents - docs)
         for r in range(rounds):
