@@ -153,6 +153,61 @@ async def quiet_for(daemon: Daemon, fake: FakeGitHub, seconds: float) -> None:
             return
 
 
+@dataclass
+class Scene:
+    """A running daemon, the fake it pushes to, and the boards the bench writes."""
+
+    daemon: Daemon
+    fake: FakeGitHub
+    watcher: StatusWatcher
+    files: list[Path]
+    keys: list[str]
+    ids: dict[str, str]  # board key -> the watched item
+    pacing_s: float
+    confirmed: dict[str, float]  # board key -> when its last push returned
+    flips: dict[str, int] = field(default_factory=dict)
+
+    def next_write(self, index: int) -> tuple[str, Path, str, dict[str, str]]:
+        """Board ``index``'s key, progress file, next text, and its card's Status to watch."""
+        key, path = self.keys[index % len(self.keys)], self.files[index % len(self.files)]
+        flip = self.flips.get(key, 0)
+        self.flips[key] = flip + 1
+        return key, path, progress_doc(path, flip), {self.ids[key]: WANTED[flip % 2]}
+
+    async def seen_after(self, start: float) -> float:
+        await until(lambda: self.watcher.seen() is not None)
+        return max((self.watcher.seen() or {}).values()) - start
+
+
+async def one_board_at_a_time(scene: Scene, run: Run, edits: int) -> None:
+    for i in range(edits):
+        await quiet_for(scene.daemon, scene.fake, scene.pacing_s)
+        docs = scene.fake.counters.mutation_documents
+        key, path, text, wanted = scene.next_write(i)
+        scene.watcher.watch(wanted)
+        start = time.monotonic()
+        path.write_text(text)
+        run.one.append(await scene.seen_after(start))
+        await until(confirmed_after(scene.confirmed, key, start))
+        run.confirmed.append(scene.confirmed[key] - start)
+        run.one_docs.append(scene.fake.counters.mutation_documents - docs)
+
+
+async def boards_together(scene: Scene, run: Run, rounds: int, together: int) -> None:
+    for r in range(rounds):
+        await quiet_for(scene.daemon, scene.fake, scene.pacing_s)
+        docs = scene.fake.counters.mutation_documents
+        writes = [scene.next_write(r * together + n) for n in range(together)]
+        scene.watcher.watch({item: status for *_, wanted in writes
+                             for item, status in wanted.items()})
+        start = time.monotonic()
+        for _, path, text, _ in writes:
+            path.write_text(text)
+        run.together.append(await scene.seen_after(start))
+        await quiet_for(scene.daemon, scene.fake, 0.3)
+        run.together_docs.append(scene.fake.counters.mutation_documents - docs)
+
+
 async def measure(root: Path, fake: FakeGitHub, boards: int, edits: int, together: int,
                   rounds: int, quiet_ms: int, watchers: int) -> Run:
     files = make_workspace(root, boards)
@@ -174,40 +229,12 @@ async def measure(root: Path, fake: FakeGitHub, boards: int, edits: int, togethe
     watcher = StatusWatcher(fake, watchers, fake_latency(fake) / max(1, watchers))
     run = Run()
     keys = [key_of(root, f) for f in files]
-    flips = dict.fromkeys(keys, 0)
     try:
         await daemon.wait_until(lambda: daemon.rescans >= 1 and daemon.idle.is_set(), 600)
-        ids = watched_items(fake, root, keys)
-        for i in range(edits):
-            key, path = keys[i % boards], files[i % boards]
-            await quiet_for(daemon, fake, settings.mutation_interval_s)
-            docs = fake.counters.mutation_documents
-            text = progress_doc(path, flips[key])
-            watcher.watch({ids[key]: WANTED[flips[key] % 2]})
-            flips[key] += 1
-            start = time.monotonic()
-            path.write_text(text)
-            await until(lambda: watcher.seen() is not None)
-            run.one.append(max((watcher.seen() or {}).values()) - start)
-            await until(confirmed_after(confirmed, key, start))
-            run.confirmed.append(confirmed[key] - start)
-            run.one_docs.append(fake.counters.mutation_documents - docs)
-        for r in range(rounds):
-            chosen = [(keys[(r * together + n) % boards], files[(r * together + n) % boards])
-                      for n in range(together)]
-            await quiet_for(daemon, fake, settings.mutation_interval_s)
-            docs = fake.counters.mutation_documents
-            texts = [(path, progress_doc(path, flips[key])) for key, path in chosen]
-            watcher.watch({ids[key]: WANTED[flips[key] % 2] for key, _ in chosen})
-            for key, _ in chosen:
-                flips[key] += 1
-            start = time.monotonic()
-            for path, text in texts:
-                path.write_text(text)
-            await until(lambda: watcher.seen() is not None)
-            run.together.append(max((watcher.seen() or {}).values()) - start)
-            await quiet_for(daemon, fake, 0.3)
-            run.together_docs.append(fake.counters.mutation_documents - docs)
+        scene = Scene(daemon, fake, watcher, files, keys, watched_items(fake, root, keys),
+                      settings.mutation_interval_s, confirmed)
+        await one_board_at_a_time(scene, run, edits)
+        await boards_together(scene, run, rounds, together)
     finally:
         watcher.close()
         daemon.request_stop()
