@@ -223,6 +223,20 @@ async def test_a_rescan_leaves_a_board_in_its_rate_limit_wait_alone(root: Path) 
     assert line.runs[1][2].reasons == {Trigger.RETRY, Trigger.PERIODIC, Trigger.POLL}
 
 
+async def test_a_rescan_during_the_run_github_then_limits_waits_for_the_reset(root: Path
+                                                                               ) -> None:
+    line = Line(SecondaryRateLimitError("slow down", retry_after=3600), ReconcileResult())
+    line.gate = asyncio.Event()
+    async with Workers(root, line) as w:
+        w.queue.add("SPECs/a", Trigger.CHANGE)
+        await runs_of(line, 1)
+        w.queue.add("SPECs/a", Trigger.PERIODIC)  # while the run is waiting on GitHub
+        line.gate.set()
+        await runs_of(line, 2)
+    assert [t for t, _, _ in line.runs] == [0, 3600]
+    assert line.runs[1][2].reasons == {Trigger.RETRY, Trigger.PERIODIC}
+
+
 async def test_a_file_change_during_a_rate_limit_wait_is_not_lost(root: Path) -> None:
     line = Line(RateLimitError("spent", reset_at=EPOCH + 900),
                 RateLimitError("still spent", reset_at=EPOCH + 900), ReconcileResult())

@@ -40,6 +40,8 @@ class ReconcileQueue:
         self._reasons.add(key, Trigger.RETRY)
         if at_least_s > 0:
             self._held.add(key)
+            if Trigger.CHANGE not in self._reasons.pending(key):
+                self.keys.drop_rerun(key)  # a rescan or poll that came during the run waits too
         return self._queue.add_rate_limited(key, at_least_s)
 
     async def get(self) -> tuple[BoardKey, frozenset[Trigger]] | None:
