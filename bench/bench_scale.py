@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench_latency import TEMPLATE, Times, build_daemon, make_workspace, settings_for
+from common import TEMPLATE, Times, build_daemon, make_workspace, settings_for
 
 
 def rss_mb() -> float:

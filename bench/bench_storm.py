@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench_latency import (
+from common import (
     TEMPLATE,
     Times,
     build_daemon,

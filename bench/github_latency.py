@@ -18,7 +18,6 @@ Two scenarios:
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import threading
 import time
@@ -27,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench_latency import key_of, make_workspace, progress_doc, settings_for
+from common import github_env, key_of, make_workspace, progress_doc, settings_for
 
+from kanbanger_daemon.boards.reconcile import LocalResult
 from kanbanger_daemon.core.board.format import parse_board
 from kanbanger_daemon.core.sync.desired import desired_cards
 from kanbanger_daemon.core.sync.markers import parse_marker_key
@@ -43,15 +43,6 @@ STATUS_QUERY = (
 FIELD = ("{alias}: node(id: ${var}) {{ ... on ProjectV2Item {{ id fieldValueByName(name: "
          '"Status") {{ ... on ProjectV2ItemFieldSingleSelectValue {{ name }} }} }} }}')
 WANTED = {0: "Done", 1: "In Progress"}  # flip parity -> the Status the write calls for
-
-
-def github_env(fake: FakeGitHub) -> dict[str, str]:
-    """The settings of a workspace pushing to ``fake`` (also in os.environ: the pusher reads
-    each SPEC folder's settings, environment included)."""
-    env = {"GITHUB_TOKEN": fake.token, "GITHUB_REPO": f"{fake.owner}/{fake.repo}",
-           "GITHUB_PROJECT_NUMBER": "1", "GITHUB_GRAPHQL_URL": fake.url}
-    os.environ.update(env)
-    return env
 
 
 class StatusWatcher:
@@ -146,6 +137,12 @@ async def until(predicate: Callable[[], bool], within_s: float = 60.0) -> None:
         await asyncio.sleep(0.002)
 
 
+def confirmed_after(confirmed: dict[str, float], key: str, start: float
+                    ) -> Callable[[], bool]:
+    """The push of ``key`` was confirmed after ``start``."""
+    return lambda: confirmed.get(key, 0.0) > start
+
+
 async def quiet_for(daemon: Daemon, fake: FakeGitHub, seconds: float) -> None:
     """Wait until the daemon is idle and no mutation reached the fake for ``seconds``."""
     while True:
@@ -156,6 +153,61 @@ async def quiet_for(daemon: Daemon, fake: FakeGitHub, seconds: float) -> None:
             return
 
 
+@dataclass
+class Scene:
+    """A running daemon, the fake it pushes to, and the boards the bench writes."""
+
+    daemon: Daemon
+    fake: FakeGitHub
+    watcher: StatusWatcher
+    files: list[Path]
+    keys: list[str]
+    ids: dict[str, str]  # board key -> the watched item
+    pacing_s: float
+    confirmed: dict[str, float]  # board key -> when its last push returned
+    flips: dict[str, int] = field(default_factory=dict)
+
+    def next_write(self, index: int) -> tuple[str, Path, str, dict[str, str]]:
+        """Board ``index``'s key, progress file, next text, and its card's Status to watch."""
+        key, path = self.keys[index % len(self.keys)], self.files[index % len(self.files)]
+        flip = self.flips.get(key, 0)
+        self.flips[key] = flip + 1
+        return key, path, progress_doc(path, flip), {self.ids[key]: WANTED[flip % 2]}
+
+    async def seen_after(self, start: float) -> float:
+        await until(lambda: self.watcher.seen() is not None)
+        return max((self.watcher.seen() or {}).values()) - start
+
+
+async def one_board_at_a_time(scene: Scene, run: Run, edits: int) -> None:
+    for i in range(edits):
+        await quiet_for(scene.daemon, scene.fake, scene.pacing_s)
+        docs = scene.fake.counters.mutation_documents
+        key, path, text, wanted = scene.next_write(i)
+        scene.watcher.watch(wanted)
+        start = time.monotonic()
+        path.write_text(text)
+        run.one.append(await scene.seen_after(start))
+        await until(confirmed_after(scene.confirmed, key, start))
+        run.confirmed.append(scene.confirmed[key] - start)
+        run.one_docs.append(scene.fake.counters.mutation_documents - docs)
+
+
+async def boards_together(scene: Scene, run: Run, rounds: int, together: int) -> None:
+    for r in range(rounds):
+        await quiet_for(scene.daemon, scene.fake, scene.pacing_s)
+        docs = scene.fake.counters.mutation_documents
+        writes = [scene.next_write(r * together + n) for n in range(together)]
+        scene.watcher.watch({item: status for *_, wanted in writes
+                             for item, status in wanted.items()})
+        start = time.monotonic()
+        for _, path, text, _ in writes:
+            path.write_text(text)
+        run.together.append(await scene.seen_after(start))
+        await quiet_for(scene.daemon, scene.fake, 0.3)
+        run.together_docs.append(scene.fake.counters.mutation_documents - docs)
+
+
 async def measure(root: Path, fake: FakeGitHub, boards: int, edits: int, together: int,
                   rounds: int, quiet_ms: int, watchers: int) -> Run:
     files = make_workspace(root, boards)
@@ -164,7 +216,7 @@ async def measure(root: Path, fake: FakeGitHub, boards: int, edits: int, togethe
     confirmed: dict[str, float] = {}
     push_ops = pusher.push_ops
 
-    async def timed(key: str, local: object) -> int:
+    async def timed(key: str, local: LocalResult) -> int:
         ops = await push_ops(key, local)
         if ops:
             confirmed[key] = time.monotonic()
@@ -177,40 +229,12 @@ async def measure(root: Path, fake: FakeGitHub, boards: int, edits: int, togethe
     watcher = StatusWatcher(fake, watchers, fake_latency(fake) / max(1, watchers))
     run = Run()
     keys = [key_of(root, f) for f in files]
-    flips = dict.fromkeys(keys, 0)
     try:
         await daemon.wait_until(lambda: daemon.rescans >= 1 and daemon.idle.is_set(), 600)
-        ids = watched_items(fake, root, keys)
-        for i in range(edits):
-            key, path = keys[i % boards], files[i % boards]
-            await quiet_for(daemon, fake, settings.mutation_interval_s)
-            docs = fake.counters.mutation_documents
-            text = progress_doc(path, flips[key])
-            watcher.watch({ids[key]: WANTED[flips[key] % 2]})
-            flips[key] += 1
-            start = time.monotonic()
-            path.write_text(text)
-            await until(lambda: watcher.seen() is not None)
-            run.one.append(max((watcher.seen() or {}).values()) - start)
-            await until(lambda k=key, s=start: confirmed.get(k, 0) > s)
-            run.confirmed.append(confirmed[key] - start)
-            run.one_docs.append(fake.counters.mutation_documents - docs)
-        for r in range(rounds):
-            chosen = [(keys[(r * together + n) % boards], files[(r * together + n) % boards])
-                      for n in range(together)]
-            await quiet_for(daemon, fake, settings.mutation_interval_s)
-            docs = fake.counters.mutation_documents
-            texts = [(path, progress_doc(path, flips[key])) for key, path in chosen]
-            watcher.watch({ids[key]: WANTED[flips[key] % 2] for key, _ in chosen})
-            for key, _ in chosen:
-                flips[key] += 1
-            start = time.monotonic()
-            for path, text in texts:
-                path.write_text(text)
-            await until(lambda: watcher.seen() is not None)
-            run.together.append(max((watcher.seen() or {}).values()) - start)
-            await quiet_for(daemon, fake, 0.3)
-            run.together_docs.append(fake.counters.mutation_documents - docs)
+        scene = Scene(daemon, fake, watcher, files, keys, watched_items(fake, root, keys),
+                      settings.mutation_interval_s, confirmed)
+        await one_board_at_a_time(scene, run, edits)
+        await boards_together(scene, run, rounds, together)
     finally:
         watcher.close()
         daemon.request_stop()

@@ -221,6 +221,14 @@ def _write_hook(root: Path) -> Path:
     return root / ".git" / "hooks" / "post-commit"
 
 
+def _write_service_unit(root: Path) -> Path:
+    from kanbanger_daemon.service import manage, units
+
+    target = units.ServiceTarget(["/opt/kd/bin/kanbanger-daemon"], root, root)
+    manage.install("systemd", target, runner=None)
+    return units.service_file("systemd", root, root)
+
+
 def _write_board(root: Path) -> Path:
     assert replace_if_unchanged(root / "_kanban.md", OURS, None)
     return root / "_kanban.md"
@@ -228,7 +236,7 @@ def _write_board(root: Path) -> Path:
 
 WRITERS: dict[str, Callable[[Path], Path]] = {
     "sync state": _write_state, "status": _write_status, ".env": _write_env,
-    "hook": _write_hook, "board": _write_board,
+    "hook": _write_hook, "board": _write_board, "service unit": _write_service_unit,
 }
 
 

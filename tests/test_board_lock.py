@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.boards import board_lock
+from kanbanger_daemon.boards.board_memory import BoardMemory
+from kanbanger_daemon.boards.clock import BoardClock
 from kanbanger_daemon.boards.reconcile import reconcile_local
 from kanbanger_daemon.boards.workspace import board_for_path, find_boards
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
@@ -72,28 +75,27 @@ def ws(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def lock_waits(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Set when a reconcile finds the board locked and waits for it."""
-    waiting = threading.Event()
-    pause = board_lock._pause
+class NotingClock:
+    """The system's board clock, noting when a reconcile waits for the lock."""
 
-    def noting_pause(seconds: float) -> None:
-        waiting.set()
-        pause(seconds)
+    def __init__(self) -> None:
+        self.waiting = threading.Event()
+        self.board_clock = BoardClock(sleep=self.sleep)
 
-    monkeypatch.setattr(board_lock, "_pause", noting_pause)
-    return waiting
+    def sleep(self, seconds: float) -> None:
+        self.waiting.set()
+        time.sleep(seconds)
 
 
 async def test_the_daemon_waits_for_a_kanbanger_writer_and_loses_neither_edit(
-    ws: Path, tmp_path: Path, lock_waits: threading.Event
+    ws: Path, tmp_path: Path
 ) -> None:
     settings = load_settings(ws, environ={"HOME": str(tmp_path)},
                              flags={"quiet_ms": 20, "max_wait_ms": 200})
     layout = settings.effective_layout
 
-    files = BoardFiles()
+    lock_waits = NotingClock()
+    files = BoardFiles(memory=BoardMemory(lock_waits.board_clock))
 
     async def reconcile(key: str, run: Run) -> ReconcileResult:
         result = await asyncio.to_thread(reconcile_local, ws, key, settings,
@@ -116,7 +118,7 @@ async def test_the_daemon_waits_for_a_kanbanger_writer_and_loses_neither_edit(
         with kanbanger_lock(folder):
             text = board.read_text("utf-8")  # kanbanger reads the board ...
             complete_build(folder)  # ... the executor logs progress: the daemon wakes up ...
-            assert await asyncio.to_thread(lock_waits.wait, 20), "the daemon never waited"
+            assert await asyncio.to_thread(lock_waits.waiting.wait, 20), "the daemon never waited"
             # ... and kanbanger writes its edit while the daemon waits for the lock.
             kanbanger_write(board, text.replace("## TODO\n\n", f"## TODO\n\n{HAND}\n"))
         await daemon.wait_until(
@@ -128,10 +130,16 @@ async def test_the_daemon_waits_for_a_kanbanger_writer_and_loses_neither_edit(
         await asyncio.wait_for(task, 15)
 
 
-def test_a_lock_held_too_long_is_a_clear_retryable_error(ws: Path, tmp_path: Path) -> None:
-    folder = ws / "SPECs" / "website"
+def test_a_lock_held_too_long_is_a_clear_retryable_error(ws: Path) -> None:
+    folder, now = ws / "SPECs" / "website", [0.0]
+
+    def wait(seconds: float) -> None:
+        now[0] += seconds
+
+    clock = BoardClock(monotonic=lambda: now[0], sleep=wait)
     with kanbanger_lock(folder), pytest.raises(BoardBusyError) as caught:  # noqa: SIM117
-        with board_lock.board_lock(folder, wait_s=0.05):
+        with board_lock.board_lock(folder, clock=clock):
             pass
+    assert board_lock.WAIT_S <= now[0] < board_lock.WAIT_S + 1  # its 30 s, on the test's clock
     assert caught.value.retryable and ".kanban.lock" in str(caught.value)
     assert str(folder) in str(caught.value)

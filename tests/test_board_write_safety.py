@@ -17,7 +17,7 @@ import asyncio
 import json
 import os
 import random
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import pytest
 
 from kanbanger_daemon.boards import reconcile as local
 from kanbanger_daemon.boards.board_memory import SETTLE_S, BoardMemory
+from kanbanger_daemon.boards.clock import BoardClock
 from kanbanger_daemon.boards.own_writes import OwnWrites
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_daemon
@@ -139,35 +140,59 @@ def test_a_board_caught_empty_mid_save_is_read_again_not_written_over(tmp_path: 
     assert "*   [x] Task 2: Build (SPEC: spec_site.md)" in _read(site.board)
 
 
+class StillClock:
+    """A board clock (wall and monotonic alike) that moves only when the reconcile waits."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+        self.waits: list[float] = []
+        self.on_wait: Callable[[], None] = lambda: None
+
+    def board_clock(self) -> BoardClock:
+        return BoardClock(wall=lambda: self.now, monotonic=lambda: self.now, sleep=self.sleep)
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+        self.on_wait()
+
+
+def _mtime(path: Path) -> float:
+    return path.stat().st_mtime_ns / 1e9
+
+
 def test_a_board_emptied_on_purpose_gets_a_fresh_board_once_it_settles(tmp_path: Path) -> None:
-    site, now = _site(tmp_path), [0.0]
-    memory = BoardMemory(clock=lambda: now[0])
+    site, clock = _site(tmp_path), StillClock(0.0)
+    memory = BoardMemory(clock.board_clock())
     site.reconcile(memory)
     _write(site.board, "")
     with pytest.raises(FileChangedError):
         site.reconcile(memory)
-    now[0] += SETTLE_S
+    clock.now += SETTLE_S
     assert site.reconcile(memory).written
     assert "Task 3: Launch" in _read(site.board)
 
 
-def test_a_fresh_process_waits_for_a_board_emptied_a_moment_ago(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_fresh_process_waits_for_a_board_emptied_a_moment_ago(tmp_path: Path) -> None:
     site = _site(tmp_path)
     site.reconcile()
     text = _read(site.board)
     _write(site.board, "")  # a one-shot command starts while an editor is saving
-    waits: list[float] = []
-
-    def the_save_finishes(seconds: float) -> None:
-        waits.append(seconds)
-        _write(site.board, _with_line(text, LINE))
-
-    monkeypatch.setattr(time, "sleep", the_save_finishes)
-    site.reconcile(BoardMemory())  # a new process: it never saw the board
-    assert waits and max(waits) <= SETTLE_S
+    clock = StillClock(_mtime(site.board) + 0.1)
+    clock.on_wait = lambda: _write(site.board, _with_line(text, LINE))  # the save finishes
+    site.reconcile(BoardMemory(clock.board_clock()))  # a new process: it never saw the board
+    assert clock.waits and max(clock.waits) <= SETTLE_S
     assert LINE in _read(site.board).splitlines()
+
+
+def test_a_fresh_process_believes_a_board_emptied_long_ago_at_once(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    site.reconcile()
+    _write(site.board, "")  # emptied by a person, a minute before the command runs
+    clock = StillClock(_mtime(site.board) + 60)
+    assert site.reconcile(BoardMemory(clock.board_clock())).written
+    assert clock.waits == []
+    assert "Task 3: Launch" in _read(site.board)
 
 
 @pytest.mark.parametrize("mode", ["in_place", "rename"])

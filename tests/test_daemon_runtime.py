@@ -451,9 +451,9 @@ async def test_a_rate_limited_board_waits_for_the_reset_github_gave(ws: FakeWork
 
     ws.fail_with["SPECs/alpha"] = [SecondaryRateLimitError("slow down", retry_after=3600)]
     loop = asyncio.get_running_loop()
-    # Within the hour: no periodic rescan (it would run the board), few heartbeats and watcher
-    # checks (file writes and threads take real time).
-    settings = make_settings(ws.root, rescan_interval_s=86400)
+    # Within the hour: periodic rescans (they leave the waiting board alone), few heartbeats
+    # and watcher checks (file writes and threads take real time).
+    settings = make_settings(ws.root, rescan_interval_s=600)
     daemon = make_daemon(ws, settings, retry_base_s=0.01, supervise_interval_s=600,
                          heartbeat_interval_s=60, wall_clock=lambda: 1e9 + loop.time())
     async with running(daemon):

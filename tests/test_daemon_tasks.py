@@ -206,6 +206,56 @@ async def test_a_rescan_queues_every_board_and_forgets_the_gone_ones() -> None:
     assert got == [("SPECs/a", {Trigger.PERIODIC}), ("SPECs/b", {Trigger.PERIODIC})]
 
 
+async def test_a_rescan_leaves_a_board_in_its_rate_limit_wait_alone(root: Path) -> None:
+    line = Line(SecondaryRateLimitError("slow down", retry_after=3600), ReconcileResult())
+    async with Workers(root, line) as w:
+        rescanner = rescans.Rescanner(lambda: ["SPECs/a"], w.queue, w.boards,
+                                      changed=lambda: None)
+        w.queue.add("SPECs/a", Trigger.CHANGE)
+        await runs_of(line, 1)
+        for _ in range(5):  # the periodic rescan, and a poll, come round during the hour
+            await asyncio.sleep(600)
+            await rescanner.rescan(Trigger.PERIODIC)
+            rescans.poll_all(w.queue, w.boards)
+        await runs_of(line, 2)
+        await asyncio.sleep(3600)
+    assert [t for t, _, _ in line.runs] == [0, 3600]  # once at GitHub's reset, not before
+    assert line.runs[1][2].reasons == {Trigger.RETRY, Trigger.PERIODIC, Trigger.POLL}
+
+
+async def test_a_rescan_during_the_run_github_then_limits_waits_for_the_reset(root: Path
+                                                                               ) -> None:
+    line = Line(SecondaryRateLimitError("slow down", retry_after=3600), ReconcileResult())
+    line.gate = asyncio.Event()
+    async with Workers(root, line) as w:
+        w.queue.add("SPECs/a", Trigger.CHANGE)
+        await runs_of(line, 1)
+        w.queue.add("SPECs/a", Trigger.PERIODIC)  # while the run is waiting on GitHub
+        line.gate.set()
+        await runs_of(line, 2)
+    assert [t for t, _, _ in line.runs] == [0, 3600]
+    assert line.runs[1][2].reasons == {Trigger.RETRY, Trigger.PERIODIC}
+
+
+async def test_a_file_change_during_a_rate_limit_wait_is_not_lost(root: Path) -> None:
+    line = Line(RateLimitError("spent", reset_at=EPOCH + 900),
+                RateLimitError("still spent", reset_at=EPOCH + 900), ReconcileResult())
+    async with Workers(root, line) as w:
+        w.queue.add("SPECs/a", Trigger.CHANGE)
+        await runs_of(line, 1)
+        await asyncio.sleep(300)
+        w.queue.add("SPECs/a", Trigger.CHANGE)  # the board's files change: it runs now
+        await runs_of(line, 2)
+        await rescans.Rescanner(lambda: ["SPECs/a"], w.queue, w.boards,
+                                changed=lambda: None).rescan(Trigger.PERIODIC)
+        await runs_of(line, 3)
+        await asyncio.sleep(900)
+    assert [t for t, _, _ in line.runs] == [0, 300, 900]  # the push goes at the reset
+    assert line.runs[1][2].trigger is Trigger.CHANGE
+    board = w.boards.get("SPECs/a")
+    assert board is not None and board.last_ok
+
+
 async def test_periodic_rescans_spread_over_plus_minus_a_quarter() -> None:
     rng = random.Random(3)
     times: list[float] = []

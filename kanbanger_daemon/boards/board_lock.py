@@ -16,22 +16,17 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kanbanger_daemon.boards.clock import BoardClock
 from kanbanger_daemon.errors import BoardBusyError
 
 LOCK_FILE = ".kanban.lock"
 WAIT_S = 30.0  # kanbanger holds the lock for one edit; longer means it is stuck
 _FIRST_PAUSE_S = 0.002
 _MAX_PAUSE_S = 0.05
-
-
-def _pause(seconds: float) -> None:
-    """Wait before trying the lock again (tests replace it to see a writer wait)."""
-    time.sleep(seconds)
 
 
 def _open(path: Path) -> int | None:
@@ -43,27 +38,29 @@ def _open(path: Path) -> int | None:
         raise
 
 
-def _acquire(fd: int, path: Path, wait_s: float) -> None:
-    deadline = time.monotonic() + wait_s
+def _acquire(fd: int, path: Path, wait_s: float, clock: BoardClock) -> None:
+    deadline = clock.monotonic() + wait_s
     pause = _FIRST_PAUSE_S
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
-            if time.monotonic() >= deadline:
+            if clock.monotonic() >= deadline:
                 raise BoardBusyError(
                     f"another program has held {LOCK_FILE} for over {wait_s:g} s; "
                     "will try again", file=str(path)) from None
-            _pause(pause)
+            clock.sleep(pause)
             pause = min(pause * 2, _MAX_PAUSE_S)
 
 
 @contextmanager
-def board_lock(folder: Path, *, wait_s: float = WAIT_S) -> Iterator[None]:
+def board_lock(folder: Path, *, wait_s: float = WAIT_S, clock: BoardClock | None = None
+               ) -> Iterator[None]:
     """``with board_lock(board_folder):`` — held for the whole read → plan → replace.
 
-    Raises :class:`BoardBusyError` (retryable) when another holder keeps it over ``wait_s``.
+    Raises :class:`BoardBusyError` (retryable) when another holder keeps it over ``wait_s``
+    (as ``clock`` counts; the system's by default).
     """
     path = folder / LOCK_FILE
     fd = _open(path)
@@ -71,7 +68,7 @@ def board_lock(folder: Path, *, wait_s: float = WAIT_S) -> Iterator[None]:
         yield
         return
     try:
-        _acquire(fd, path, wait_s)
+        _acquire(fd, path, wait_s, clock or BoardClock())
         yield
     finally:
         os.close(fd)  # closing drops the flock

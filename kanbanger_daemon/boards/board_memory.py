@@ -7,18 +7,19 @@ last held cards is not planned from until it has stayed that way for :data:`SETT
 who really emptied or deleted the board then gets a fresh one).
 
 One per process that keeps boards (the daemon, the MCP server), passed to each reconcile;
-a one-shot command starts with an empty one. Thread-safe: reconciles run in worker threads.
+a one-shot command starts with an empty one. It carries the process's
+:class:`~kanbanger_daemon.boards.clock.BoardClock`, the only time a reconcile reads.
+Thread-safe: reconciles run in worker threads.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from kanbanger_daemon.boards.atomic import FileIdentity
+from kanbanger_daemon.boards.clock import BoardClock
 
 __all__ = ["SETTLE_S", "BoardMemory"]
 
@@ -33,8 +34,8 @@ def _key(path: Path | str) -> str:
 class BoardMemory:
     """Per board path: did it hold content when last seen, and since when has it looked odd."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+    def __init__(self, clock: BoardClock | None = None) -> None:
+        self.clock = clock or BoardClock()
         self._had_content: dict[str, bool] = {}
         self._odd_since: dict[str, tuple[FileIdentity | None, float]] = {}
         self._lock = threading.Lock()
@@ -51,11 +52,15 @@ class BoardMemory:
             return self._had_content.get(_key(path), False)
 
     def settle_left(self, path: Path | str, identity: FileIdentity | None) -> float:
-        """Seconds before an odd-looking board (``identity`` None: missing) may be believed.
+        """Seconds before an odd-looking board (``identity`` None: missing) may be believed:
+        none if it held no cards when last seen and was not modified a moment ago.
 
         The wait restarts whenever the board changes: only an unchanged file counts as settled.
         """
-        key, now = _key(path), self._clock()
+        key, now = _key(path), self.clock.monotonic()
+        modified = identity.mtime_ns / 1e9 if identity is not None else 0.0
+        if not self.had_content(path) and self.clock.wall() - modified >= SETTLE_S:
+            return 0.0
         with self._lock:
             seen = self._odd_since.get(key)
             if seen is None or seen[0] != identity:

@@ -11,14 +11,13 @@ one-shot commands alike.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kanbanger_daemon.boards.atomic import FileIdentity, Snapshot, replace_if_unchanged
 from kanbanger_daemon.boards.board_lock import board_lock
-from kanbanger_daemon.boards.board_memory import SETTLE_S, BoardMemory
+from kanbanger_daemon.boards.board_memory import BoardMemory
 from kanbanger_daemon.boards.own_writes import OwnWrites
 from kanbanger_daemon.boards.workspace import (
     ROOT_KEY,
@@ -240,15 +239,6 @@ def _oddity(snapshot: Snapshot | None, error: InputError | None) -> str | None:
     return None if snapshot.data.strip() else "is empty"
 
 
-def _settle_left(path: Path, snapshot: Snapshot | None, memory: BoardMemory) -> float:
-    """Seconds an odd-looking board must still stay unchanged before it is planned from: it
-    held cards when this process last saw it, or it was modified a moment ago."""
-    modified = snapshot.identity.mtime_ns / 1e9 if snapshot is not None else 0.0
-    if not memory.had_content(path) and time.time() - modified >= SETTLE_S:
-        return 0.0
-    return memory.settle_left(path, snapshot.identity if snapshot is not None else None)
-
-
 def _read_board(
     path: Path, root: Path, memory: BoardMemory
 ) -> tuple[Snapshot | None, Board | None]:
@@ -261,7 +251,8 @@ def _read_board(
     for _ in range(_SETTLE_READS):
         snapshot, board, error = _read_board_once(path, root)
         oddity = _oddity(snapshot, error)
-        left = _settle_left(path, snapshot, memory) if oddity else 0.0
+        left = (memory.settle_left(path, snapshot.identity if snapshot is not None else None)
+                if oddity else 0.0)
         if left <= 0:
             if error is not None:
                 raise error
@@ -270,7 +261,7 @@ def _read_board(
         if memory.had_content(path):
             raise FileChangedError(f"board {oddity} where it held cards (a save in progress?);"
                                    " will read it again", file=_display(path, root))
-        time.sleep(left)
+        memory.clock.sleep(left)
     raise FileChangedError("board kept changing while being read", file=_display(path, root))
 
 
@@ -348,6 +339,6 @@ def reconcile_local(
     memory = BoardMemory() if memory is None else memory
     if dry_run:
         return _reconcile_local(root, key, settings, dry_run=True, edit=edit, memory=memory)
-    with board_lock(board_path(root, key).parent):
+    with board_lock(board_path(root, key).parent, clock=memory.clock):
         return _reconcile_local(root, key, settings, edit=edit, memory=memory,
                                 own_writes=own_writes)

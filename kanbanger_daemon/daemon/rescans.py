@@ -3,7 +3,9 @@
 A rescan lists every board afresh and queues each one (level-triggered: nothing is trusted
 from events). It is asked for at start, on SIGHUP, after an event overflow or an observer
 restart, and every ``rescan_interval_s`` (± 25 %, so that daemons started together spread
-out). Boards gone from the listing are forgotten unless they are waiting or running.
+out). Boards gone from the listing are forgotten unless they are waiting or running. A board
+waiting out a GitHub rate limit is not run early: its rescan or poll joins the run at the reset
+(:class:`~kanbanger_daemon.daemon.reconcile_queue.ReconcileQueue`).
 """
 
 from __future__ import annotations

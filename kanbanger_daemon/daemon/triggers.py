@@ -64,6 +64,10 @@ class Reasons:
     def add(self, key: str, trigger: Trigger) -> None:
         self._by_key.setdefault(key, set()).add(trigger)
 
+    def pending(self, key: str) -> frozenset[Trigger]:
+        """The reasons noted for the next run so far."""
+        return frozenset(self._by_key.get(key, ()))
+
     def take(self, key: str) -> frozenset[Trigger]:
         """The reasons of the run starting now (a change, when none was noted)."""
         return frozenset(self._by_key.pop(key, set()) or {Trigger.CHANGE})

@@ -116,6 +116,12 @@ class KeyQueue:
             return True
         return False
 
+    def drop_rerun(self, key: BoardKey) -> None:
+        """``key`` is being processed: do not queue it again when it is done, whatever asked
+        for that meanwhile (a delayed entry still brings it back)."""
+        if key in self._processing:
+            self._dirty.discard(key)
+
     # -- introspection ------------------------------------------------------------------
     @property
     def ready_count(self) -> int:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kanbanger_daemon.boards.atomic import write_atomic
 from kanbanger_daemon.service.names import (
     LAUNCHD_PREFIX,
     UNIT_PREFIX,
@@ -135,7 +136,7 @@ def _write_if_changed(path: Path, text: str) -> bool:
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_atomic(path, text.encode("utf-8"), private=False)
     return True
 
 
