@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -13,18 +12,9 @@ import pytest
 import structlog
 
 from kanbanger_daemon.testing import FakeGitHub
+from tests.helpers.fake_github import point_at_fake
+from tests.helpers.paths import CORPUS, REAL_XDG, copy_examples
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT_ROOT.parent / "shared"
-CORPUS = SHARED / "corpus"
-SCHEMA_PATH = SHARED / "github" / "schema.graphql"
-# A workspace's id in the sync tags, for tests that call push_board themselves (the daemon
-# makes one per workspace: sync.workspace_id).
-WORKSPACE_ID = "feed0001"
-
-# The user's own home and XDG folders, as they were before any test ran: no test may touch them.
-REAL_HOME = Path(os.environ.get("HOME") or Path.home())
-REAL_XDG = {name: value for name, value in os.environ.items() if name.startswith("XDG_")}
 # Where each XDG base-directory variable points inside a test's private home.
 _XDG_UNDER_HOME = {
     "XDG_CONFIG_HOME": ".config", "XDG_DATA_HOME": ".local/share",
@@ -64,19 +54,6 @@ def corpus_dir() -> Path:
     return CORPUS
 
 
-def point_at_fake(monkeypatch: pytest.MonkeyPatch, home: Path, fake: FakeGitHub) -> None:
-    """The environment of a workspace that pushes to ``fake`` (octo/specs, project 1, no
-    pacing), with ``home`` as HOME so that no user config leaks in."""
-    for name in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME", "KANBANGER_GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.url)
-    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
-    monkeypatch.setenv("GITHUB_REPO", "octo/specs")
-    monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
-    monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeGitHub]:
     """A fake GitHub on 127.0.0.1 (octo/specs, project 1); modules may define their own."""
@@ -91,8 +68,7 @@ def one_board_workspace(tmp_path: Path, fake: FakeGitHub,
     pushing to ``fake`` without project status updates."""
     point_at_fake(monkeypatch, tmp_path, fake)
     monkeypatch.setenv("KANBANGER_STATUS_UPDATES", "false")
-    root = tmp_path / "ws"
-    shutil.copytree(PROJECT_ROOT / "examples", root)
+    root = copy_examples(tmp_path / "ws")
     shutil.rmtree(root / "SPECs" / "ACGTACGT")
     return root
 
@@ -119,16 +95,3 @@ async def no_leaked_tasks() -> AsyncIterator[None]:
     leaked = {t for t in asyncio.all_tasks() - before if t is not asyncio.current_task()}
     assert not leaked, f"tasks leaked: {leaked}"
 
-
-class FakeClock:
-    """Monotonic and wall clock that move only when someone sleeps (shared with the fake)."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def time(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)

@@ -29,9 +29,9 @@ from kanbanger_daemon.daemon.wiring import BoardFiles
 from kanbanger_daemon.errors import BoardBusyError
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import load_settings
+from tests.helpers.paths import EXAMPLES
 
 pytestmark = pytest.mark.timeout(60)
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HAND = "*   [ ] Call the printer about the flyers"
 BUILD_DONE = "*   [x] Task 2: Build (SPEC: spec_website.md)"
 

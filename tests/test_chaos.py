@@ -39,7 +39,8 @@ from kanbanger_daemon.models.github import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
 from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FAULT_KINDS, FakeCounters, FakeGitHub, Faults
-from tests.conftest import WORKSPACE_ID, FakeClock
+from tests.helpers.clock import FakeClock
+from tests.helpers.pushing import WORKSPACE_ID
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.cli import main
+from tests.helpers.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ALIASES = {"spec-to-kanban": "generate", "sync-spec-progress": "progress",
            "spec-retrospective": "retrospective"}
 

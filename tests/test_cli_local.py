@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.cli import main
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from tests.helpers.paths import EXAMPLES
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ import pytest
 
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.testing import FakeGitHub
-from tests.conftest import point_at_fake
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from tests.helpers.fake_github import point_at_fake
+from tests.helpers.paths import EXAMPLES
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ builtins need no import, so this test looks for the ones that do I/O."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-CORE = Path(__file__).resolve().parent.parent / "kanbanger_daemon" / "core"
+from tests.helpers.paths import PROJECT_ROOT
+
+CORE = PROJECT_ROOT / "kanbanger_daemon" / "core"
 IO_BUILTINS = {"open", "print", "input", "exec", "eval", "__import__", "breakpoint"}
 
 

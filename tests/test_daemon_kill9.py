@@ -30,10 +30,10 @@ from kanbanger_daemon.core.sync.desired import desired_cards
 from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.daemon.status import read_status
 from kanbanger_daemon.testing import FakeGitHub
+from tests.helpers.paths import EXAMPLES
 
 pytestmark = [pytest.mark.timeout(240),
               pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")]
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 KILLS = 6
 STATUS_NAMES = {"TODO": "Todo", "DOING": "In Progress", "DONE": "Done", "BACKLOG": None}
 

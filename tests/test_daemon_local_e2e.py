@@ -23,9 +23,9 @@ from kanbanger_daemon.daemon.triggers import Run
 from kanbanger_daemon.daemon.wiring import BoardFiles
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import load_settings
+from tests.helpers.paths import EXAMPLES
 
 pytestmark = pytest.mark.timeout(30)
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 local = pytest.importorskip(
     "kanbanger_daemon.boards.reconcile", reason="local reconciler not built"

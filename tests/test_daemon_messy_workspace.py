@@ -15,9 +15,9 @@ from structlog.testing import capture_logs
 from kanbanger_daemon.daemon.runtime import RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_daemon
 from kanbanger_daemon.settings import load_settings
+from tests.helpers.paths import EXAMPLES
 
 pytestmark = [pytest.mark.timeout(30), pytest.mark.usefixtures("no_leaked_threads")]
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _messy(root: Path) -> None:

@@ -20,7 +20,6 @@ from kanbanger_daemon.testing import FakeGitHub
 
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BUILD = "Task 2: Build (SPEC: spec_website.md)"
 
 

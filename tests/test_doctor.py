@@ -14,8 +14,7 @@ from kanbanger_daemon.service.names import instance_unit
 from kanbanger_daemon.team.checks import Check, DoctorContext, run_checks
 from kanbanger_daemon.team.service_state import ServiceControl
 from kanbanger_daemon.testing import FakeGitHub
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from tests.helpers.paths import EXAMPLES
 
 
 @pytest.fixture

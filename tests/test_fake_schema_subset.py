@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import SCHEMA_PATH
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -29,6 +28,7 @@ from graphql.pyutils import Undefined
 from test_fake_github import DISCOVERY, ITEMS, PAYLOADS, batch
 
 from kanbanger_daemon.testing._execute import subset_schema
+from tests.helpers.paths import SCHEMA_PATH
 
 
 @pytest.fixture(scope="session")

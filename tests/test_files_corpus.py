@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kanbanger_daemon.core.specs.files import classify, pairs_with
-from tests.corpus_expectations import CLASSIFY, PAIRS
+from tests.helpers.corpus_expectations import CLASSIFY, PAIRS
 
 
 def test_every_corpus_file_name_is_classified_as_expected(corpus_dir: Path) -> None:

@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 
 from kanbanger_daemon.github import DraftSpec, GitHubClient, PacingConfig, queries
+from tests.helpers.paths import SCHEMA_PATH
 
 # The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
 # if it ever becomes one.
 try:
-    from conftest import SCHEMA_PATH
     from test_github_client_mock import TOKEN, FakeClock, MiniGitHub
 except ImportError:  # pragma: no cover
-    from tests.conftest import SCHEMA_PATH
     from tests.test_github_client_mock import TOKEN, FakeClock, MiniGitHub
 
 graphql = pytest.importorskip("graphql", reason="graphql-core (dev extra) validates documents")

@@ -15,10 +15,10 @@ import pytest
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.team import hooks
 from kanbanger_daemon.testing import FakeGitHub
+from tests.helpers.paths import EXAMPLES
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DAEMON = [sys.executable, "-m", "kanbanger_daemon"]
 
 

@@ -10,7 +10,7 @@ import pytest
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.core.board.text import GITHUB_TITLE_MAX, github_title, terminal_safe
 from kanbanger_daemon.testing import FakeGitHub
-from tests.conftest import point_at_fake
+from tests.helpers.fake_github import point_at_fake
 
 LONG = "Reconcile " + " ".join(f"word{n}" for n in range(80))  # ~500 characters
 

@@ -12,10 +12,10 @@ import pytest
 
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.testing import FakeGitHub
-from tests.conftest import point_at_fake
+from tests.helpers.fake_github import point_at_fake
+from tests.helpers.paths import EXAMPLES
 from tests.test_mcp_server import Calls, mcp_session
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PLACEHOLDERS = {"GITHUB_TOKEN": "${GITHUB_TOKEN:-}", "GITHUB_REPO": "${GITHUB_REPO:-}",
                 "GITHUB_PROJECT_NUMBER": "${GITHUB_PROJECT_NUMBER:-}"}
 

@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.paths import EXAMPLES
+
 mcp_client = pytest.importorskip("mcp.client.stdio", reason="the mcp extra is not installed")
 from mcp import Client  # noqa: E402
 
 from kanbanger_daemon.testing import FakeGitHub  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TOOLS = {"list_boards", "get_board", "spec_status", "approve_done", "reject_review", "sync",
          "doctor", "add_task", "move_task"}
 DESIGN = "Task 1: Design (SPEC: spec_website.md)"

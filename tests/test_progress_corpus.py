@@ -8,7 +8,7 @@ import pytest
 
 from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.models.spec import TaskProgress
-from tests.corpus_expectations import PROGRESS, ProgressExp
+from tests.helpers.corpus_expectations import PROGRESS, ProgressExp
 
 
 def _summary(tasks: dict[str, TaskProgress]) -> ProgressExp:

@@ -16,13 +16,9 @@ from kanbanger_daemon.models.github import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
 from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
-from tests.conftest import WORKSPACE_ID
+from tests.helpers.paths import SCHEMA_PATH
+from tests.helpers.pushing import WORKSPACE_ID
 from tests.test_push import client, clock, fake, project
-
-try:
-    from conftest import SCHEMA_PATH
-except ImportError:  # pragma: no cover
-    from tests.conftest import SCHEMA_PATH
 
 BOARD = "SPECs/web/_kanban.md"
 SET_VALUE = "updateProjectV2ItemFieldValue"

@@ -13,9 +13,9 @@ import pytest
 
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
-from tests.conftest import point_at_fake
+from tests.helpers.fake_github import point_at_fake
+from tests.helpers.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SET_VALUE = "updateProjectV2ItemFieldValue"
 
 

@@ -18,7 +18,8 @@ from kanbanger_daemon.models.github import MutationResult, ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard, PushResult
 from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
-from tests.conftest import WORKSPACE_ID, FakeClock
+from tests.helpers.clock import FakeClock
+from tests.helpers.pushing import WORKSPACE_ID
 
 BOARD = "specs/analysis/_kanban.md"
 KINDS = {"TODO": ColumnKind.TODO, "DOING": ColumnKind.DOING, "DONE": ColumnKind.DONE}

@@ -14,7 +14,7 @@ import pytest
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.core.specs.files import classify
 from kanbanger_daemon.testing import FakeGitHub
-from tests.conftest import point_at_fake
+from tests.helpers.fake_github import point_at_fake
 
 BROKEN = "SPECs/broken/spec_broken.md"
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from kanbanger_daemon.team.checks import DoctorContext, run_checks
 from kanbanger_daemon.testing import FakeGitHub
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from tests.helpers.paths import EXAMPLES
 
 
 def status_check(root: Path, home: Path) -> tuple[bool, str, str]:

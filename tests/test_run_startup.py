@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from kanbanger_daemon.testing import FakeGitHub
-from tests.conftest import point_at_fake
+from tests.helpers.fake_github import point_at_fake
+from tests.helpers.paths import EXAMPLES
 from tests.test_status_process import wait_for
 
 pytestmark = pytest.mark.timeout(60)
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BOARDS = ("SPECs/ACGTACGT/spec_data_pipeline", "SPECs/website")
 
 

@@ -20,8 +20,8 @@ from kanbanger_daemon.service.units import (
     render_systemd,
     service_file,
 )
+from tests.helpers.paths import PROJECT_ROOT
 
-PROJECT = Path(__file__).resolve().parent.parent
 PLACEHOLDERS = ServiceTarget(["@EXECUTABLE@"], Path("@WORKSPACE@"), Path("@HOME@"))
 
 
@@ -72,8 +72,8 @@ def test_the_plist_keeps_alive_on_failure_with_absolute_arguments_and_logs(
 
 
 def test_checked_in_templates_match_the_renderer() -> None:
-    unit = (PROJECT / "systemd" / "kanbanger-daemon@.service").read_text()
-    plist = (PROJECT / "launchd" / "com.kanbanger.daemon.HASH.plist").read_text()
+    unit = (PROJECT_ROOT / "systemd" / "kanbanger-daemon@.service").read_text()
+    plist = (PROJECT_ROOT / "launchd" / "com.kanbanger.daemon.HASH.plist").read_text()
     assert unit == render_systemd(PLACEHOLDERS)
     assert plist == render_launchd(PLACEHOLDERS, label="com.kanbanger.daemon.@HASH@")
 

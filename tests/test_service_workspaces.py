@@ -29,7 +29,7 @@ from kanbanger_daemon.service.names import (
 )
 from kanbanger_daemon.team.checks import DoctorContext, run_checks
 from kanbanger_daemon.team.service_state import ServiceControl
-from tests.conftest import REAL_HOME, REAL_XDG
+from tests.helpers.paths import REAL_HOME, REAL_XDG
 
 # Seen from systemd 252's `systemd-escape --path`.
 KNOWN = [

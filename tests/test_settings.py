@@ -10,6 +10,7 @@ import pytest
 from kanbanger_daemon.errors import ConfigError, UnknownKeyError
 from kanbanger_daemon.models import ColumnMapping, Layout
 from kanbanger_daemon.settings import load_settings
+from tests.helpers.paths import PROJECT_ROOT
 
 
 def test_defaults_without_any_file(tmp_path: Path) -> None:
@@ -172,7 +173,7 @@ def test_boards_table_points_a_spec_elsewhere(tmp_path: Path) -> None:
 
 
 def test_config_example_is_valid_and_lists_every_setting(tmp_path: Path) -> None:
-    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+    example = PROJECT_ROOT / "config.example.toml"
     s = load_settings(tmp_path, config=example, environ={})
     # The example shows the defaults.
     assert s.model_dump() == load_settings(tmp_path, environ={}).model_dump()

@@ -24,10 +24,10 @@ from kanbanger_daemon.team import hooks
 from kanbanger_daemon.team.prompts import FlagsOnly
 from kanbanger_daemon.team.wizard import SetupAnswers, SetupEnvironment, SetupWizard
 from kanbanger_daemon.testing import FakeGitHub
-from tests.conftest import point_at_fake
+from tests.helpers.fake_github import point_at_fake
+from tests.helpers.paths import EXAMPLES
 from tests.test_hooks import git, git_env
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DAEMON = [sys.executable, "-m", "kanbanger_daemon"]
 USER_TOKEN = "ghp_" + "U" * 36  # the user's own token, which must not leave for the attacker
 TARGET = "GITHUB_REPO=octo/specs\nGITHUB_PROJECT_NUMBER=1\n"

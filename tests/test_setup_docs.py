@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 
 from kanbanger_daemon.cli import build_parser
+from tests.helpers.paths import PROJECT_ROOT
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = PROJECT_ROOT / "docs"
 _COMMAND = re.compile(r"(?:^(?:\w+=\S+ )*|run: |`)(kanbanger-daemon [^`\n]*)")
 
 

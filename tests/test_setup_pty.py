@@ -20,10 +20,10 @@ import pytest
 
 from kanbanger_daemon.team.dotenv_file import read_env
 from kanbanger_daemon.testing import FakeGitHub
+from tests.helpers.paths import EXAMPLES
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WAIT_S = 20.0
 
 

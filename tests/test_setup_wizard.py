@@ -21,8 +21,8 @@ from kanbanger_daemon.team.prompts import FlagsOnly, StreamPrompter
 from kanbanger_daemon.team.service_state import ServiceControl
 from kanbanger_daemon.team.wizard import SetupAnswers, SetupEnvironment, SetupWizard
 from kanbanger_daemon.testing import FakeGitHub
+from tests.helpers.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 OTHER_TOKEN = "ghp_otherTOKENfromGHcli0000000000000000"
 
 

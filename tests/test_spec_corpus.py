@@ -9,7 +9,7 @@ import pytest
 from kanbanger_daemon.core.specs.files import companion_names
 from kanbanger_daemon.core.specs.parse import parse_spec
 from kanbanger_daemon.models.spec import Spec
-from tests.corpus_expectations import SPECS, SpecExp
+from tests.helpers.corpus_expectations import SPECS, SpecExp
 
 
 def _parse(corpus_dir: Path, relative: str) -> Spec:

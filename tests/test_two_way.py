@@ -25,7 +25,6 @@ from kanbanger_daemon.testing import FakeGitHub
 
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WEBSITE = "SPECs/website"
 DESIGN = "Task 1: Design (SPEC: spec_website.md)"  # progress: completed
 BUILD = "Task 2: Build (SPEC: spec_website.md)"  # progress: in_progress

@@ -22,9 +22,9 @@ from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.settings import load_settings
 from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub
-from tests.conftest import point_at_fake
+from tests.helpers.fake_github import point_at_fake
+from tests.helpers.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WEBSITE = "SPECs/website"
 BUILD = "Task 2: Build (SPEC: spec_website.md)"
 LAUNCH = "Task 3: Launch (SPEC: spec_website.md)"

@@ -13,10 +13,10 @@ import pytest
 from kanbanger_daemon.cli import main, sync_cmd
 from kanbanger_daemon.errors import TransientError
 from kanbanger_daemon.github import GitHubClient
-from tests.conftest import FakeClock
+from tests.helpers.clock import FakeClock
+from tests.helpers.paths import EXAMPLES
 
 TOKEN = "ghp_fake0KANBANGERdaemonTESTtoken000000"
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def dead_network(clock: FakeClock, *, hangs: bool) -> tuple[httpx.MockTransport, list[float]]:
