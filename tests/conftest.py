@@ -12,7 +12,9 @@ import pytest
 import structlog
 
 from kanbanger_daemon.testing import FakeGitHub
+from tests.helpers.clock import FakeClock
 from tests.helpers.fake_github import point_at_fake
+from tests.helpers.mini_github import MiniGitHub
 from tests.helpers.paths import CORPUS, REAL_XDG, copy_examples
 
 # Where each XDG base-directory variable points inside a test's private home.
@@ -52,6 +54,18 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is absent ({CORPUS}); conformance tests need it")
     return CORPUS
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock that moves only when someone sleeps on it (or the test moves it)."""
+    return FakeClock()
+
+
+@pytest.fixture
+def github(clock: FakeClock) -> MiniGitHub:
+    """A scripted in-memory GitHub on ``clock``, for client tests that need exact faults."""
+    return MiniGitHub(clock)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 
 import httpx
@@ -18,36 +17,8 @@ from kanbanger_daemon.errors import (
     TransientError,
 )
 from kanbanger_daemon.github import DraftSpec, GitHubClient
-
-# The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
-# if it ever becomes one.
-try:
-    from test_github_client_mock import TOKEN, FakeClock, MiniGitHub
-except ImportError:  # pragma: no cover
-    from tests.test_github_client_mock import TOKEN, FakeClock, MiniGitHub
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def github(clock: FakeClock) -> MiniGitHub:
-    return MiniGitHub(clock)
-
-
-def make_client(github: MiniGitHub, clock: FakeClock, **kwargs: object) -> GitHubClient:
-    return GitHubClient(
-        token=kwargs.pop("token", TOKEN),  # type: ignore[arg-type]
-        url="https://github.test/graphql",
-        transport=github.transport(),
-        clock=clock.monotonic,
-        wall_clock=clock.wall,
-        sleep=clock.sleep,
-        rng=random.Random(7),
-        **kwargs,  # type: ignore[arg-type]
-    )
+from tests.helpers.clock import FakeClock
+from tests.helpers.mini_github import TOKEN, MiniGitHub, make_client
 
 
 @pytest.fixture

@@ -11,13 +11,7 @@ import pytest
 
 from kanbanger_daemon.errors import AuthError, NotFoundError, RetryableError, ScopeError
 from kanbanger_daemon.github import DraftSpec, GitHubClient, PacingConfig, match_status_option
-
-# The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
-# if it ever becomes one.
-try:
-    from test_github_client_mock import FakeClock
-except ImportError:  # pragma: no cover
-    from tests.test_github_client_mock import FakeClock
+from tests.helpers.clock import FakeClock
 
 testing = pytest.importorskip(
     "kanbanger_daemon.testing", reason="the fake GitHub needs graphql-core"

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import logging
-import random
 
 import httpx
 import pytest
 
 from kanbanger_daemon.errors import KanbangerError
-from kanbanger_daemon.github import DraftSpec, GitHubClient
-
-# The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
-# if it ever becomes one.
-try:
-    from test_github_client_mock import TOKEN, FakeClock, MiniGitHub
-except ImportError:  # pragma: no cover
-    from tests.test_github_client_mock import TOKEN, FakeClock, MiniGitHub
+from kanbanger_daemon.github import DraftSpec
+from tests.helpers.clock import FakeClock
+from tests.helpers.mini_github import TOKEN, MiniGitHub, make_client
 
 
 async def test_token_never_appears_outside_the_authorization_header(
@@ -35,15 +29,7 @@ async def test_token_never_appears_outside_the_authorization_header(
         ]
     )
     captured: list[str] = []
-    client = GitHubClient(
-        token=TOKEN,
-        url="https://github.test/graphql",
-        transport=github.transport(),
-        clock=clock.monotonic,
-        wall_clock=clock.wall,
-        sleep=clock.sleep,
-        rng=random.Random(1),
-    )
+    client = make_client(github, clock, seed=1)
     async with client:
         captured += [repr(client), str(client.__dict__.get("_http"))]
         try:

@@ -7,20 +7,14 @@ configured maximum), and the documents + variables a client really sends in a fu
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
 
-from kanbanger_daemon.github import DraftSpec, GitHubClient, PacingConfig, queries
+from kanbanger_daemon.github import DraftSpec, PacingConfig, queries
+from tests.helpers.clock import FakeClock
+from tests.helpers.mini_github import MiniGitHub, make_client
 from tests.helpers.paths import SCHEMA_PATH
-
-# The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
-# if it ever becomes one.
-try:
-    from test_github_client_mock import TOKEN, FakeClock, MiniGitHub
-except ImportError:  # pragma: no cover
-    from tests.test_github_client_mock import TOKEN, FakeClock, MiniGitHub
 
 graphql = pytest.importorskip("graphql", reason="graphql-core (dev extra) validates documents")
 
@@ -74,14 +68,7 @@ async def test_documents_and_variables_really_sent_are_valid(github_schema: Any)
 
     clock = FakeClock()
     github = MiniGitHub(clock)
-    async with GitHubClient(
-        token=TOKEN,
-        transport=github.transport(),
-        clock=clock.monotonic,
-        wall_clock=clock.wall,
-        sleep=clock.sleep,
-        rng=random.Random(1),
-    ) as client:
+    async with make_client(github, clock, seed=1) as client:
         await client.preflight()
         project = await client.discover("octo/repo", 1)
         created = await client.create_drafts(

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import random
 
 import httpx
 import pytest
 
 from kanbanger_daemon.github import DraftSpec, GitHubClient, PacingConfig
 from kanbanger_daemon.github.pacing import Pacer
-
-# The helpers sit beside the tests (pytest's rootdir import), or in the `tests` package
-# if it ever becomes one.
-try:
-    from test_github_client_mock import RESET_AT, TOKEN, FakeClock, MiniGitHub
-except ImportError:  # pragma: no cover
-    from tests.test_github_client_mock import RESET_AT, TOKEN, FakeClock, MiniGitHub
+from tests.helpers.clock import FakeClock
+from tests.helpers.mini_github import RESET_AT, TOKEN, MiniGitHub, make_client
 
 
 def make_pacer(clock: FakeClock, **config: int | float) -> Pacer:
@@ -92,16 +86,7 @@ async def test_primary_pause_lasts_until_github_reset() -> None:
 
 
 def client_for(github: MiniGitHub, clock: FakeClock, **config: int | float) -> GitHubClient:
-    return GitHubClient(
-        token=TOKEN,
-        url="https://github.test/graphql",
-        transport=github.transport(),
-        clock=clock.monotonic,
-        wall_clock=clock.wall,
-        sleep=clock.sleep,
-        rng=random.Random(3),
-        pacing=PacingConfig(**config),
-    )
+    return make_client(github, clock, seed=3, pacing=PacingConfig(**config))
 
 
 async def test_a_spent_primary_budget_pauses_everything_until_reset() -> None:
