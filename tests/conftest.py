@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import structlog
 
+from kanbanger_daemon.github import GitHubClient, ProjectInfo
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.clock import FakeClock
 from tests.helpers.fake_github import point_at_fake
@@ -69,10 +70,37 @@ def github(clock: FakeClock) -> MiniGitHub:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    """A fake GitHub on 127.0.0.1 (octo/specs, project 1); modules may define their own."""
-    with FakeGitHub() as gh:
+def fake(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[FakeGitHub]:
+    """A fake GitHub on 127.0.0.1: octo/specs, its project 1 with Todo/In Progress/Done.
+
+    A module (``pytestmark``) or a test sets it up otherwise with
+    ``@pytest.mark.fake_github(...)``: FakeGitHub's own keyword arguments, plus
+    ``on_clock=True`` (the server reads the test's ``clock``) and ``second_project="Title"``
+    (a project #2 with Todo/In Progress/Done, linked to octo/specs).
+    """
+    marker = request.node.get_closest_marker("fake_github")
+    options = dict(marker.kwargs) if marker else {}
+    second_project = options.pop("second_project", None)
+    if options.pop("on_clock", False):
+        options["clock"] = clock.wall
+    with FakeGitHub(**options) as gh:
+        if second_project is not None:
+            gh.add_project(2, second_project, link_to="specs")
         yield gh
+
+
+@pytest.fixture
+async def client(fake: FakeGitHub, clock: FakeClock) -> AsyncIterator[GitHubClient]:
+    """A GitHubClient on ``fake`` that sleeps on ``clock`` (mark the fake ``on_clock`` too)."""
+    async with GitHubClient(token=fake.token, url=fake.url, clock=clock.wall,
+                            wall_clock=clock.wall, sleep=clock.sleep, timeout=5.0) as gh:
+        yield gh
+
+
+@pytest.fixture
+async def project(client: GitHubClient, fake: FakeGitHub) -> ProjectInfo:
+    """The fake's project 1, as ``client`` discovers it."""
+    return await client.discover(f"{fake.owner}/{fake.repo}", 1)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,7 @@ from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.fake_github import point_at_fake
 from tests.helpers.paths import EXAMPLES
 
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        gh.add_project(2, "Other", ("Todo", "In Progress", "Done"))
-        gh.link_project(2)
-        yield gh
+pytestmark = pytest.mark.fake_github(second_project="Other")
 
 
 @pytest.fixture

@@ -94,12 +94,6 @@ def list_items(fake: FakeGitHub, first: int = 100) -> list[dict[str, Any]]:
         after = page["pageInfo"]["endCursor"]
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
 def test_discovery_finds_repository_projects_and_status_options(fake: FakeGitHub) -> None:
     reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "specs", "number": 1})
     assert reply.status_code == 200

@@ -33,12 +33,6 @@ def no_leaked_threads() -> Iterator[None]:
 
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
 def create(fake: FakeGitHub, title: str, timeout: float = 5.0) -> httpx.Response:
     return fake.graphql(CREATE, {"i0": {"projectId": fake.project_id(), "title": title}},
                         timeout=timeout)

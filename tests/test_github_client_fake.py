@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -18,17 +18,7 @@ testing = pytest.importorskip(
 )
 FakeGitHub = testing.FakeGitHub
 Faults = testing.Faults
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(wall_start=1_800_000_000.0)
-
-
-@pytest.fixture
-def fake(clock: FakeClock) -> Iterator[testing.FakeGitHub]:
-    with FakeGitHub(clock=clock.wall, sleep=lambda _s: None) as server:
-        yield server
+pytestmark = pytest.mark.fake_github(on_clock=True)  # the server reads the test's clock
 
 
 def client_for(fake: testing.FakeGitHub, clock: FakeClock, **kwargs: object) -> GitHubClient:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,6 @@ testing = pytest.importorskip(
 )
 
 pytestmark = pytest.mark.timeout(30)
-
-
-@pytest.fixture
-def fake() -> Iterator[Any]:
-    with testing.FakeGitHub() as server:
-        yield server
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,8 @@ from mcp import Client  # noqa: E402
 
 from kanbanger_daemon.testing import FakeGitHub  # noqa: E402
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120),
+              pytest.mark.fake_github(status_options=("Todo", "In Progress", "Review", "Done"))]
 TOOLS = {"list_boards", "get_board", "spec_status", "approve_done", "reject_review", "sync",
          "doctor", "add_task", "move_task"}
 DESIGN = "Task 1: Design (SPEC: spec_website.md)"
@@ -96,12 +97,6 @@ def finish_build(folder: Path, *, rerun_design: bool = False) -> None:
         doc["tasks"][0]["status"] = "in_progress"
         doc["tasks"][0]["steps"][1]["method_used"] = "backup_1"
     log.write_text(json.dumps(doc))
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub(status_options=("Todo", "In Progress", "Review", "Done")) as gh:
-        yield gh
 
 
 @pytest.fixture

@@ -23,21 +23,18 @@ from kanbanger_daemon.models.github import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
 from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub
-from tests.test_push import (
+from tests.helpers.pushing import (
     BOARD,
     FIRST,
+    ON_THE_CLOCK,
     WORKSPACE_ID,
     board_of,
     cards,
-    client,
-    clock,
     expected,
-    fake,
     marker_counts,
-    project,
 )
 
-__all__ = ["client", "clock", "fake", "project"]  # fixtures, re-used from test_push
+pytestmark = ON_THE_CLOCK
 
 ME = "ws0001"
 STATUS_FIELD = "updateProjectV2ItemFieldValue"

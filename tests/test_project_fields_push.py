@@ -17,14 +17,11 @@ from kanbanger_daemon.models.sync import DesiredCard
 from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
 from tests.helpers.paths import SCHEMA_PATH
-from tests.helpers.pushing import WORKSPACE_ID
-from tests.test_push import client, clock, fake, project
+from tests.helpers.pushing import ON_THE_CLOCK, WORKSPACE_ID
 
+pytestmark = ON_THE_CLOCK
 BOARD = "SPECs/web/_kanban.md"
 SET_VALUE = "updateProjectV2ItemFieldValue"
-
-
-__all__ = ["client", "clock", "fake", "project"]  # fixtures, re-used from test_push
 
 
 def cards(backups: list[float], *, with_values: bool = True) -> list[DesiredCard]:

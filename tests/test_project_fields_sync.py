@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,7 @@ from tests.helpers.paths import EXAMPLES
 SET_VALUE = "updateProjectV2ItemFieldValue"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        gh.add_project(2, "Fields", ("Todo", "In Progress", "Done"))
-        gh.link_project(2)
-        yield gh
+pytestmark = pytest.mark.fake_github(second_project="Fields")
 
 
 def workspace(tmp_path: Path, name: str) -> Path:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.core.sync.plan_text import format_plan
 from kanbanger_daemon.errors import KanbangerError
 from kanbanger_daemon.github.batching import Mutation
@@ -17,94 +16,20 @@ from kanbanger_daemon.models.board import ColumnKind
 from kanbanger_daemon.models.github import MutationResult, ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard, PushResult
 from kanbanger_daemon.sync.push import push_board
-from kanbanger_daemon.testing import FakeGitHub, FakeItem
-from tests.helpers.clock import FakeClock
-from tests.helpers.pushing import WORKSPACE_ID
+from kanbanger_daemon.testing import FakeGitHub
+from tests.helpers.pushing import (
+    BOARD,
+    FIRST,
+    ON_THE_CLOCK,
+    WORKSPACE_ID,
+    board_of,
+    cards,
+    expected,
+    live,
+    marker_counts,
+)
 
-BOARD = "specs/analysis/_kanban.md"
-KINDS = {"TODO": ColumnKind.TODO, "DOING": ColumnKind.DOING, "DONE": ColumnKind.DONE}
-
-
-def cards(spec: list[tuple[str, str]]) -> list[DesiredCard]:
-    """[(title, column)] -> desired cards keyed by the number in "Task <n>..."."""
-    out = []
-    for position, (title, column) in enumerate(spec):
-        number = title.split()[1].rstrip(":")
-        out.append(
-            DesiredCard(
-                key=f"{BOARD}/spec.md#{number}",
-                title=title,
-                column=column,
-                column_kind=KINDS[column],
-                position=position,
-            )
-        )
-    return out
-
-
-STATUS_RANK = {"Todo": 0, "In Progress": 1, "Done": 2}
-
-
-def by_column(cards: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
-    """Grouped by Status column, order kept within each: what GitHub's board view shows."""
-    return sorted(cards, key=lambda c: STATUS_RANK.get(c[1] or "", 3))
-
-
-def board_of(fake: FakeGitHub) -> list[tuple[str, str | None]]:
-    """Our live items as (title, status), column by column, in project order within each."""
-    return by_column([(i.title, i.status) for i in live(fake)])
-
-
-def live(fake: FakeGitHub) -> list[FakeItem]:
-    return [i for i in fake.items() if not i.archived and parse_marker_key(i.body)]
-
-
-def marker_counts(fake: FakeGitHub) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for item in fake.items():
-        key = parse_marker_key(item.body)
-        if key:
-            counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
-EXPECTED_STATUS = {"TODO": "Todo", "DOING": "In Progress", "DONE": "Done"}
-
-
-def expected(desired: list[DesiredCard]) -> list[tuple[str, str | None]]:
-    return by_column([(c.title, EXPECTED_STATUS[c.column]) for c in desired])
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def fake(clock: FakeClock) -> Iterator[FakeGitHub]:
-    with FakeGitHub(clock=clock.time, enforce_creation_limits=True) as server:
-        yield server
-
-
-@pytest.fixture
-async def client(fake: FakeGitHub, clock: FakeClock) -> AsyncIterator[GitHubClient]:
-    async with GitHubClient(
-        token=fake.token,
-        url=fake.url,
-        clock=clock.time,
-        wall_clock=clock.time,
-        sleep=clock.sleep,
-        timeout=5.0,
-    ) as gh:
-        yield gh
-
-
-@pytest.fixture
-async def project(client: GitHubClient, fake: FakeGitHub) -> ProjectInfo:
-    return await client.discover(f"{fake.owner}/{fake.repo}", 1)
-
-
-FIRST = [("Task 1: Collect", "TODO"), ("Task 2: Clean", "DOING"), ("Task 3: Model", "DONE")]
+pytestmark = ON_THE_CLOCK
 
 
 async def test_first_push_creates_the_board_and_an_unchanged_board_costs_nothing(

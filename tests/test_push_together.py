@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -26,17 +26,11 @@ from tests.helpers.fake_github import point_at_fake
 from tests.helpers.paths import EXAMPLES
 
 pytestmark = [pytest.mark.timeout(60),
-              pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
+              pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks"),
+              pytest.mark.fake_github(second_project="Other")]
 WEBSITE = EXAMPLES / "SPECs" / "website"
 BOARDS = 10
 WAIT_S = 30.0
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        gh.add_project(2, "Other", ("Todo", "In Progress", "Done"), link_to="specs")
-        yield gh
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,9 @@ from kanbanger_daemon.team.dotenv_file import read_env
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.paths import EXAMPLES
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty"),
+              # project 1 lacks "In Progress"; project 2 is complete
+              pytest.mark.fake_github(status_options=("Todo", "Done"), second_project="Team board")]
 
 WAIT_S = 20.0
 
@@ -67,13 +68,6 @@ class Terminal:
         code = self.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         os.close(self.master)
         return code
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub(status_options=("Todo", "Done")) as gh:
-        gh.add_project(2, "Team board", ("Todo", "In Progress", "Done"), link_to="specs")
-        yield gh
 
 
 def child_env(tmp_path: Path, fake: FakeGitHub) -> dict[str, str]:

@@ -6,7 +6,6 @@ import io
 import os
 import shutil
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,12 +25,8 @@ from tests.helpers.paths import EXAMPLES
 OTHER_TOKEN = "ghp_otherTOKENfromGHcli0000000000000000"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    # Project 1 lacks "In Progress"; project 2 is complete.
-    with FakeGitHub(status_options=("Todo", "Done")) as gh:
-        gh.add_project(2, "Team board", ("Todo", "In Progress", "Done"), link_to="specs")
-        yield gh
+# Project 1 lacks "In Progress"; project 2 is complete.
+pytestmark = pytest.mark.fake_github(status_options=("Todo", "Done"), second_project="Team board")
 
 
 @pytest.fixture
