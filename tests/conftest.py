@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 import structlog
+from graphql import GraphQLSchema, build_schema
 
 from kanbanger_daemon.github import GitHubClient, ProjectInfo
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.clock import FakeClock
 from tests.helpers.fake_github import point_at_fake
 from tests.helpers.mini_github import MiniGitHub
-from tests.helpers.paths import CORPUS, REAL_XDG, copy_examples
+from tests.helpers.paths import CORPUS, REAL_XDG, SCHEMA_PATH, copy_examples
 
 # Where each XDG base-directory variable points inside a test's private home.
 _XDG_UNDER_HOME = {
@@ -55,6 +56,16 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is absent ({CORPUS}); conformance tests need it")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def github_schema() -> GraphQLSchema:
+    """GitHub's public GraphQL schema, which every document we send must validate against."""
+    if not SCHEMA_PATH.is_file():
+        pytest.skip(f"GitHub's schema is absent ({SCHEMA_PATH}); validating documents needs it")
+    schema = build_schema(SCHEMA_PATH.read_text("utf-8"), assume_valid_sdl=True)
+    schema._validation_errors = []  # see ../shared/github/README.md
+    return schema
 
 
 @pytest.fixture
@@ -127,6 +138,15 @@ def no_leaked_threads() -> Iterator[None]:
     for thread in leaked:
         thread.join(timeout=5)
     assert not [t for t in leaked if t.is_alive()], f"threads leaked: {leaked}"
+
+
+@pytest.fixture
+def server_threads_joined() -> Iterator[None]:
+    """Stricter than no_leaked_threads, for the fake server's own tests: every server a test
+    starts is stopped, and stopping joins all of its threads (no thread is left at all)."""
+    before = set(threading.enumerate())
+    yield
+    assert set(threading.enumerate()) - before == set()
 
 
 @pytest.fixture

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from kanbanger_daemon.testing import FAULT_KINDS, FakeGitHub, Faults
+from tests.helpers.graphql_documents import VIEWER
 
-VIEWER = "query { viewer { login } }"
+pytestmark = pytest.mark.usefixtures("server_threads_joined")
+
 ITEM_TITLES = """query($p: ID!) { node(id: $p) { ... on ProjectV2 {
   items(first: 100) { nodes { content { ... on DraftIssue { title } } } } } } }"""
 CREATE = """mutation($i0: AddProjectV2DraftIssueInput!) {
@@ -23,14 +24,6 @@ ARCHIVE_THREE = """mutation($i0: ArchiveProjectV2ItemInput!, $i1: ArchiveProject
   m0: archiveProjectV2Item(input: $i0) { item { id } }
   m1: archiveProjectV2Item(input: $i1) { item { id } }
   m2: archiveProjectV2Item(input: $i2) { item { id } } }"""
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    """Every server a test starts is stopped, and stopping joins all of its threads."""
-    before = set(threading.enumerate())
-    yield
-    assert set(threading.enumerate()) - before == set()
-
 
 
 def create(fake: FakeGitHub, title: str, timeout: float = 5.0) -> httpx.Response:

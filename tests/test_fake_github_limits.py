@@ -7,34 +7,17 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from kanbanger_daemon.testing import FakeGitHub
+from tests.helpers.clock import FakeClock
+from tests.helpers.graphql_documents import VIEWER
 
-VIEWER = "query { viewer { login } }"
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    """Every server a test starts is stopped, and stopping joins all of its threads."""
-    before = set(threading.enumerate())
-    yield
-    assert set(threading.enumerate()) - before == set()
-
-
-
-class Clock:
-    """A hand-driven clock: tests move time instead of waiting for it."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+pytestmark = pytest.mark.usefixtures("server_threads_joined")
+START = 1_800_000_000.0  # 2027-01-15T08:00:00Z
 
 
 def create_many(fake: FakeGitHub, count: int) -> httpx.Response:
@@ -47,8 +30,8 @@ def create_many(fake: FakeGitHub, count: int) -> httpx.Response:
 
 
 def test_creation_cap_80_a_minute_counts_each_aliased_create() -> None:
-    clock = Clock()
-    with FakeGitHub(clock=clock, enforce_creation_limits=True) as fake:
+    clock = FakeClock(wall_start=START)
+    with FakeGitHub(clock=clock.wall, enforce_creation_limits=True) as fake:
         for _ in range(4):
             assert create_many(fake, 20).status_code == 200
         clock.now += 30
@@ -63,8 +46,8 @@ def test_creation_cap_80_a_minute_counts_each_aliased_create() -> None:
 
 
 def test_creation_cap_500_an_hour() -> None:
-    clock = Clock()
-    with FakeGitHub(clock=clock, enforce_creation_limits=True) as fake:
+    clock = FakeClock(wall_start=START)
+    with FakeGitHub(clock=clock.wall, enforce_creation_limits=True) as fake:
         for _ in range(25):  # 25 × 20 = 500 creates, 20 a minute
             assert create_many(fake, 20).status_code == 200
             clock.now += 60
@@ -77,28 +60,28 @@ def test_creation_cap_500_an_hour() -> None:
 
 
 def test_without_enforcement_creates_are_not_capped() -> None:
-    with FakeGitHub(clock=Clock()) as fake:
+    with FakeGitHub(clock=FakeClock(wall_start=START).wall) as fake:
         for _ in range(5):
             assert create_many(fake, 20).status_code == 200
         assert fake.counters.rate_limit_refusals == 0 and fake.counters.creates == 100
 
 
 def test_primary_budget_runs_out_and_resets_after_an_hour() -> None:
-    clock = Clock()
-    with FakeGitHub(clock=clock, rate_limit_points=3) as fake:
+    clock = FakeClock(wall_start=START)
+    with FakeGitHub(clock=clock.wall, rate_limit_points=3) as fake:
         remaining = [fake.graphql(VIEWER).headers["x-ratelimit-remaining"] for _ in range(3)]
         assert remaining == ["2", "1", "0"]
         spent = fake.graphql(VIEWER)
         assert spent.json()["errors"][0]["type"] == "RATE_LIMITED"
         assert spent.headers["x-ratelimit-remaining"] == "0"
-        assert int(spent.headers["x-ratelimit-reset"]) == int(clock.now) + 3600
+        assert int(spent.headers["x-ratelimit-reset"]) == int(clock.wall()) + 3600
         clock.now += 3600
         assert fake.graphql(VIEWER).json() == {"data": {"viewer": {"login": "octo"}}}
 
 
 def test_rate_limit_query_reports_the_budget() -> None:
-    clock = Clock()
-    with FakeGitHub(clock=clock) as fake:
+    clock = FakeClock(wall_start=START)
+    with FakeGitHub(clock=clock.wall) as fake:
         fake.graphql(VIEWER)
         reply = fake.graphql("query { rateLimit { limit remaining used cost resetAt } }").json()
         assert reply["data"]["rateLimit"] == {

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -25,19 +24,9 @@ from graphql import (
     validate,
 )
 from graphql.pyutils import Undefined
-from test_fake_github import DISCOVERY, ITEMS, PAYLOADS, batch
 
 from kanbanger_daemon.testing._execute import subset_schema
-from tests.helpers.paths import SCHEMA_PATH
-
-
-@pytest.fixture(scope="session")
-def real_schema() -> GraphQLSchema:
-    if not SCHEMA_PATH.is_file():
-        pytest.skip(f"GitHub's schema is absent ({SCHEMA_PATH}); the subset check needs it")
-    schema = build_schema(SCHEMA_PATH.read_text("utf-8"), assume_valid_sdl=True)
-    schema._validation_errors = []  # see ../shared/github/README.md
-    return schema
+from tests.helpers.graphql_documents import DISCOVERY, ITEMS, PAYLOADS, batch
 
 
 def _declared_types(schema: GraphQLSchema) -> dict[str, GraphQLNamedType]:
@@ -93,8 +82,8 @@ def _argument_differences(owner: str, fake: dict[str, Any], real: dict[str, Any]
 
 
 def test_every_declared_type_field_and_argument_exists_on_github(
-        real_schema: GraphQLSchema) -> None:
-    real_types = _declared_types(real_schema)
+        github_schema: GraphQLSchema) -> None:
+    real_types = _declared_types(github_schema)
     problems: list[str] = []
     fake_types = _declared_types(subset_schema())
     for name, fake_type in fake_types.items():
@@ -110,16 +99,16 @@ def test_every_declared_type_field_and_argument_exists_on_github(
         assert needed in fake_types
 
 
-def test_the_check_notices_a_field_github_does_not_have(real_schema: GraphQLSchema) -> None:
+def test_the_check_notices_a_field_github_does_not_have(github_schema: GraphQLSchema) -> None:
     bogus = build_schema("type Query { viewer: User! }  type User { login: Int! secret: String }")
     user = bogus.get_type("User")
-    real_user = real_schema.get_type("User")
+    real_user = github_schema.get_type("User")
     assert user is not None and real_user is not None
     assert _differences(user, real_user) == [
         "User.login: Int! here, String! there", "User.secret does not exist on GitHub"]
     bogus = build_schema("type Query { a: Int }  input AddProjectV2DraftIssueInput { "
                          "projectId: ID! body: Int }")
-    add, real_add = (s.get_type("AddProjectV2DraftIssueInput") for s in (bogus, real_schema))
+    add, real_add = (s.get_type("AddProjectV2DraftIssueInput") for s in (bogus, github_schema))
     assert add is not None and real_add is not None
     assert _differences(add, real_add) == [
         "AddProjectV2DraftIssueInput(body): Int here, String there",
@@ -127,11 +116,11 @@ def test_the_check_notices_a_field_github_does_not_have(real_schema: GraphQLSche
 
 
 def test_the_contract_documents_validate_against_both_schemas(
-        real_schema: GraphQLSchema) -> None:
+        github_schema: GraphQLSchema) -> None:
     documents = [DISCOVERY, ITEMS, "query { viewer { login } rateLimit { limit remaining "
                  "resetAt cost } }"]
     documents += [batch((name, {}))[0] for name in PAYLOADS]
     documents.append(batch(("addProjectV2DraftIssue", {}), ("addProjectV2DraftIssue", {}))[0])
     for document in documents:
-        assert validate(real_schema, parse(document)) == [], document
+        assert validate(github_schema, parse(document)) == [], document
         assert validate(subset_schema(), parse(document)) == [], document

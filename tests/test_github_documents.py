@@ -14,18 +14,8 @@ import pytest
 from kanbanger_daemon.github import DraftSpec, PacingConfig, queries
 from tests.helpers.clock import FakeClock
 from tests.helpers.mini_github import MiniGitHub, make_client
-from tests.helpers.paths import SCHEMA_PATH
 
 graphql = pytest.importorskip("graphql", reason="graphql-core (dev extra) validates documents")
-
-
-@pytest.fixture(scope="session")
-def github_schema() -> Any:
-    if not SCHEMA_PATH.is_file():
-        pytest.skip(f"GitHub's schema is absent ({SCHEMA_PATH}); document validation needs it")
-    schema = graphql.build_schema(SCHEMA_PATH.read_text(encoding="utf-8"), assume_valid_sdl=True)
-    schema._validation_errors = []  # see ../shared/github/README.md
-    return schema
 
 
 def validation_errors(schema: Any, document: str) -> list[str]:

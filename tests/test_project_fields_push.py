@@ -16,7 +16,6 @@ from kanbanger_daemon.models.github import ProjectInfo
 from kanbanger_daemon.models.sync import DesiredCard
 from kanbanger_daemon.sync.push import push_board
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
-from tests.helpers.paths import SCHEMA_PATH
 from tests.helpers.pushing import ON_THE_CLOCK, WORKSPACE_ID
 
 pytestmark = ON_THE_CLOCK
@@ -176,15 +175,13 @@ async def test_fields_another_workspace_just_created_are_found_not_duplicated(
 
 
 async def test_every_document_sent_validates_against_githubs_schema(
-    client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
+    client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path,
+    github_schema: Any,
 ) -> None:
     graphql = pytest.importorskip("graphql", reason="graphql-core (dev extra) validates")
     from graphql.execution.values import get_variable_values
 
-    if not SCHEMA_PATH.is_file():
-        pytest.skip(f"GitHub's schema is absent ({SCHEMA_PATH})")
-    schema = graphql.build_schema(SCHEMA_PATH.read_text(encoding="utf-8"), assume_valid_sdl=True)
-    schema._validation_errors = []  # see ../shared/github/README.md
+    schema = github_schema
     state = tmp_path / ".kanban.json"
     project = await client.ensure_fields(project, PROJECT_FIELDS)
     await push_board(client, project, BOARD, cards([0, 1]), state, workspace_id=WORKSPACE_ID)
