@@ -19,59 +19,9 @@ from kanbanger_daemon.core.insight.enrich import (
 from kanbanger_daemon.core.specs.parse import parse_spec
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models.board import BoardOptions, ColumnKind, SpecInput
-from kanbanger_daemon.models.spec import Spec
-
-SPEC_MD = """\
-# Spec: Shop till
-
-## Goal
-Build a till for the charity shop.
-
-## Software Stack & Architecture
-
-### Deployment Type
-- [x] Desktop Application
-
-### Technology Stack
-- **Language:** Python
-- **UI Library:** [PyQt/Tkinter/etc.]
-- **Database:** SQLite
-
-### Deployment Requirements
-- **Target environment:** Windows 10+
-
-## Definition of Complete
-- [ ] **Primary deliverables:**
-  - Till prints receipts
-  - Daily totals exported to CSV
-- [x] Volunteers can use it without training
-
-### Verification Method
-1. Ring up ten sales and compare the totals
-
-## Components
-- Receipt printer driver
-- Sales database
-
-```markdown
-## Verification
-- this is an example inside a fence, not a criterion
-```
-
-## Task [1]: Sales screen
-### Step [1]: Draw the screen
-
-## Task [2]: Receipts
-### Step [1]: Print
-"""
+from tests.helpers.enrich_spec import SPEC_MD, spec
 
 BOTH = BoardOptions(add_preparatory_tasks=True, add_validation_tasks=True)
-
-
-def spec() -> Spec:
-    parsed = parse_spec(SPEC_MD, file="spec_till.md")
-    assert [t.id for t in parsed.tasks] == ["1", "2"]
-    return parsed
 
 
 def planned(options: BoardOptions = BOTH) -> str:

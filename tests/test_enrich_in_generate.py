@@ -8,11 +8,7 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.cli import main
-
-try:
-    from test_enrich import SPEC_MD
-except ImportError:  # pragma: no cover
-    from tests.test_enrich import SPEC_MD
+from tests.helpers.enrich_spec import SPEC_MD
 
 
 @pytest.fixture

@@ -23,11 +23,7 @@ from kanbanger_daemon.core.board.format import board_cards, render_board
 from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.errors import ConfigError, InputError
 from kanbanger_daemon.models.board import Board, BoardOptions, SpecInput
-
-try:
-    from test_enrich import SPEC_MD, spec
-except ImportError:  # pragma: no cover
-    from tests.test_enrich import SPEC_MD, spec
+from tests.helpers.enrich_spec import SPEC_MD, spec
 
 pytestmark = pytest.mark.timeout(30)
 

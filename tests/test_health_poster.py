@@ -12,11 +12,7 @@ import pytest
 from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.sync.health_poster import HEALTH_FILE, HealthPoster
-
-try:
-    from test_health import done, item
-except ImportError:  # pragma: no cover
-    from tests.test_health import done, item
+from tests.helpers.health_spec import done, item
 
 testing = pytest.importorskip(
     "kanbanger_daemon.testing", reason="the fake GitHub needs graphql-core"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,25 +14,12 @@ import pytest
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.team import hooks
 from kanbanger_daemon.testing import FakeGitHub
+from tests.helpers.git import git, git_env
 from tests.helpers.paths import EXAMPLES
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 DAEMON = [sys.executable, "-m", "kanbanger_daemon"]
-
-
-def git_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GITHUB_", "KANBANGER_", "GIT_"))}
-    env.update(HOME=str(tmp_path / "home"), GIT_CONFIG_NOSYSTEM="1",
-               GIT_AUTHOR_NAME="A", GIT_AUTHOR_EMAIL="a@example.com",
-               GIT_COMMITTER_NAME="A", GIT_COMMITTER_EMAIL="a@example.com")
-    return env
-
-
-def git(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
 
 
 @pytest.fixture

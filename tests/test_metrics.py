@@ -19,45 +19,7 @@ from kanbanger_daemon.core.insight.metrics import (
 from kanbanger_daemon.core.specs.parse import parse_spec
 from kanbanger_daemon.core.specs.progress import parse_progress
 from kanbanger_daemon.models.spec import Progress, Spec
-
-SPEC_MD = """\
-# Goal
-Analyse the data.
-
-## Task 1: Collect
-### Step 1.1: Download
-### Step 1.2: Clean
-
-## Task 2: Model
-### Step 2.1: Fit
-
-## Task 3: Report
-### Step 3.1: Write
-
-## Task 4: Publish
-### Step 4.1: Upload
-"""
-
-PARAMETERS = """\
-[[tasks]]
-id = 1
-[[tasks.steps]]
-id = "1.1"
-critical_flag = true
-[[tasks.steps]]
-id = "1.2"
-critical_flag = false
-[[tasks]]
-id = 2
-[[tasks.steps]]
-id = "2.1"
-critical_flag = true
-[[tasks]]
-id = 3
-[[tasks.steps]]
-id = "3.1"
-critical_flag = true
-"""
+from tests.helpers.metrics_spec import PARAMETERS, SPEC_MD
 
 
 def spec() -> Spec:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from kanbanger_daemon.core.board.format import render_board
 from kanbanger_daemon.core.board.review import rejection_note, rejection_of
 from kanbanger_daemon.models.spec import Status
-from tests.test_plan_rules import columns, plan, progress, spec
+from tests.helpers.plans import columns, plan, progress, spec
 
 CARD = "Task 1: A (SPEC: spec_analysis.md)"
 GATED = "# A\n\n## TODO\n\n## DOING\n\n## REVIEW\n\n## DONE\n"

@@ -25,8 +25,8 @@ from kanbanger_daemon.team.prompts import FlagsOnly
 from kanbanger_daemon.team.wizard import SetupAnswers, SetupEnvironment, SetupWizard
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.fake_github import point_at_fake
+from tests.helpers.git import git, git_env
 from tests.helpers.paths import EXAMPLES
-from tests.test_hooks import git, git_env
 
 DAEMON = [sys.executable, "-m", "kanbanger_daemon"]
 USER_TOKEN = "ghp_" + "U" * 36  # the user's own token, which must not leave for the attacker

@@ -27,13 +27,14 @@ from kanbanger_daemon.models.status import (
     ReconcileResult,
     RunState,
 )
-from tests.test_metrics import PARAMETERS, SPEC_MD
+from tests.helpers.metrics_spec import PARAMETERS, SPEC_MD
 
 pytestmark = pytest.mark.timeout(60)
 
 BOARD = "SPECs/analysis"
 
-# The SPEC of test_metrics: steps 1.1, 2.1 and 3.1 are critical; 1.2 is not; 4.1 does not say.
+# The SPEC of tests/helpers/metrics_spec.py: steps 1.1, 2.1 and 3.1 are critical; 1.2 is not;
+# 4.1 does not say.
 
 TASK_1 = {"id": 1, "status": "completed", "started_at": "2025-11-03T09:00:00Z",
           "completed_at": "2025-11-03T09:30:00Z",
