@@ -11,8 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from kanbanger_daemon.daemon.wiring import BoardFiles
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import load_settings
 from tests.helpers.paths import EXAMPLES
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -109,14 +108,6 @@ sys.exit(main_run(root, settings, options=RuntimeOptions(heartbeat_interval_s=0.
 """
 
 
-def _poll(predicate: Callable[[], bool], within_s: float = 15.0) -> None:
-    """A condition in another process: poll it with a deadline."""
-    deadline = time.monotonic() + within_s
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
-
-
 def test_main_run_serves_a_workspace_local_only_and_stops_on_sigterm(tmp_path: Path) -> None:
     if not (EXAMPLES / "SPECs" / "website").is_dir():
         pytest.skip("examples/SPECs/website is absent")
@@ -125,14 +116,15 @@ def test_main_run_serves_a_workspace_local_only_and_stops_on_sigterm(tmp_path: P
     board = root / "SPECs" / "website" / "_kanban.md"
     proc = subprocess.Popen([sys.executable, "-c", MAIN_RUN_SCRIPT, str(root), str(tmp_path)])
     try:
-        _poll(lambda: read_status(root).code == 0 and board.is_file())
+        wait_for(lambda: read_status(root).code == 0 and board.is_file(), 15.0,
+                 "the daemon to write the board and say it is healthy")
         report = read_status(root)
         assert report.status is not None and report.status["mode"] == "local-only"
         assert any("local-only" in note for note in report.status["notes"])
         first = board.read_text()
         progress = root / "SPECs" / "website" / "progress_website.json"
         progress.write_text(progress.read_text().replace('"in_progress"', '"completed"'))
-        _poll(lambda: board.read_text() != first)
+        wait_for(lambda: board.read_text() != first, 15.0, "the board to change")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
         assert read_status(root).code == 3

@@ -6,7 +6,6 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from kanbanger_daemon.core.board.plan import plan_board
 from kanbanger_daemon.errors import ConfigError, InputError
 from kanbanger_daemon.models.board import Board, BoardOptions, SpecInput
 from tests.helpers.enrich_spec import SPEC_MD, spec
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -138,15 +138,6 @@ def _gone(pid: int) -> bool:
         return False
 
 
-def _wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return bool(condition())
-
-
 async def test_a_hanging_command_is_killed_with_its_helpers_at_the_time_limit(
     llm: Path, tmp_path: Path
 ) -> None:
@@ -159,7 +150,7 @@ async def test_a_hanging_command_is_killed_with_its_helpers_at_the_time_limit(
     assert elapsed < 8.0  # bounded by the limit, not by the program's 600 s
     assert pids_file.is_file(), "the fake LLM never started"
     child, helper = (int(p) for p in pids_file.read_text().split())
-    assert _wait_until(lambda: _gone(child) and _gone(helper), 5.0)
+    wait_for(lambda: _gone(child) and _gone(helper), 5.0, "the command and its helper to be gone")
 
 
 async def test_a_missing_program_is_a_config_error_and_falls_back(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -12,6 +11,7 @@ import pytest
 
 from kanbanger_daemon.testing import FAULT_KINDS, FakeGitHub, Faults
 from tests.helpers.graphql_documents import VIEWER
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.usefixtures("server_threads_joined")
 
@@ -34,14 +34,6 @@ def create(fake: FakeGitHub, title: str, timeout: float = 5.0) -> httpx.Response
 def titles_seen(fake: FakeGitHub) -> list[str]:
     reply = fake.graphql(ITEM_TITLES, {"p": fake.project_id()}).json()
     return [n["content"]["title"] for n in reply["data"]["node"]["items"]["nodes"]]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll a condition (no fixed sleep): the fake applies slow mutations in its own thread."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 def test_http_502_has_an_html_body_and_applies_nothing(fake: FakeGitHub) -> None:
@@ -74,7 +66,8 @@ def test_slow_reply_outlasts_the_client_timeout_but_the_mutation_still_happens(
     fake.faults = Faults(seed=1, slow_reply=1.0, slow_seconds=0.3)
     with pytest.raises(httpx.ReadTimeout):  # no answer within 0.1 s
         create(fake, "A", timeout=0.1)
-    wait_until(lambda: [i.title for i in fake.items()] == ["A"])  # applied, as GitHub would
+    wait_for(lambda: [i.title for i in fake.items()] == ["A"], 5.0,  # applied, as GitHub would
+             "the slow create to be applied")
     assert fake.counters.faults == {"slow_reply": 1}
 
 

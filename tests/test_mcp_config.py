@@ -13,8 +13,8 @@ import pytest
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.fake_github import point_at_fake
+from tests.helpers.mcp import Calls, mcp_session
 from tests.helpers.paths import EXAMPLES
-from tests.test_mcp_server import Calls, mcp_session
 
 PLACEHOLDERS = {"GITHUB_TOKEN": "${GITHUB_TOKEN:-}", "GITHUB_REPO": "${GITHUB_REPO:-}",
                 "GITHUB_PROJECT_NUMBER": "${GITHUB_PROJECT_NUMBER:-}"}

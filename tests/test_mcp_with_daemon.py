@@ -10,7 +10,6 @@ then goes through the daemon.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -20,35 +19,21 @@ from pathlib import Path
 
 import pytest
 
-from kanbanger_daemon.daemon.status import read_status
 from kanbanger_daemon.testing import FakeGitHub
-from tests.test_daemon_kill9 import expected, on_github, wait_for
-from tests.test_mcp_server import Calls, columns, mcp_session, server_env
+from tests.helpers.daemon_process import (
+    expected,
+    log_progress,
+    on_github,
+    settled,
+    start_daemon,
+    write_long_spec,
+)
+from tests.helpers.mcp import Calls, columns, mcp_session, server_env
+from tests.helpers.waiting import wait_for
 
 pytestmark = [pytest.mark.timeout(180),
               pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals")]
 TASKS = 25
-
-
-def write_spec(folder: Path) -> None:
-    folder.mkdir(parents=True)
-    body = "".join(f"## Task {n}: Part {n}\n### Step {n}.1: Do part {n}\n\n"
-                   for n in range(1, TASKS + 1))
-    (folder / "spec_run.md").write_text(f"# Goal\nA run of {TASKS} tasks.\n\n{body}")
-
-
-def log_progress(folder: Path, done: int) -> None:
-    tasks = [{"id": n, "status": "completed"} for n in range(1, done + 1)]
-    if done < TASKS:
-        tasks.append({"id": done + 1, "status": "in_progress"})
-    (folder / "progress_run.json").write_text(json.dumps({"descriptor": "run", "tasks": tasks}))
-
-
-def settled(root: Path) -> bool:
-    doc = read_status(root).status or {}
-    boards = doc.get("boards") or {}
-    return (doc.get("state") == "running" and bool(doc.get("idle")) and len(boards) == 1
-            and all(b.get("last_ok") and not b.get("pending_events") for b in boards.values()))
 
 
 @pytest.fixture
@@ -61,15 +46,13 @@ def daemon(tmp_path: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[byt
     """`kanbanger-daemon run` on a workspace with one SPEC of 25 tasks, settled."""
     root = tmp_path / "ws"
     folder = root / "SPECs" / "run"
-    write_spec(folder)
-    log_progress(folder, 0)
+    write_long_spec(folder, "run", TASKS)
+    log_progress(folder, "run", 0, TASKS)
     inherited = {k: v for k, v in os.environ.items()
                  if k not in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kanbanger_daemon", "run", "--root", str(root)],
-        env={**inherited, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_daemon(root, {**inherited, **env})
     try:
-        wait_for(lambda: settled(root) and (folder / "_kanban.md").exists(), 60,
+        wait_for(lambda: settled(root, 1) and (folder / "_kanban.md").exists(), 60,
                  "the daemon to start")
         yield proc
     finally:
@@ -87,10 +70,10 @@ async def test_fifty_alternating_edits_from_the_server_and_the_daemon_lose_nothi
     async with mcp_session(root, env) as client:
         call = Calls(client)
         for n in range(1, TASKS + 1):
-            log_progress(folder, n)  # the daemon's edit: task n done, n+1 started
+            log_progress(folder, "run", n, TASKS)  # the daemon's edit: task n done, n+1 started
             await call.ok("add_task", spec="run", text=f"Note {n}")  # the server's edit
         await asyncio.to_thread(
-            wait_for, lambda: settled(root) and on_github(fake) == expected(root)
+            wait_for, lambda: settled(root, 1) and on_github(fake) == expected(root)
             and last in columns(board).get("DONE", []), 60,
             "the daemon to settle with GitHub showing the board")
         final = columns(board)

@@ -17,7 +17,7 @@ import pytest
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.fake_github import point_at_fake
 from tests.helpers.paths import EXAMPLES
-from tests.test_status_process import wait_for
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(60)
 BOARDS = ("SPECs/ACGTACGT/spec_data_pipeline", "SPECs/website")

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from kanbanger_daemon.models.status import (
     RunState,
 )
 from tests.helpers.metrics_spec import PARAMETERS, SPEC_MD
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -56,14 +56,6 @@ SECOND_RUN = {"descriptor": "analysis", "tasks": [
      "completed_at": "2025-11-03T12:30:00Z",
      "steps": [{"id": "3.1", "status": "completed", "method_used": "backup_1"}]},
 ]}
-
-
-def _poll(predicate: Callable[[], bool], within_s: float = 20.0) -> None:
-    """A condition in another process: poll it with a deadline."""
-    deadline = time.monotonic() + within_s
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
 
 
 def _cli(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -116,7 +108,7 @@ def test_status_json_shows_the_metrics_a_user_works_out_from_the_log(
     workspace: tuple[Path, dict[str, str]], daemon: subprocess.Popen[bytes]
 ) -> None:
     root, env = workspace
-    _poll(_settled_after(root, 0))
+    wait_for(_settled_after(root, 0), 20.0, "the first reconcile, idle")
     done = _cli(root, env, "status", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     board = json.loads(done.stdout)["status"]["boards"][BOARD]
@@ -144,7 +136,7 @@ def test_status_json_shows_the_metrics_a_user_works_out_from_the_log(
     log = root / "SPECs" / "analysis" / "progress_analysis.json"
     log.with_suffix(".tmp").write_text(json.dumps(SECOND_RUN))
     log.with_suffix(".tmp").replace(log)  # never half a log, whenever the daemon reads it
-    _poll(_settled_after(root, before))
+    wait_for(_settled_after(root, before), 20.0, "the next reconcile, idle")
     done = _cli(root, env, "status", "--json")
     board = json.loads(done.stdout)["status"]["boards"][BOARD]
     assert board["last_ok"] is True

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from kanbanger_daemon.daemon.status import (
     EXIT_NOT_RUNNING,
     read_status,
 )
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -53,14 +54,6 @@ STATUS_SCRIPT = (
     "from kanbanger_daemon.daemon.status import status_main;"
     "sys.exit(status_main(Path(sys.argv[1]), as_json=True))"
 )
-
-
-def wait_for(predicate: Callable[[], bool], within_s: float = 10.0) -> None:
-    """Poll a condition that lives in another process, with a deadline."""
-    deadline = time.monotonic() + within_s
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
 
 
 def run_status(root: Path) -> tuple[int, dict[str, object], float]:
