@@ -127,6 +127,14 @@ def one_board_workspace(tmp_path: Path, fake: FakeGitHub,
 
 
 @pytest.fixture
+def clones(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+           ) -> tuple[Path, Path]:
+    """Two copies of examples/ (two machines' clones of one workspace), pushing to ``fake``."""
+    point_at_fake(monkeypatch, tmp_path, fake)
+    return copy_examples(tmp_path / "machine-a"), copy_examples(tmp_path / "machine-b")
+
+
+@pytest.fixture
 def no_leaked_threads() -> Iterator[None]:
     """Fails a test that leaves a thread running (a daemon must stop all it started)."""
     before = set(threading.enumerate())

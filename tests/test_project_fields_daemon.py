@@ -9,13 +9,10 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.testing import FakeGitHub
-from tests.test_two_workspaces import clones, forced_rescan, sync
-from tests.test_two_workspaces_daemons import WAIT_S, Running, start
+from tests.helpers.two_clones import BUILD, WAIT_S, Running, forced_rescan, start, sync
 
-__all__ = ["clones"]  # a fixture, re-used
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
-BUILD = "Task 2: Build (SPEC: spec_website.md)"
 SET_VALUE = "updateProjectV2ItemFieldValue"
 
 
@@ -45,8 +42,7 @@ async def test_the_daemon_keeps_the_values_through_polls_and_rescans(
     root = clones[0]
     daemon: Running = start(root)
     try:
-        await daemon.daemon.wait_until(
-            lambda: daemon.daemon.rescans >= 1 and daemon.daemon.idle.is_set(), WAIT_S)
+        await daemon.first_rescan()
         assert {"Backups used", "SPEC"} <= set(fake.fields())
         assert backups_of(fake, BUILD) == 0.0
         use_backups(root, "backup_1", "backup_1")

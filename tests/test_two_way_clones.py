@@ -16,10 +16,8 @@ import pytest
 from kanbanger_daemon.core.board.format import board_cards, parse_board
 from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.testing import FakeGitHub
-from tests.test_two_workspaces import LAUNCH, WEBSITE, clones, set_task_status
-from tests.test_two_workspaces_daemons import WAIT_S, Running, start
+from tests.helpers.two_clones import LAUNCH, WAIT_S, WEBSITE, Running, set_task_status, start
 
-__all__ = ["clones"]  # a fixture, re-used
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
 
@@ -41,9 +39,9 @@ def live_titles(fake: FakeGitHub) -> list[str]:
 async def pair(clones: tuple[Path, Path]) -> AsyncIterator[tuple[Running, Running]]:
     a_root, b_root = clones
     a = start(a_root)
-    await a.daemon.wait_until(lambda: a.daemon.rescans >= 1 and a.daemon.idle.is_set(), WAIT_S)
+    await a.first_rescan()
     b = start(b_root)
-    await b.daemon.wait_until(lambda: b.daemon.rescans >= 1 and b.daemon.idle.is_set(), WAIT_S)
+    await b.first_rescan()
     try:
         yield a, b
     finally:
@@ -89,8 +87,7 @@ async def test_a_fresh_clone_never_moves_another_machines_card_back(
         await a.daemon.wait_until(lambda: launch_status(fake) == "In Progress"
                                   and a.daemon.idle.is_set(), WAIT_S)
         b = start(b_root)  # no .kanban.json, no progress for Launch
-        await b.daemon.wait_until(lambda: b is not None and b.daemon.rescans >= 1
-                                  and b.daemon.idle.is_set(), WAIT_S)
+        await b.first_rescan()
         assert launch_status(fake) == "In Progress"
         # A's polls afterwards are quiet: nothing to take in, nothing to push.
         fake.reset_counters()
@@ -111,11 +108,9 @@ async def test_another_boards_items_are_never_taken_in_as_a_persons_drafts(
     a = start(a_root)
     b: Running | None = None
     try:
-        await a.daemon.wait_until(lambda: a.daemon.rescans >= 1 and a.daemon.idle.is_set(),
-                                  WAIT_S)
+        await a.first_rescan()
         b = start(b_root)
-        await b.daemon.wait_until(lambda: b is not None and b.daemon.rescans >= 1
-                                  and b.daemon.idle.is_set(), WAIT_S)
+        await b.first_rescan()
         fake.person_add_draft("Call the printer", "Todo")  # a person's: B takes it in
         await b.settled()
         cards = cards_of(b_root)
@@ -169,11 +164,10 @@ async def test_two_live_clones_write_the_same_board_bytes(
     for root in clones:  # one board per workspace, so that a person's drafts are taken in
         shutil.rmtree(root / "SPECs" / "ACGTACGT")
     a = start(a_root)
-    await a.daemon.wait_until(lambda: a.daemon.rescans >= 1 and a.daemon.idle.is_set(), WAIT_S)
+    await a.first_rescan()
     b = start(b_root)
     try:
-        await b.daemon.wait_until(lambda: b.daemon.rescans >= 1 and b.daemon.idle.is_set(),
-                                  WAIT_S)
+        await b.first_rescan()
         set_task_status(a_root, 3, "in_progress")  # only A runs Launch: B pulls its move
         await a.daemon.wait_until(lambda: launch_status(fake) == "In Progress"
                                   and a.daemon.idle.is_set(), WAIT_S)
