@@ -115,6 +115,13 @@ async def project(client: GitHubClient, fake: FakeGitHub) -> ProjectInfo:
 
 
 @pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A copy of examples/ at ``tmp_path/ws``, with its boards `SPECs/website` and
+    `SPECs/ACGTACGT/spec_data_pipeline` (a module that needs more set-up defines its own)."""
+    return copy_examples(tmp_path / "ws")
+
+
+@pytest.fixture
 def one_board_workspace(tmp_path: Path, fake: FakeGitHub,
                         monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of examples/ with its one `SPECs/website` board (so it takes in new drafts),

@@ -12,7 +12,6 @@ import asyncio
 import fcntl
 import json
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +28,6 @@ from kanbanger_daemon.daemon.wiring import BoardFiles
 from kanbanger_daemon.errors import BoardBusyError
 from kanbanger_daemon.models.status import ReconcileResult
 from kanbanger_daemon.settings import load_settings
-from tests.helpers.paths import EXAMPLES
 
 pytestmark = pytest.mark.timeout(60)
 HAND = "*   [ ] Call the printer about the flyers"
@@ -63,13 +61,6 @@ def complete_build(folder: Path) -> None:
     doc = json.loads(log.read_text())
     doc["tasks"][1]["status"] = "completed"
     log.write_text(json.dumps(doc))
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root)
-    return root
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ one's help names it."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,16 +10,9 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.cli import main
-from tests.helpers.paths import EXAMPLES
 
 ALIASES = {"spec-to-kanban": "generate", "sync-spec-progress": "progress",
            "spec-retrospective": "retrospective"}
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    shutil.copytree(EXAMPLES, tmp_path / "ws")
-    return tmp_path / "ws"
 
 
 @pytest.mark.parametrize(("alias", "written"), [("spec-to-kanban", "_kanban.md"),

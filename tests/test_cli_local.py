@@ -12,13 +12,6 @@ from pathlib import Path
 import pytest
 
 from kanbanger_daemon.cli import main
-from tests.helpers.paths import EXAMPLES
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    shutil.copytree(EXAMPLES, tmp_path / "ws")
-    return tmp_path / "ws"
 
 
 def run(ws: Path, *argv: str) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ from kanbanger_daemon.cli import main
 from kanbanger_daemon.logging import configure_cli_logging, get_logger
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.fake_github import point_at_fake
-from tests.helpers.paths import EXAMPLES
-
-
-@pytest.fixture
-def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root)
-    return root
 
 
 def json_lines(text: str) -> list[str]:

@@ -4,7 +4,6 @@ whatever the command (checked by snapshotting the whole workspace and the home f
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from kanbanger_daemon.cli import main
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.fake_github import point_at_fake
-from tests.helpers.paths import EXAMPLES
 
 
 def tree(*folders: Path) -> dict[str, tuple[int, int, bytes]]:
@@ -26,54 +24,47 @@ def tree(*folders: Path) -> dict[str, tuple[int, int, bytes]]:
     return out
 
 
-@pytest.fixture
-def fresh(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root)
-    return root
-
-
 @pytest.mark.parametrize("command", ["generate", "progress", "retrospective",
                                      "spec-to-kanban", "sync-spec-progress",
                                      "spec-retrospective"])
 def test_a_local_dry_run_writes_nothing(
-    fresh: Path, command: str, capsys: pytest.CaptureFixture[str]
+    ws: Path, command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     home = Path(os.environ["HOME"])
-    before = tree(fresh, home)
-    assert main([command, str(fresh / "SPECs" / "website"), "--dry-run",
-                 "--root", str(fresh)]) == 0
+    before = tree(ws, home)
+    assert main([command, str(ws / "SPECs" / "website"), "--dry-run",
+                 "--root", str(ws)]) == 0
     assert capsys.readouterr().out  # it printed what it would write
-    assert tree(fresh, home) == before
+    assert tree(ws, home) == before
 
 
 def test_sync_dry_run_writes_nothing_not_even_workspace_state(
-    fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with FakeGitHub() as fake:
         point_at_fake(monkeypatch, tmp_path / "home", fake)
         (tmp_path / "home").mkdir()
-        before = tree(fresh, tmp_path / "home")
-        assert main(["sync", "--dry-run", "--root", str(fresh)]) == 0
+        before = tree(ws, tmp_path / "home")
+        assert main(["sync", "--dry-run", "--root", str(ws)]) == 0
         assert "+ create" in capsys.readouterr().out
-        assert tree(fresh, tmp_path / "home") == before
-        assert not (fresh / ".kanbanger").exists()
+        assert tree(ws, tmp_path / "home") == before
+        assert not (ws / ".kanbanger").exists()
         # The real run afterwards makes the state a dry run did not.
-        assert main(["sync", "--root", str(fresh)]) == 0
-    assert (fresh / ".kanbanger" / "workspace-id").is_file()
+        assert main(["sync", "--root", str(ws)]) == 0
+    assert (ws / ".kanbanger" / "workspace-id").is_file()
 
 
 def test_sync_dry_run_after_a_sync_writes_nothing(
-    fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with FakeGitHub() as fake:
         point_at_fake(monkeypatch, tmp_path, fake)
-        assert main(["sync", "--root", str(fresh)]) == 0
-        log = fresh / "SPECs" / "website" / "progress_website.json"
+        assert main(["sync", "--root", str(ws)]) == 0
+        log = ws / "SPECs" / "website" / "progress_website.json"
         log.write_text(log.read_text().replace('"in_progress"', '"completed"'))
-        before = tree(fresh)
-        assert main(["sync", "--dry-run", "--root", str(fresh)]) == 0
+        before = tree(ws)
+        assert main(["sync", "--dry-run", "--root", str(ws)]) == 0
         assert "~ update" in capsys.readouterr().out
-        assert tree(fresh) == before
+        assert tree(ws) == before

@@ -8,14 +8,12 @@ with no daemon running: its `sync` tool pushes once from the server. The workspa
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.mcp import Calls, columns, mcp_session, server_env  # skips without the extra
-from tests.helpers.paths import EXAMPLES
 
 pytestmark = [pytest.mark.timeout(120),
               pytest.mark.fake_github(status_options=("Todo", "In Progress", "Review", "Done"))]
@@ -39,13 +37,6 @@ def finish_build(folder: Path, *, rerun_design: bool = False) -> None:
         doc["tasks"][0]["status"] = "in_progress"
         doc["tasks"][0]["steps"][1]["method_used"] = "backup_1"
     log.write_text(json.dumps(doc))
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root)
-    return root
 
 
 async def test_every_tool_and_the_gate_over_stdio(
