@@ -24,17 +24,13 @@ from kanbanger_daemon.settings import load_settings
 from tests.helpers.paths import EXAMPLES
 from tests.helpers.waiting import wait_for
 
-pytestmark = pytest.mark.timeout(30)
+# Every test here stops every thread it starts.
+pytestmark = [pytest.mark.timeout(30), pytest.mark.usefixtures("no_leaked_threads")]
 
 local = pytest.importorskip(
     "kanbanger_daemon.boards.reconcile", reason="local reconciler not built"
 )
 workspace = pytest.importorskip("kanbanger_daemon.boards.workspace", reason="workspace not built")
-
-
-@pytest.fixture(autouse=True)
-def _stops_its_threads(no_leaked_threads: None) -> None:
-    """Every test here stops every thread it starts (the check is conftest's)."""
 
 
 async def test_progress_edits_move_cards_on_the_real_board(tmp_path: Path) -> None:

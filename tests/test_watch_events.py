@@ -15,10 +15,7 @@ from watchdog.observers.polling import PollingObserver
 from kanbanger_daemon.watch.events import FsEvent, LoopBridge, relevant_paths
 from kanbanger_daemon.watch.observer import INOTIFY_LIMIT_HINT, WatchSupervisor, WatchTarget
 
-
-@pytest.fixture(autouse=True)
-def _stops_its_threads(no_leaked_threads: None) -> None:
-    """Every test here stops every thread it starts (the check is conftest's)."""
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")  # every test stops its threads
 
 
 async def test_the_bridge_hands_events_to_the_loop_and_skips_noise() -> None:
