@@ -1,4 +1,5 @@
-"""Shared fixtures. `../shared/` (corpus, GitHub schema) is optional: tests that need it skip."""
+"""The suite's shared fixtures (plain helpers are in tests/helpers/). `../shared/` (corpus,
+GitHub schema) is optional: tests that need it skip."""
 
 from __future__ import annotations
 
