@@ -10,7 +10,7 @@ from tests.helpers.corpus_expectations import CLASSIFY, PAIRS
 
 def test_every_corpus_file_name_is_classified_as_expected(corpus_dir: Path) -> None:
     names = {p.name for p in corpus_dir.rglob("*") if p.is_file()}
-    assert names == set(CLASSIFY), "the corpus changed: update tests/corpus_expectations.py"
+    assert names == set(CLASSIFY), "the corpus changed: update tests/helpers/corpus_expectations.py"
     assert {name: classify(name) for name in names} == CLASSIFY
 
 
