@@ -13,11 +13,9 @@ import pytest
 import structlog
 from graphql import GraphQLSchema, build_schema
 
-from kanbanger_daemon.github import GitHubClient, ProjectInfo
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.clock import FakeClock
 from tests.helpers.fake_github import point_at_fake
-from tests.helpers.mini_github import MiniGitHub
 from tests.helpers.paths import CORPUS, REAL_XDG, SCHEMA_PATH, copy_examples
 
 # Where each XDG base-directory variable points inside a test's private home.
@@ -76,12 +74,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def github(clock: FakeClock) -> MiniGitHub:
-    """A scripted in-memory GitHub on ``clock``, for client tests that need exact faults."""
-    return MiniGitHub(clock)
-
-
-@pytest.fixture
 def fake(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[FakeGitHub]:
     """A fake GitHub on 127.0.0.1: octo/specs, its project 1 with Todo/In Progress/Done.
 
@@ -99,20 +91,6 @@ def fake(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[FakeGitHu
         if second_project is not None:
             gh.add_project(2, second_project, link_to="specs")
         yield gh
-
-
-@pytest.fixture
-async def client(fake: FakeGitHub, clock: FakeClock) -> AsyncIterator[GitHubClient]:
-    """A GitHubClient on ``fake`` that sleeps on ``clock`` (mark the fake ``on_clock`` too)."""
-    async with GitHubClient(token=fake.token, url=fake.url, clock=clock.wall,
-                            wall_clock=clock.wall, sleep=clock.sleep, timeout=5.0) as gh:
-        yield gh
-
-
-@pytest.fixture
-async def project(client: GitHubClient, fake: FakeGitHub) -> ProjectInfo:
-    """The fake's project 1, as ``client`` discovers it."""
-    return await client.discover(f"{fake.owner}/{fake.repo}", 1)
 
 
 @pytest.fixture
@@ -135,14 +113,6 @@ def one_board_workspace(tmp_path: Path, fake: FakeGitHub,
 
 
 @pytest.fixture
-def clones(tmp_path: Path, fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch
-           ) -> tuple[Path, Path]:
-    """Two copies of examples/ (two machines' clones of one workspace), pushing to ``fake``."""
-    point_at_fake(monkeypatch, tmp_path, fake)
-    return copy_examples(tmp_path / "machine-a"), copy_examples(tmp_path / "machine-b")
-
-
-@pytest.fixture
 def no_leaked_threads() -> Iterator[None]:
     """Fails a test that leaves a thread running (a daemon must stop all it started)."""
     before = set(threading.enumerate())
@@ -154,15 +124,6 @@ def no_leaked_threads() -> Iterator[None]:
     for thread in leaked:
         thread.join(timeout=5)
     assert not [t for t in leaked if t.is_alive()], f"threads leaked: {leaked}"
-
-
-@pytest.fixture
-def server_threads_joined() -> Iterator[None]:
-    """Stricter than no_leaked_threads, for the fake server's own tests: every server a test
-    starts is stopped, and stopping joins all of its threads (no thread is left at all)."""
-    before = set(threading.enumerate())
-    yield
-    assert set(threading.enumerate()) - before == set()
 
 
 @pytest.fixture

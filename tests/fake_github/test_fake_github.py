@@ -11,8 +11,6 @@ import pytest
 from kanbanger_daemon.testing import FakeGitHub, render_project
 from tests.helpers.graphql_documents import DISCOVERY, ITEMS, batch
 
-pytestmark = pytest.mark.usefixtures("server_threads_joined")
-
 
 def send(fake: FakeGitHub, *calls: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     query, variables = batch(*calls)

@@ -13,8 +13,6 @@ from kanbanger_daemon.testing import FAULT_KINDS, FakeGitHub, Faults
 from tests.helpers.graphql_documents import VIEWER
 from tests.helpers.waiting import wait_for
 
-pytestmark = pytest.mark.usefixtures("server_threads_joined")
-
 ITEM_TITLES = """query($p: ID!) { node(id: $p) { ... on ProjectV2 {
   items(first: 100) { nodes { content { ... on DraftIssue { title } } } } } } }"""
 CREATE = """mutation($i0: AddProjectV2DraftIssueInput!) {

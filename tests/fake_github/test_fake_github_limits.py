@@ -10,13 +10,11 @@ import sys
 from typing import Any
 
 import httpx
-import pytest
 
 from kanbanger_daemon.testing import FakeGitHub
 from tests.helpers.clock import FakeClock
 from tests.helpers.graphql_documents import VIEWER
 
-pytestmark = pytest.mark.usefixtures("server_threads_joined")
 START = 1_800_000_000.0  # 2027-01-15T08:00:00Z
 
 

@@ -28,11 +28,6 @@ async def client(fake: Any) -> AsyncIterator[GitHubClient]:
         yield c
 
 
-@pytest.fixture
-async def project(client: GitHubClient, fake: Any) -> ProjectInfo:
-    return await client.discover(f"{fake.owner}/{fake.repo}", 1)
-
-
 def running() -> list[SpecInput]:
     return [item([done(1), {"id": 2, "status": "in_progress"}])]
 
