@@ -1,9 +1,9 @@
-"""Shared fixtures. `../shared/` (corpus, GitHub schema) is optional: tests that need it skip."""
+"""The suite's shared fixtures (plain helpers are in tests/helpers/). `../shared/` (corpus,
+GitHub schema) is optional: tests that need it skip."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -11,20 +11,13 @@ from pathlib import Path
 
 import pytest
 import structlog
+from graphql import GraphQLSchema, build_schema
 
 from kanbanger_daemon.testing import FakeGitHub
+from tests.helpers.clock import FakeClock
+from tests.helpers.fake_github import point_at_fake
+from tests.helpers.paths import CORPUS, REAL_XDG, SCHEMA_PATH, copy_examples
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT_ROOT.parent / "shared"
-CORPUS = SHARED / "corpus"
-SCHEMA_PATH = SHARED / "github" / "schema.graphql"
-# A workspace's id in the sync tags, for tests that call push_board themselves (the daemon
-# makes one per workspace: sync.workspace_id).
-WORKSPACE_ID = "feed0001"
-
-# The user's own home and XDG folders, as they were before any test ran: no test may touch them.
-REAL_HOME = Path(os.environ.get("HOME") or Path.home())
-REAL_XDG = {name: value for name, value in os.environ.items() if name.startswith("XDG_")}
 # Where each XDG base-directory variable points inside a test's private home.
 _XDG_UNDER_HOME = {
     "XDG_CONFIG_HOME": ".config", "XDG_DATA_HOME": ".local/share",
@@ -64,24 +57,47 @@ def corpus_dir() -> Path:
     return CORPUS
 
 
-def point_at_fake(monkeypatch: pytest.MonkeyPatch, home: Path, fake: FakeGitHub) -> None:
-    """The environment of a workspace that pushes to ``fake`` (octo/specs, project 1, no
-    pacing), with ``home`` as HOME so that no user config leaks in."""
-    for name in ("KANBANGER_CONFIG", "XDG_CONFIG_HOME", "KANBANGER_GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.url)
-    monkeypatch.setenv("GITHUB_TOKEN", fake.token)
-    monkeypatch.setenv("GITHUB_REPO", "octo/specs")
-    monkeypatch.setenv("GITHUB_PROJECT_NUMBER", "1")
-    monkeypatch.setenv("KANBANGER_MUTATION_INTERVAL_S", "0")
+@pytest.fixture(scope="session")
+def github_schema() -> GraphQLSchema:
+    """GitHub's public GraphQL schema, which every document we send must validate against."""
+    if not SCHEMA_PATH.is_file():
+        pytest.skip(f"GitHub's schema is absent ({SCHEMA_PATH}); validating documents needs it")
+    schema = build_schema(SCHEMA_PATH.read_text("utf-8"), assume_valid_sdl=True)
+    schema._validation_errors = []  # see ../shared/github/README.md
+    return schema
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    """A fake GitHub on 127.0.0.1 (octo/specs, project 1); modules may define their own."""
-    with FakeGitHub() as gh:
+def clock() -> FakeClock:
+    """A clock that moves only when someone sleeps on it (or the test moves it)."""
+    return FakeClock()
+
+
+@pytest.fixture
+def fake(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[FakeGitHub]:
+    """A fake GitHub on 127.0.0.1: octo/specs, its project 1 with Todo/In Progress/Done.
+
+    A module (``pytestmark``) or a test sets it up otherwise with
+    ``@pytest.mark.fake_github(...)``: FakeGitHub's own keyword arguments, plus
+    ``on_clock=True`` (the server reads the test's ``clock``) and ``second_project="Title"``
+    (a project #2 with Todo/In Progress/Done, linked to octo/specs).
+    """
+    marker = request.node.get_closest_marker("fake_github")
+    options = dict(marker.kwargs) if marker else {}
+    second_project = options.pop("second_project", None)
+    if options.pop("on_clock", False):
+        options["clock"] = clock.wall
+    with FakeGitHub(**options) as gh:
+        if second_project is not None:
+            gh.add_project(2, second_project, link_to="specs")
         yield gh
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A copy of examples/ at ``tmp_path/ws``, with its boards `SPECs/website` and
+    `SPECs/ACGTACGT/spec_data_pipeline` (a module that needs more set-up defines its own)."""
+    return copy_examples(tmp_path / "ws")
 
 
 @pytest.fixture
@@ -91,8 +107,7 @@ def one_board_workspace(tmp_path: Path, fake: FakeGitHub,
     pushing to ``fake`` without project status updates."""
     point_at_fake(monkeypatch, tmp_path, fake)
     monkeypatch.setenv("KANBANGER_STATUS_UPDATES", "false")
-    root = tmp_path / "ws"
-    shutil.copytree(PROJECT_ROOT / "examples", root)
+    root = copy_examples(tmp_path / "ws")
     shutil.rmtree(root / "SPECs" / "ACGTACGT")
     return root
 
@@ -119,16 +134,3 @@ async def no_leaked_tasks() -> AsyncIterator[None]:
     leaked = {t for t in asyncio.all_tasks() - before if t is not asyncio.current_task()}
     assert not leaked, f"tasks leaked: {leaked}"
 
-
-class FakeClock:
-    """Monotonic and wall clock that move only when someone sleeps (shared with the fake)."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def time(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)

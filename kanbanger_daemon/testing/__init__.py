@@ -6,13 +6,13 @@
         assert [i.title for i in fake.items()] == [...]
 
 It serves a strict subset of GitHub's real schema (github_subset.graphql; proved by
-tests/test_fake_schema_subset.py) and reproduces the GitHub behaviour the client relies on:
-GitHub-like node ids, `x-ratelimit-*` and `x-oauth-scopes` headers, 401 "Bad credentials",
-pagination of at most 100, errors with `type` and `path` (one per failing alias, the others
-applied), creates refused when batched with other mutations, the option-id hazard of
-updateProjectV2Field (options sent without their id get new ids and items lose their value),
-the primary point budget and, when enabled, the 80/min + 500/h creation cap (per aliased create;
-a document over the cap is refused whole with 403 + retry-after).
+tests/fake_github/test_fake_schema_subset.py) and reproduces the GitHub behaviour the client
+relies on: GitHub-like node ids, `x-ratelimit-*` and `x-oauth-scopes` headers, 401 "Bad
+credentials", pagination of at most 100, errors with `type` and `path` (one per failing alias,
+the others applied), creates refused when batched with other mutations, the option-id hazard of
+updateProjectV2Field (options sent without their id get new ids and items lose their value), the
+primary point budget and, when enabled, the 80/min + 500/h creation cap (per aliased create; a
+document over the cap is refused whole with 403 + retry-after).
 
 Faults (see Faults) are seeded probabilities; a fault before execution applies nothing,
 `lost_reply` applies everything and loses the answer, `slow_reply` answers late but applies.

@@ -1,0 +1,61 @@
+"""GraphQL documents written by hand as the client sends them, for the fake server's own tests
+(the client's real documents are in kanbanger_daemon.github.queries)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+VIEWER = "query { viewer { login } }"
+
+DISCOVERY = """query($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) { id nameWithOwner
+    projectsV2(first: 20) { nodes { id number title } }
+    projectV2(number: $number) { id number title
+      fields(first: 50) { nodes {
+        ... on ProjectV2SingleSelectField { id name dataType options { id name color description } }
+        ... on ProjectV2Field { id name dataType } } } } }
+  rateLimit { limit remaining resetAt cost } }"""
+
+ITEMS = """query($projectId: ID!, $first: Int!, $after: String, $statusField: String!) {
+  node(id: $projectId) { ... on ProjectV2 { items(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id isArchived type
+      content { ... on DraftIssue { id title body } }
+      fieldValueByName(name: $statusField) {
+        ... on ProjectV2ItemFieldSingleSelectValue { optionId name } } } } } }
+  rateLimit { limit remaining resetAt cost } }"""
+
+PAYLOADS = {
+    "addProjectV2DraftIssue": "projectItem { id content { ... on DraftIssue { id } } }",
+    "updateProjectV2ItemFieldValue": "projectV2Item { id }",
+    "updateProjectV2DraftIssue": "draftIssue { id title }",
+    "archiveProjectV2Item": "item { id }",
+    "unarchiveProjectV2Item": "item { id }",
+    "updateProjectV2ItemPosition": "items(first: 1) { nodes { id } }",
+    "updateProjectV2Field":
+        "projectV2Field { ... on ProjectV2SingleSelectField { id options { id name } } }",
+    "createProjectV2StatusUpdate": "statusUpdate { id status body }",
+    "createProjectV2Field": "projectV2Field { ... on ProjectV2Field { id name dataType } "
+                            "... on ProjectV2SingleSelectField { id name options { id name } } }",
+    "clearProjectV2ItemFieldValue": "projectV2Item { id }",
+}
+INPUT_TYPES = {
+    "addProjectV2DraftIssue": "AddProjectV2DraftIssueInput",
+    "updateProjectV2ItemFieldValue": "UpdateProjectV2ItemFieldValueInput",
+    "updateProjectV2DraftIssue": "UpdateProjectV2DraftIssueInput",
+    "archiveProjectV2Item": "ArchiveProjectV2ItemInput",
+    "unarchiveProjectV2Item": "UnarchiveProjectV2ItemInput",
+    "updateProjectV2ItemPosition": "UpdateProjectV2ItemPositionInput",
+    "updateProjectV2Field": "UpdateProjectV2FieldInput",
+    "createProjectV2StatusUpdate": "CreateProjectV2StatusUpdateInput",
+    "createProjectV2Field": "CreateProjectV2FieldInput",
+    "clearProjectV2ItemFieldValue": "ClearProjectV2ItemFieldValueInput",
+}
+
+
+def batch(*calls: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """A batched mutation document as the client sends it: aliases m0..mN, one variable each."""
+    params = ", ".join(f"$i{n}: {INPUT_TYPES[name]}!" for n, (name, _) in enumerate(calls))
+    body = " ".join(f"m{n}: {name}(input: $i{n}) {{ {PAYLOADS[name]} }}"
+                    for n, (name, _) in enumerate(calls))
+    return f"mutation({params}) {{ {body} }}", {f"i{n}": v for n, (_, v) in enumerate(calls)}
