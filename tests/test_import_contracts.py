@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 import kanbanger_daemon.github
+from tests.helpers.paths import PROJECT_ROOT
 
 # The facade and the documents other packages may use (the contract's own name says so).
 PUBLIC = {"__init__", "queries", "calls"}
@@ -14,9 +15,8 @@ PUBLIC = {"__init__", "queries", "calls"}
 def test_every_private_github_module_is_behind_the_facade_contract() -> None:
     """A new module in github/ must be added to the contract that keeps callers on the
     facade: otherwise daemon/ or sync/ could import it directly and nothing would say so."""
-    root = Path(__file__).resolve().parents[1]
-    contracts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["importlinter"][
-        "contracts"]
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    contracts = pyproject["tool"]["importlinter"]["contracts"]
     facade = next(c for c in contracts if c["name"].startswith("Outside github/"))
     forbidden = set(facade["forbidden_modules"])
     package = Path(kanbanger_daemon.github.__file__).parent
