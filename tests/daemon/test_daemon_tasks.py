@@ -3,7 +3,7 @@ of backoff takes no real time), with fakes for what they talk to.
 
 Each task has one job: the reconcile workers (results, retries, stuck runs), the rescanner, the
 timers, the status loop and the watchdog feed, the event router. The whole daemon against real
-file watchers is tested in ``test_daemon_runtime``.
+file watchers is tested in ``test_daemon_file_events`` and ``test_daemon_supervision``.
 """
 
 from __future__ import annotations
