@@ -1,9 +1,12 @@
-"""GraphQL documents written by hand as the client sends them, for the fake server's own tests
-(the client's real documents are in kanbanger_daemon.github.queries)."""
+"""GraphQL documents written by hand as the client sends them, and the calls that send them to a
+fake, for the fake server's own tests (the client's real documents are in
+kanbanger_daemon.github.queries)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from kanbanger_daemon.testing import FakeGitHub
 
 VIEWER = "query { viewer { login } }"
 
@@ -59,3 +62,26 @@ def batch(*calls: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     body = " ".join(f"m{n}: {name}(input: $i{n}) {{ {PAYLOADS[name]} }}"
                     for n, (name, _) in enumerate(calls))
     return f"mutation({params}) {{ {body} }}", {f"i{n}": v for n, (_, v) in enumerate(calls)}
+
+
+def send(fake: FakeGitHub, *calls: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """Sends ``calls`` to ``fake`` as one batched mutation; the reply's JSON (HTTP 200)."""
+    query, variables = batch(*calls)
+    reply = fake.graphql(query, variables)
+    assert reply.status_code == 200, reply.text
+    data: dict[str, Any] = reply.json()
+    return data
+
+
+def list_items(fake: FakeGitHub, first: int = 100) -> list[dict[str, Any]]:
+    """Every item of ``fake``'s project 1, read page by page with ``ITEMS``."""
+    nodes: list[dict[str, Any]] = []
+    after = None
+    while True:
+        reply = fake.graphql(ITEMS, {"projectId": fake.project_id(), "first": first,
+                                     "after": after, "statusField": "Status"}).json()
+        page = reply["data"]["node"]["items"]
+        nodes.extend(page["nodes"])
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = page["pageInfo"]["endCursor"]
