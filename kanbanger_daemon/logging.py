@@ -4,7 +4,8 @@ The daemon (``run``): JSON lines when stderr is not a terminal (journald, launch
 readable console when it is. One-shot commands: plain lines on stderr, warnings and worse only
 unless asked (``-v``), so their stdout stays their result. Every event passes
 ``redact_secrets`` last before rendering, so a token that slipped into an event (in a message,
-a URL, an exception) is replaced by ``***``.
+a URL, an exception) is replaced by ``***``. An event logged with ``once=True`` is shown the
+first time only (``ShowOnce``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,32 @@ def redact_secrets(
     for key in list(event_dict):
         event_dict[key] = _scrub_value(event_dict[key])
     return event_dict
+
+
+class ShowOnce:
+    """structlog processor: an event logged with ``once=True`` is shown the first time only, by
+    its level and text (settings load for every push; a note about them is worth one line).
+
+    The logging configuration owns it, and a reconfiguration of the process keeps it (``run``
+    configures logging again once the settings are read), so "once" is once per process."""
+
+    def __init__(self) -> None:
+        self._shown: set[tuple[str, str]] = set()
+
+    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+                 ) -> MutableMapping[str, Any]:
+        if event_dict.pop("once", False):
+            key = (method_name, str(event_dict.get("event")))
+            if key in self._shown:
+                raise structlog.DropEvent
+            self._shown.add(key)
+        return event_dict
+
+    @staticmethod
+    def of_current_configuration() -> ShowOnce:
+        """The one the current configuration has, or a new one."""
+        found = [p for p in structlog.get_config()["processors"] if isinstance(p, ShowOnce)]
+        return found[0] if found else ShowOnce()
 
 
 class _CurrentStderrLogger:
@@ -102,6 +129,7 @@ def configure_logging(
     )
     structlog.configure(
         processors=[
+            ShowOnce.of_current_configuration(),
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -134,6 +162,7 @@ def configure_cli_logging(*, verbose: bool = False) -> None:
     """One-shot commands: plain lines on stderr; warnings and worse, info too when ``verbose``."""
     structlog.configure(
         processors=[
+            ShowOnce.of_current_configuration(),
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.format_exc_info,

@@ -1,8 +1,9 @@
 """Writing files whole: no reader ever sees half a file, and no person's save is overwritten.
 
 :func:`write_atomic` is the one way this program writes a whole file it owns (sync state, caches,
-status, ``.env``, hooks, configs): temp file beside it, fsync, rename, fsync of the folder, so a
-crash leaves the old file or the new one, never half of one, and the new one survives a power cut.
+status, ``.env``, ``.gitignore``, hooks, configs): temp file beside it, fsync, rename, fsync of
+the folder, so a crash leaves the old file or the new one, never half of one, and the new one
+survives a power cut.
 
 :func:`replace_if_unchanged` is for files people edit too (``_kanban.md``). It writes only if
 the file still holds what the new content was planned from, and it checks that again *after*

@@ -15,6 +15,7 @@ from kanbanger_daemon.boards.reconcile import LocalResult
 from kanbanger_daemon.boards.workspace import BoardKey
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.triggers import Run, Trigger
+from kanbanger_daemon.github import ExpectedCaller
 from kanbanger_daemon.models.status import GitHubStatus, ReconcileResult
 from kanbanger_daemon.settings import Settings
 from kanbanger_daemon.sync.pusher import BoardPusher
@@ -23,7 +24,8 @@ LOCAL_ONLY_NOTE = (
     "local-only: no GitHub settings (GITHUB_TOKEN, GITHUB_REPO, GITHUB_PROJECT_NUMBER); "
     "boards are kept up to date, nothing is pushed"
 )
-PushFn = Callable[[BoardKey, LocalResult], Awaitable[int]]
+# (board, its local result, the expected caller its push sends as) -> remote operations
+PushFn = Callable[[BoardKey, LocalResult, ExpectedCaller | None], Awaitable[int]]
 PullFn = Callable[[BoardKey], Awaitable[bool]]
 
 
@@ -105,20 +107,21 @@ def wire_daemon(
     pull: PullFn | None = None,
     target_of: Callable[[BoardKey], str] | None = None,
     github_status: Callable[[], GitHubStatus] | None = None,
-    expect: Callable[[], AbstractContextManager[None]] | None = None,
+    expect: Callable[[], AbstractContextManager[ExpectedCaller]] | None = None,
     options: RuntimeOptions | None = None,
     files: BoardFiles | None = None,
 ) -> Daemon:
     """The real pieces of ``kanbanger-daemon run`` wired into a :class:`Daemon`.
 
-    ``push(key, local_result)`` sends a board to GitHub and returns the number of remote
+    ``push(key, local_result, caller)`` sends a board to GitHub and returns the number of remote
     operations; without it (or without GitHub settings) the daemon runs local-only.
     ``pull(key)`` takes GitHub's changes into the board (two-way sync), before the board's
     reconcile, every ``poll_interval``, and says whether the board needs that reconcile.
     ``target_of(key)`` names where a board goes (shown by ``status``). ``expect()`` is entered
-    around a board's reconcile and push, so that boards reconciled at the same time share their
-    mutation documents (see ``BoardPusher.expecting``). ``files``: what the daemon knows of
-    its boards (shared with ``pull``).
+    around a board's reconcile and push, and the handle it yields is the push's ``caller``, so
+    that boards reconciled at the same time share their mutation documents (see
+    ``BoardPusher.expecting``). ``files``: what the daemon knows of its boards (shared with
+    ``pull``).
     """
     from kanbanger_daemon.boards.reconcile import reconcile_local
     from kanbanger_daemon.boards.workspace import board_for_path, find_boards
@@ -139,10 +142,12 @@ def wire_daemon(
             needed = await pull(key)
             if not needed and run.trigger is Trigger.POLL:
                 return ReconcileResult(target=target_of(key) if target_of else None)
-        with expect() if expect is not None else contextlib.nullcontext():
+        expected: AbstractContextManager[ExpectedCaller | None] = (
+            expect() if expect is not None else contextlib.nullcontext())
+        with expected as caller:
             local = await asyncio.to_thread(reconcile_local, root, key, settings,
                                             memory=files.memory, own_writes=files.own_writes)
-            remote_ops = await push(key, local) if push is not None else 0
+            remote_ops = await push(key, local, caller) if push is not None else 0
         return _result(local, remote_ops, "local-only" if push is None
                        else target_of(key) if target_of else None)
 

@@ -1,9 +1,10 @@
 """The network edge: a GitHub Projects V2 client (httpx), paced, batched, retried by one policy.
 
 Public surface, for every package outside ``github/``: ``GitHubClient`` and its configuration
-``PacingConfig``; ``Mutation`` (one call of a mutation document) with the inputs ``calls``
-builds; ``value_input`` for optional project fields;
-``split_repo``; the documents in ``queries``. Models live in ``kanbanger_daemon.models.github``.
+``PacingConfig``; ``ExpectedCaller`` (a caller the next mutation document waits for, from
+``GitHubClient.expecting``); ``Mutation`` (one call of a mutation document) with the inputs
+``calls`` builds; ``value_input`` for optional project fields; ``split_repo``; the documents in
+``queries``. Models live in ``kanbanger_daemon.models.github``.
 """
 
 from kanbanger_daemon.github.batching import Mutation
@@ -11,6 +12,7 @@ from kanbanger_daemon.github.client import DEFAULT_URL, GitHubClient
 from kanbanger_daemon.github.discovery import split_repo
 from kanbanger_daemon.github.fields import value_input
 from kanbanger_daemon.github.pacing import PacingConfig
+from kanbanger_daemon.github.sender import ExpectedCaller
 from kanbanger_daemon.models.github import (
     ClientStats,
     DraftSpec,
@@ -27,6 +29,7 @@ __all__ = [
     "DEFAULT_URL",
     "ClientStats",
     "DraftSpec",
+    "ExpectedCaller",
     "GitHubClient",
     "Mutation",
     "MutationResult",

@@ -41,7 +41,7 @@ from kanbanger_daemon.github.fields import add_missing_fields
 from kanbanger_daemon.github.options import add_missing_options, parse_options
 from kanbanger_daemon.github.pacing import PacingConfig
 from kanbanger_daemon.github.project_cache import ProjectCache
-from kanbanger_daemon.github.sender import DocumentQueue
+from kanbanger_daemon.github.sender import DocumentQueue, ExpectedCaller
 from kanbanger_daemon.models.github import (
     ClientStats,
     DraftSpec,
@@ -245,19 +245,25 @@ class GitHubClient:
         return await self._endpoint.send_mutations(mutations)
 
     async def _mutate(
-        self, kind: queries.MutationKind, batch: Sequence[Call]
+        self, kind: queries.MutationKind, batch: Sequence[Call], caller: ExpectedCaller | None
     ) -> list[MutationResult]:
         """Send ``batch`` in documents; one result per call, in order."""
-        return await self._queue.run([Mutation(kind, call) for call in batch])
+        return await self._queue.run([Mutation(kind, call) for call in batch], caller=caller)
 
-    async def mutate(self, mutations: Sequence[Mutation]) -> list[MutationResult]:
+    async def mutate(self, mutations: Sequence[Mutation], *,
+                     caller: ExpectedCaller | None = None) -> list[MutationResult]:
         """Send calls of any kinds, in this order, in as few documents as the batch sizes allow
-        (shared with the calls other callers hand in meanwhile); one result per call."""
-        return await self._queue.run(mutations)
+        (shared with the calls other callers hand in meanwhile); one result per call.
 
-    def expecting(self) -> AbstractContextManager[None]:
-        """Mark the current task as about to send mutations: the next document waits for it
-        (at most ``PacingConfig.gather_s``), so that boards changed together share it."""
+        ``caller`` (here and in every method a push sends mutations through): the expected
+        caller these calls come from (see ``expecting``); without it they wait for the expected
+        callers."""
+        return await self._queue.run(mutations, caller=caller)
+
+    def expecting(self) -> AbstractContextManager[ExpectedCaller]:
+        """An expected caller, about to send mutations: the next document waits for it (at most
+        ``PacingConfig.gather_s``) until it hands in its calls (``caller=`` the handle yielded
+        here) or leaves the block, so that boards changed together share one document."""
         return self._queue.expecting()
 
     @property
@@ -274,24 +280,28 @@ class GitHubClient:
         )
 
     async def set_statuses(
-        self, project_id: str, field_id: str, changes: Sequence[tuple[str, str]]
+        self, project_id: str, field_id: str, changes: Sequence[tuple[str, str]], *,
+        caller: ExpectedCaller | None = None,
     ) -> list[MutationResult]:
         """Set the Status of items: (item_id, option_id). Result keys are item ids."""
         return await self.set_field_values(
             project_id,
             [(item_id, field_id, {"singleSelectOptionId": option_id})
              for item_id, option_id in changes],
+            caller=caller,
         )
 
     async def set_field_values(
-        self, project_id: str, changes: Sequence[tuple[str, str, dict[str, Any]]]
+        self, project_id: str, changes: Sequence[tuple[str, str, dict[str, Any]]], *,
+        caller: ExpectedCaller | None = None,
     ) -> list[MutationResult]:
         """Set field values: (item_id, field_id, value), the value one of
         ``{"singleSelectOptionId": …}``, ``{"number": …}``, ``{"text": …}``. Statuses and other
         fields share documents. Result keys are item ids."""
         return await self.mutate(
             [calls.set_field_value(project_id, item_id, field_id, value)
-             for item_id, field_id, value in changes]
+             for item_id, field_id, value in changes],
+            caller=caller,
         )
 
     async def update_drafts(self, changes: Sequence[tuple[str, str, str]]) -> list[MutationResult]:
@@ -315,35 +325,39 @@ class GitHubClient:
         return await self.mutate([calls.move_item(project_id, i, a) for i, a in moves])
 
     async def post_status_update(
-        self, project_id: str, body: str, *, status: str | None = None
+        self, project_id: str, body: str, *, status: str | None = None,
+        caller: ExpectedCaller | None = None,
     ) -> MutationResult:
         """Post a project status update (``status``: ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE,
         INACTIVE). Like a create, it is never replayed after a lost reply (``ambiguous``)."""
         value: dict[str, Any] = {"projectId": project_id, "body": body}
         if status is not None:
             value["status"] = status
-        results = await self._mutate(queries.CREATE_STATUS_UPDATE, [Call(project_id, value)])
+        results = await self._mutate(queries.CREATE_STATUS_UPDATE, [Call(project_id, value)],
+                                     caller)
         return results[0]
 
     # --- optional project fields ------------------------------------------------------------
 
     async def create_fields(
-        self, project_id: str, fields: Sequence[tuple[str, str]]
+        self, project_id: str, fields: Sequence[tuple[str, str]], *,
+        caller: ExpectedCaller | None = None,
     ) -> list[MutationResult]:
         """Create project fields: (name, data type: TEXT or NUMBER). Result ``content_id`` is
         the new field's id; a lost reply is ``ambiguous`` (never replayed)."""
         return await self._mutate(queries.CREATE_FIELD, [
             Call(name, {"projectId": project_id, "name": name, "dataType": data_type})
             for name, data_type in fields
-        ])
+        ], caller)
 
     async def ensure_fields(
-        self, project: ProjectInfo, wanted: Sequence[tuple[str, str]]
+        self, project: ProjectInfo, wanted: Sequence[tuple[str, str]], *,
+        caller: ExpectedCaller | None = None,
     ) -> ProjectInfo:
         """``project`` with the (name, data type) fields of ``wanted`` it lacks created; the
         discovery cache is updated, so later calls cost nothing (see ``fields``)."""
         return await self._projects.change_setup(
-            project, lambda fresh: add_missing_fields(self, fresh, wanted))
+            project, lambda fresh: add_missing_fields(self, fresh, wanted, caller=caller))
 
     # --- status options ---------------------------------------------------------------------
 
@@ -368,11 +382,12 @@ class GitHubClient:
         return parse_options((payload.get("projectV2Field") or {}).get("options"))
 
     async def ensure_status_options(
-        self, project: ProjectInfo, wanted: Sequence[str]
+        self, project: ProjectInfo, wanted: Sequence[str], *,
+        caller: ExpectedCaller | None = None,
     ) -> ProjectInfo:
         """Add missing Status options, keeping every existing option (and card value) intact.
 
         Raises PermanentError when GitHub would not (or did not) keep the existing option ids.
         """
         return await self._projects.change_setup(
-            project, lambda fresh: add_missing_options(self, fresh, wanted))
+            project, lambda fresh: add_missing_options(self, fresh, wanted, caller=caller))

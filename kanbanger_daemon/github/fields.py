@@ -11,6 +11,7 @@ import structlog
 
 from kanbanger_daemon.core.sync.project_fields import find_field
 from kanbanger_daemon.errors import PermanentError
+from kanbanger_daemon.github.sender import ExpectedCaller
 from kanbanger_daemon.models.github import MutationResult, ProjectField, ProjectInfo
 from kanbanger_daemon.models.sync import FieldValue
 
@@ -26,7 +27,8 @@ class FieldsClient(Protocol):
     """What creating fields needs from the client."""
 
     async def create_fields(
-        self, project_id: str, fields: Sequence[tuple[str, str]]
+        self, project_id: str, fields: Sequence[tuple[str, str]], *,
+        caller: ExpectedCaller | None = None,
     ) -> list[MutationResult]: ...
 
     async def discover(
@@ -36,7 +38,8 @@ class FieldsClient(Protocol):
 
 
 async def add_missing_fields(
-    client: FieldsClient, project: ProjectInfo, wanted: Sequence[tuple[str, str]]
+    client: FieldsClient, project: ProjectInfo, wanted: Sequence[tuple[str, str]], *,
+    caller: ExpectedCaller | None = None,
 ) -> ProjectInfo:
     """``project`` with every (name, data type) of ``wanted`` it lacks created, in one document.
 
@@ -47,7 +50,7 @@ async def add_missing_fields(
     missing = [(name, kind) for name, kind in wanted if find_field(project, name) is None]
     if not missing:
         return project
-    results = await client.create_fields(project.project_id, missing)
+    results = await client.create_fields(project.project_id, missing, caller=caller)
     created = [
         ProjectField(id=result.content_id, name=name, data_type=kind)
         for (name, kind), result in zip(missing, results, strict=True)

@@ -20,6 +20,7 @@ from kanbanger_daemon.core.sync.status_options import (
     normalise,
 )
 from kanbanger_daemon.errors import GraphQLValidationError, PermanentError
+from kanbanger_daemon.github.sender import ExpectedCaller
 from kanbanger_daemon.models.github import (
     MutationResult,
     ProjectInfo,
@@ -90,7 +91,8 @@ class OptionsClient(Protocol):
     ) -> list[RemoteItem]: ...
 
     async def set_statuses(
-        self, project_id: str, field_id: str, changes: Sequence[tuple[str, str]]
+        self, project_id: str, field_id: str, changes: Sequence[tuple[str, str]], *,
+        caller: ExpectedCaller | None = None,
     ) -> list[MutationResult]: ...
 
     async def replace_status_options(
@@ -99,11 +101,13 @@ class OptionsClient(Protocol):
 
 
 async def add_missing_options(
-    client: OptionsClient, project: ProjectInfo, wanted: Sequence[str]
+    client: OptionsClient, project: ProjectInfo, wanted: Sequence[str], *,
+    caller: ExpectedCaller | None = None,
 ) -> ProjectInfo:
     """Add the wanted columns that have no option, keeping every existing id and card value.
 
-    Returns ``project`` itself when nothing is missing (no request at all).
+    Returns ``project`` itself when nothing is missing (no request at all). ``caller``: the
+    expected caller this is done for (see ``DocumentQueue.expecting``).
     """
     field = project.status_field
     missing = missing_option_names(wanted, field.options)
@@ -126,7 +130,8 @@ async def add_missing_options(
     now = {i.item_id: i.status_option_id for i in after}
     lost_cards = [item for item, option in had.items() if now.get(item) != option]
     if lost_options(field.options, kept) or lost_cards:
-        restored = await _restore_by_name(client, updated, had, field.options, lost_cards)
+        restored = await _restore_by_name(client, updated, had, field.options, lost_cards,
+                                          caller)
         raise PermanentError(
             f"GitHub did not keep the existing Status option ids while adding {names}: "
             f"{len(lost_cards)} cards lost their Status and {restored} were given it back by "
@@ -142,6 +147,7 @@ async def _restore_by_name(
     had: dict[str, str],
     old: Sequence[StatusOption],
     lost_cards: Sequence[str],
+    caller: ExpectedCaller | None,
 ) -> int:
     """Best effort after an id loss: give each card the new option with its old option's name."""
     old_names = {o.id: normalise(o.name) for o in old}
@@ -153,5 +159,6 @@ async def _restore_by_name(
     ]
     if not changes:
         return 0
-    results = await client.set_statuses(project.project_id, project.status_field.id, changes)
+    results = await client.set_statuses(project.project_id, project.status_field.id, changes,
+                                        caller=caller)
     return sum(r.ok for r in results)

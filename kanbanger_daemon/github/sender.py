@@ -3,9 +3,14 @@
 Callers (the pushes of several boards) hand in their calls with ``DocumentQueue.run`` and wait
 for their results. One caller at a time sends: it waits until the pacer would let a mutation
 document go, waits (at most ``hold_s`` after the oldest queued call) for the callers it expects
-to hand theirs in (``expecting``: boards being reconciled right now), then sends one document
-from the front of the queue, within the batch sizes. So boards changed together share one
-document, and a caller whose calls went out in another's document just gets its results.
+to hand theirs in, then sends one document from the front of the queue, within the batch
+sizes. So boards changed together share one document, and a caller whose calls went out in
+another's document just gets its results.
+
+Who is expected is explicit: ``expecting()`` gives an ``ExpectedCaller`` handle (a board being
+reconciled right now), and whoever sends that board's calls hands it to ``run``, in any task.
+The queue owns the handles: a caller is awaited while it is inside its block and has no calls
+in flight.
 
 Per document: halve the sizes after a timeout or 502, re-send per alias what is safe to re-send
 (the client's ``RetryPolicy`` says how often and how long to wait: this queue is the only
@@ -19,7 +24,6 @@ import dataclasses
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 import structlog
@@ -45,8 +49,19 @@ log = structlog.get_logger(__name__)
 # Sends one document once (pacing included).
 SendDocument = Callable[[list[Mutation]], Awaitable[Reply]]
 
-# The queue that expects the current task to hand in calls (see ``DocumentQueue.expecting``).
-_expected_by: ContextVar[DocumentQueue | None] = ContextVar("_expected_by", default=None)
+
+class ExpectedCaller:
+    """A caller the queue waits for (see ``DocumentQueue.expecting``); pass it to ``run`` with
+    that caller's calls."""
+
+    def __init__(self) -> None:
+        self.inside = True  # within its ``expecting`` block
+        self.running = 0  # its ``run`` calls in flight
+
+    @property
+    def away(self) -> bool:
+        """Expected, and none of its calls handed in right now."""
+        return self.inside and not self.running
 
 
 @dataclass
@@ -85,38 +100,38 @@ class DocumentQueue:
         self._pending: deque[_Entry] = deque()
         self._queued_at = 0.0  # loop time when the queue last became non-empty
         self._sending = False
-        self._away = 0  # expected callers that have not handed their calls in
+        self._expected: set[ExpectedCaller] = set()
         # Set when the server refused a document mixing creates with other mutations: from
         # then on creates go in documents of their own.
         self.creates_alone = False
         self._wake = asyncio.Event()
 
     @contextmanager
-    def expecting(self) -> Iterator[None]:
-        """The current task may hand in calls soon: the next document waits for it (at most
-        ``hold_s``) unless it is already waiting for results or has left this block."""
-        if _expected_by.get() is self:  # already expected: once is enough
-            yield
-            return
-        token = _expected_by.set(self)
-        self._away += 1
+    def expecting(self) -> Iterator[ExpectedCaller]:
+        """A caller that may hand in calls soon: the next document waits for it (at most
+        ``hold_s``) unless it is already waiting for results (calls handed to ``run`` with the
+        handle yielded here) or has left this block."""
+        caller = ExpectedCaller()
+        self._expected.add(caller)
         try:
-            yield
+            yield caller
         finally:
-            self._away -= 1
-            _expected_by.reset(token)
+            caller.inside = False
+            self._expected.discard(caller)
             self._notify()
 
-    async def run(self, mutations: Sequence[Mutation]) -> list[MutationResult]:
-        """One result per mutation, in order."""
+    async def run(self, mutations: Sequence[Mutation], *, caller: ExpectedCaller | None = None
+                  ) -> list[MutationResult]:
+        """One result per mutation, in order. ``caller``: whose calls these are, when the queue
+        expects them (see ``expecting``); without it the calls wait for the expected callers."""
         if not mutations:
             return []
         ticket = _Ticket([None] * len(mutations), len(mutations))
         if not self._pending:
             self._queued_at = asyncio.get_running_loop().time()
         self._pending.extend(_Entry(m, ticket, i) for i, m in enumerate(mutations))
-        expected = _expected_by.get() is self
-        self._away -= expected
+        if caller is not None:
+            caller.running += 1
         self._notify()
         try:
             while ticket.left:
@@ -130,7 +145,8 @@ class DocumentQueue:
                     self._sending = False
                     self._notify()
         finally:
-            self._away += expected
+            if caller is not None:
+                caller.running -= 1
             if ticket.left:  # cancelled or failed: what was not sent yet is not sent
                 self._pending = deque(e for e in self._pending if e.ticket is not ticket)
         return [r for r in ticket.results if r is not None]
@@ -223,7 +239,8 @@ class DocumentQueue:
         oldest queued call (time spent waiting for the pacer counts)."""
         loop = asyncio.get_running_loop()
         deadline = self._queued_at + self._hold_s
-        while self._away > 0 and (left := deadline - loop.time()) > 0:
+        while (any(c.away for c in self._expected)
+               and (left := deadline - loop.time()) > 0):
             try:
                 await asyncio.wait_for(self._changed(), left)
             except TimeoutError:

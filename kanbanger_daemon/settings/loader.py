@@ -29,14 +29,6 @@ from kanbanger_daemon.settings.sources import (
 BOARD_TARGET_SETTINGS = ("github_repo", "github_project_number")
 
 log = get_logger("kanbanger_daemon.settings")
-_warned: set[str] = set()
-
-
-def warn_once(text: str) -> None:
-    """Log ``text`` as a warning the first time this process sees it (settings load often)."""
-    if text not in _warned:
-        _warned.add(text)
-        log.warning(text)
 
 
 def config_path(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
@@ -122,7 +114,7 @@ def load_settings(
     settings._origins = origins
     settings._notes = tuple(notes)
     for note in notes:
-        warn_once(note)
+        log.warning(note, once=True)  # settings load often: the logging shows it once
     if settings.github_token is not None:
         register_secret(settings.github_token.get_secret_value())
     return _apply_board_target(settings, root, spec_dir)
@@ -171,6 +163,6 @@ def warn_exposed_token_files(root: Path, specs_dir: str) -> list[Path]:
     exposed = exposed_token_files(root, specs_dir)
     for path in exposed:
         mode = oct(stat.S_IMODE(path.stat().st_mode))
-        warn_once(f"{path} holds a GitHub token and other users can read it (mode {mode}): "
-                  f"chmod 600 {path}")
+        log.warning(f"{path} holds a GitHub token and other users can read it (mode {mode}): "
+                    f"chmod 600 {path}", once=True)
     return exposed

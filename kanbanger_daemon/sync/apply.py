@@ -7,7 +7,8 @@ needs a new item's id waits: the new items' Statuses, field values and positions
 document, with the next chunk of creates, and so on. Documents are shared with the other boards
 pushing through the same client at the same time (``github.sender``).
 
-``PushRun`` holds the mutable bits of one push (state, where it is saved, what went wrong).
+``PushRun`` holds the mutable bits of one push (state, where it is saved, what went wrong) and
+the expected caller its documents come from (``GitHubClient.expecting``), if any.
 Creates are recorded as *pending* before they are sent, so a lost reply or a crash ends in
 adoption by marker, never in a second create.
 """
@@ -23,7 +24,7 @@ from kanbanger_daemon.core.sync.listing import absorb_listing
 from kanbanger_daemon.core.sync.markers import marker_for_key
 from kanbanger_daemon.core.sync.project_fields import field_id
 from kanbanger_daemon.errors import NotFoundError
-from kanbanger_daemon.github import Mutation, calls, value_input
+from kanbanger_daemon.github import ExpectedCaller, Mutation, calls, value_input
 from kanbanger_daemon.models.github import (
     ClientStats,
     MutationResult,
@@ -54,10 +55,12 @@ class SyncClient(Protocol):
         self, project_id: str, *, status_field: str = "Status", value_fields: Sequence[str] = ()
     ) -> list[RemoteItem]: ...
 
-    async def mutate(self, mutations: Sequence[Mutation]) -> list[MutationResult]: ...
+    async def mutate(self, mutations: Sequence[Mutation], *,
+                     caller: ExpectedCaller | None = None) -> list[MutationResult]: ...
 
     async def ensure_status_options(
-        self, project: ProjectInfo, wanted: Sequence[str]
+        self, project: ProjectInfo, wanted: Sequence[str], *,
+        caller: ExpectedCaller | None = None,
     ) -> ProjectInfo: ...
 
 
@@ -71,8 +74,10 @@ class PushRun:
         board_key: str,
         state: SyncState,
         state_path: Path,
+        caller: ExpectedCaller | None = None,
     ) -> None:
         self.client = client
+        self.caller = caller
         self.project = project
         self.board_key = board_key
         self.state = state
@@ -148,7 +153,7 @@ async def apply_plan(push: PushRun, plan: RemotePlan, now: float) -> None:
         if not ready:
             break
         push.save()  # creates are pending in the saved state before they are sent
-        results = await push.client.mutate([s.mutation for s in ready])
+        results = await push.client.mutate([s.mutation for s in ready], caller=push.caller)
         for step, result in zip(ready, results, strict=True):
             step.record(result)
         push.save()

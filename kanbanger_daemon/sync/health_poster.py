@@ -19,7 +19,7 @@ from kanbanger_daemon.boards.atomic import write_atomic
 from kanbanger_daemon.boards.workspace import STATE_DIR
 from kanbanger_daemon.core.insight.health import project_health
 from kanbanger_daemon.errors import KanbangerError
-from kanbanger_daemon.github import GitHubClient, ProjectInfo
+from kanbanger_daemon.github import ExpectedCaller, GitHubClient, ProjectInfo
 from kanbanger_daemon.logging import get_logger
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.metrics import HealthUpdate
@@ -76,13 +76,15 @@ class HealthPoster:
         return value if isinstance(value, str) else None
 
     async def post_if_changed(
-        self, project: ProjectInfo, inputs: Sequence[SpecInput], *, dry_run: bool = False
+        self, project: ProjectInfo, inputs: Sequence[SpecInput], *, dry_run: bool = False,
+        caller: ExpectedCaller | None = None,
     ) -> HealthPostResult:
         """Post the status update ``inputs`` call for, unless it was the last one posted.
 
         ``inputs`` must be every SPEC whose board goes to ``project``: one project has one
         status. Never raises for GitHub faults: the error is logged and returned, and the
-        fingerprint is not recorded, so the next call tries again.
+        fingerprint is not recorded, so the next call tries again. ``caller``: the expected
+        caller the update is sent as (``GitHubClient.expecting``).
         """
         update = project_health(inputs)
         if update.tasks_total == 0:
@@ -96,7 +98,7 @@ class HealthPoster:
                 return HealthPostResult(update, posted=False, reason="dry run")
             try:
                 result = await self.client.post_status_update(
-                    project.project_id, update.body, status=update.status.value
+                    project.project_id, update.body, status=update.status.value, caller=caller
                 )
             except KanbangerError as exc:
                 log.warning("status update not posted", project=project.number,

@@ -30,6 +30,7 @@ from kanbanger_daemon.core.sync.push_plan import (
 )
 from kanbanger_daemon.core.sync.status_options import status_option_map
 from kanbanger_daemon.errors import KanbangerError, RetryableError
+from kanbanger_daemon.github import ExpectedCaller
 from kanbanger_daemon.models.github import ProjectInfo, RemoteItem
 from kanbanger_daemon.models.sync import (
     DesiredCard,
@@ -80,13 +81,16 @@ async def push_board(
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
     clock: Callable[[], float] = time.time,
     workspace_id: str | None,
+    caller: ExpectedCaller | None = None,
 ) -> PushResult:
     """Make ``project`` show ``desired`` for ``board_key``; the state lives at ``state_path``.
 
     ``workspace_id`` names this workspace in the sync tags it writes; it outlives the state
     file (``sync.workspace_id`` makes it, once, in ``.kanbanger/workspace-id``), so that a
     lost state file does not make this workspace's own items look like another workspace's.
-    None only for a dry run of a workspace that has none yet.
+    None only for a dry run of a workspace that has none yet. ``caller``: the expected caller
+    this push sends its mutations as (``GitHubClient.expecting``: boards changed together share
+    documents).
 
     ``dry_run`` lists the project and returns the plan without sending any mutation. ``force``
     ignores the fingerprint and the trusted state (a periodic full rescan). A create whose reply
@@ -113,7 +117,7 @@ async def push_board(
             skipped=True,
             state_recovered=str(aside) if aside else None,
         )
-    push = PushRun(client, project, board_key, state, state_path)
+    push = PushRun(client, project, board_key, state, state_path, caller)
     desired, value_fields, field_errors = matched_values(project, desired, keep_missing=dry_run)
     push.errors.extend(field_errors)
     options = await _status_options(push, desired, dry_run=dry_run)
@@ -128,7 +132,8 @@ async def _status_options(push: PushRun, desired: Sequence[DesiredCard], *, dry_
     missing = sorted({c.column for c in desired if c.column not in options})
     if missing and not dry_run:
         try:
-            push.project = await push.client.ensure_status_options(push.project, missing)
+            push.project = await push.client.ensure_status_options(push.project, missing,
+                                                                   caller=push.caller)
             options = status_option_map(push.project, desired)
         except KanbangerError as exc:
             push.errors.append(f"Status options {missing} could not be added: {exc}")

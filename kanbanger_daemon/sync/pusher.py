@@ -4,7 +4,8 @@ One ``BoardPusher`` per process holds one ``GitHubClient`` (so pacing and rate-l
 cover every board, and each project is discovered once: the client owns that cache; the ids
 survive restarts in ``KnownProjects``). Boards push
 concurrently: each plans on its own, and the client sends the changes of the boards being
-reconciled at the same time in shared documents (``expecting``, ``push_all``). Each board's
+reconciled at the same time in shared documents (``expecting`` gives the handle a board's push
+is handed, ``push_all``). Each board's
 target comes from the settings of its SPEC folder, so a SPEC's own ``.env`` or a ``[[boards]]``
 entry can send it to another project; it is read again once per push (a change), and cached for
 everything else (polls, ``status``). The sync state lives in ``.kanban.json`` beside the board.
@@ -33,7 +34,7 @@ from kanbanger_daemon.core.sync.desired import (
 )
 from kanbanger_daemon.core.sync.plan_text import card_changes
 from kanbanger_daemon.errors import ConfigError, KanbangerError, TransientError
-from kanbanger_daemon.github import GitHubClient, PacingConfig, ProjectInfo
+from kanbanger_daemon.github import ExpectedCaller, GitHubClient, PacingConfig, ProjectInfo
 from kanbanger_daemon.logging import get_logger
 from kanbanger_daemon.models.board import SpecInput
 from kanbanger_daemon.models.github import RemoteItem
@@ -135,9 +136,10 @@ class BoardPusher:
         return Target(settings.github_repo, settings.github_project_number,
                       settings.status_field, project_fields=settings.project_fields)
 
-    def expecting(self) -> AbstractContextManager[None]:
+    def expecting(self) -> AbstractContextManager[ExpectedCaller]:
         """Around a board's whole reconcile: the client's next mutation document waits (briefly)
-        for this board's changes, so that boards changed together share it."""
+        for this board's changes, so that boards changed together share it. Hand the handle to
+        the board's ``push`` (``caller=``): its changes are the ones awaited."""
         return self.client.expecting()
 
     def describe_target(self, key: BoardKey) -> str:
@@ -196,7 +198,8 @@ class BoardPusher:
         )
 
     async def push(
-        self, key: BoardKey, local: LocalResult, *, dry_run: bool = False, force: bool = False
+        self, key: BoardKey, local: LocalResult, *, dry_run: bool = False, force: bool = False,
+        caller: ExpectedCaller | None = None,
     ) -> PushResult:
         target = self.target_of(key, fresh=True)
         values = (card_field_values(local.inputs, self.settings.board_options())
@@ -212,7 +215,8 @@ class BoardPusher:
         project = await self.project(target, refresh=force, remember=not dry_run)
         if target.project_fields and not dry_run:
             try:
-                project = await self.client.ensure_fields(project, PROJECT_FIELDS)
+                project = await self.client.ensure_fields(project, PROJECT_FIELDS,
+                                                          caller=caller)
             except KanbangerError as exc:
                 # The cards still sync; push_board reports each value it cannot set.
                 field_error = f"project fields: {exc}"
@@ -222,7 +226,8 @@ class BoardPusher:
                                       settle_seconds=self.settings.lost_create_settle_s,
                                       clock=self.wall_clock,
                                       workspace_id=(self.saved_workspace_id() if dry_run
-                                                    else self.workspace_id))
+                                                    else self.workspace_id),
+                                      caller=caller)
         except Exception as exc:
             self.last_error = f"{key}: {exc}"
             raise
@@ -247,17 +252,17 @@ class BoardPusher:
         its result."""
 
         async def one(key: BoardKey, local: LocalResult) -> PushResult | KanbangerError:
-            with self.expecting():
+            with self.expecting() as caller:
                 await asyncio.sleep(0)  # every board is under way before any hands changes in
                 try:
-                    return await self.push(key, local, dry_run=dry_run)
+                    return await self.push(key, local, dry_run=dry_run, caller=caller)
                 except KanbangerError as exc:
                     return exc
 
         async def health() -> None:
-            with self.expecting():
+            with self.expecting() as caller:
                 await asyncio.sleep(0)
-                await self.post_health(self._summarised(boards))
+                await self.post_health(self._summarised(boards), caller=caller)
 
         pushes = asyncio.gather(*(one(key, local) for key, local in boards))
         if dry_run:
@@ -289,10 +294,12 @@ class BoardPusher:
         await self.post_health()
 
     async def post_health(
-        self, boards: Mapping[BoardKey, tuple[Target, list[SpecInput]]] | None = None
+        self, boards: Mapping[BoardKey, tuple[Target, list[SpecInput]]] | None = None, *,
+        caller: ExpectedCaller | None = None,
     ) -> None:
         """Post each project's status update, from every board that goes to it, if it changed
-        (``boards``: what to summarise; by default every board pushed so far)."""
+        (``boards``: what to summarise; by default every board pushed so far). ``caller``: the
+        expected caller the updates are sent as (see ``expecting``)."""
         if not self.settings.status_updates:
             return
         if self._poster is None:
@@ -307,7 +314,7 @@ class BoardPusher:
                 continue  # nothing new to post: not even a discovery
             async with self._health_lock:
                 project = await self.project(target)
-                outcome = await self._poster.post_if_changed(project, inputs)
+                outcome = await self._poster.post_if_changed(project, inputs, caller=caller)
             if outcome.error:
                 self.last_error = f"status update: {outcome.error}"
 
@@ -318,10 +325,12 @@ class BoardPusher:
                 await self._health_task
         await self.client.aclose()
 
-    async def push_ops(self, key: BoardKey, local: LocalResult) -> int:
-        """The daemon's hook: push and return the number of remote operations planned."""
+    async def push_ops(self, key: BoardKey, local: LocalResult,
+                       caller: ExpectedCaller | None = None) -> int:
+        """The daemon's hook: push (as ``caller``, see ``expecting``) and return the number of
+        remote operations planned."""
         requests_before = self.client.stats.http_requests
-        result = await self.push(key, local)
+        result = await self.push(key, local, caller=caller)
         if not result.skipped:
             target = self.describe_target(key)
             for line in card_changes(result.plan, target):

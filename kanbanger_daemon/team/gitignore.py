@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kanbanger_daemon.boards.atomic import write_atomic
+
 GITIGNORE = ".gitignore"
 REQUIRED_ENTRIES: tuple[str, ...] = (".env", ".kanban.json", ".kanbanger/")
 BOARD_FILE = "_kanban.md"
@@ -48,6 +50,9 @@ def add_missing_entries(root: Path) -> list[str]:
     """Append the missing entries (keeping every existing byte); returns what was added.
 
     Writes nothing when nothing is missing, so running it twice leaves the file untouched.
+    The file is written whole and durably (``write_atomic``), with the mode a plain save would
+    leave (an existing file keeps its own; a new one as the umask says); a ``.gitignore`` that
+    is a link stays one, and the file it points to is updated.
     """
     missing = missing_entries(root)
     if not missing:
@@ -62,5 +67,5 @@ def add_missing_entries(root: Path) -> list[str]:
     if current and not current.endswith(b"\n"):
         current += newline
     separator = newline if current.strip() else b""
-    path.write_bytes(current + separator + block)
+    write_atomic(path.resolve(), current + separator + block, private=False)
     return missing

@@ -229,6 +229,14 @@ def _write_service_unit(root: Path) -> Path:
     return units.service_file("systemd", root, root)
 
 
+def _write_gitignore(root: Path) -> Path:
+    from kanbanger_daemon.team.gitignore import GITIGNORE, add_missing_entries
+
+    (root / GITIGNORE).write_text("node_modules/\n")
+    assert add_missing_entries(root)
+    return root / GITIGNORE
+
+
 def _write_board(root: Path) -> Path:
     assert replace_if_unchanged(root / "_kanban.md", OURS, None)
     return root / "_kanban.md"
@@ -237,6 +245,7 @@ def _write_board(root: Path) -> Path:
 WRITERS: dict[str, Callable[[Path], Path]] = {
     "sync state": _write_state, "status": _write_status, ".env": _write_env,
     "hook": _write_hook, "board": _write_board, "service unit": _write_service_unit,
+    ".gitignore": _write_gitignore,
 }
 
 

@@ -110,10 +110,10 @@ async def test_boards_pushed_together_share_one_document(
         return [first, *rest]
 
     async def push(n: int, board: str, moved: bool) -> bool:
-        with client.expecting():
+        with client.expecting() as caller:
             await asyncio.sleep(0.001 * n)  # the boards are planned one after the other
             result = await push_board(client, project, board, board_cards(board, moved),
-                                      tmp_path / f"{n}.json", workspace_id=ME)
+                                      tmp_path / f"{n}.json", workspace_id=ME, caller=caller)
             return result.in_sync
 
     assert all(await asyncio.gather(*(push(n, b, False) for n, b in enumerate(boards))))
@@ -180,9 +180,10 @@ async def test_calls_handed_in_by_two_callers_keep_their_own_results(
     pid = project.project_id
 
     async def archive(titles: Sequence[str]) -> list[tuple[str, bool]]:
-        with client.expecting():
+        with client.expecting() as caller:
             await asyncio.sleep(0)  # both callers are under way before either hands calls in
-            results = await client.mutate([calls.archive_item(pid, made[t]) for t in titles])
+            results = await client.mutate([calls.archive_item(pid, made[t]) for t in titles],
+                                          caller=caller)
             return [(r.key, r.ok) for r in results]
 
     first, second = await asyncio.gather(archive(["A", "B"]), archive(["C"]))

@@ -10,6 +10,7 @@ import pytest
 
 from kanbanger_daemon.core.sync.plan_text import format_plan
 from kanbanger_daemon.errors import KanbangerError
+from kanbanger_daemon.github import ExpectedCaller
 from kanbanger_daemon.github.batching import Mutation
 from kanbanger_daemon.github.client import GitHubClient
 from kanbanger_daemon.models.board import ColumnKind
@@ -135,8 +136,10 @@ async def test_lost_reply_after_a_create_ends_in_adoption(
 ) -> None:
     real_mutate = client.mutate
 
-    async def create_then_lose_reply(mutations: Sequence[Mutation]) -> list[MutationResult]:
-        results = await real_mutate(mutations)
+    async def create_then_lose_reply(mutations: Sequence[Mutation], *,
+                                     caller: ExpectedCaller | None = None
+                                     ) -> list[MutationResult]:
+        results = await real_mutate(mutations, caller=caller)
         if not any(m.kind.creates_content for m in mutations):
             return results
         monkeypatch.setattr(client, "mutate", real_mutate)
@@ -160,8 +163,9 @@ async def test_crash_between_create_and_state_save_ends_in_adoption(
 ) -> None:
     real_mutate = client.mutate
 
-    async def create_then_crash(mutations: Sequence[Mutation]) -> list[MutationResult]:
-        await real_mutate(mutations)
+    async def create_then_crash(mutations: Sequence[Mutation], *,
+                                caller: ExpectedCaller | None = None) -> list[MutationResult]:
+        await real_mutate(mutations, caller=caller)
         raise KeyboardInterrupt  # the process dies before the state is saved
 
     monkeypatch.setattr(client, "mutate", create_then_crash)
