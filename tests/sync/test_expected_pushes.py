@@ -23,11 +23,12 @@ from kanbanger_daemon.github import GitHubClient, PacingConfig
 from kanbanger_daemon.settings import Settings, load_settings
 from kanbanger_daemon.sync.pusher import BoardPusher
 from kanbanger_daemon.testing import FakeGitHub
-from tests.conftest import point_at_fake
+from tests.helpers.fake_github import point_at_fake
+from tests.helpers.paths import EXAMPLES
 
 pytestmark = [pytest.mark.timeout(60),
               pytest.mark.usefixtures("no_leaked_threads", "no_leaked_tasks")]
-WEBSITE = Path(__file__).resolve().parent.parent / "examples" / "SPECs" / "website"
+WEBSITE = EXAMPLES / "SPECs" / "website"
 FOLDERS = ("SPECs/a", "SPECs/b")
 HOLD_S = 3600.0  # the gathering window: never waited out by a push that works
 WAIT_S = 30.0
