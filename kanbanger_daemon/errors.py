@@ -31,6 +31,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+# The program's one process-wide registry, on purpose: an exception can be raised anywhere, by
+# code that was never handed the settings, and its message must still not carry the token.
+# It only grows (a secret once seen stays redacted), so no owner has to pass it around.
 _SECRETS: set[str] = set()
 
 
