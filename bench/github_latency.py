@@ -34,6 +34,7 @@ from kanbanger_daemon.core.sync.desired import desired_cards
 from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.daemon.runtime import Daemon, RuntimeOptions
 from kanbanger_daemon.daemon.wiring import wire_github_daemon
+from kanbanger_daemon.github import ExpectedCaller
 from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub
 
@@ -216,8 +217,8 @@ async def measure(root: Path, fake: FakeGitHub, boards: int, edits: int, togethe
     confirmed: dict[str, float] = {}
     push_ops = pusher.push_ops
 
-    async def timed(key: str, local: LocalResult) -> int:
-        ops = await push_ops(key, local)
+    async def timed(key: str, local: LocalResult, caller: ExpectedCaller | None = None) -> int:
+        ops = await push_ops(key, local, caller)
         if ops:
             confirmed[key] = time.monotonic()
         return ops

@@ -67,7 +67,7 @@ async def test_exhausted_inotify_limits_fall_back_to_polling_and_report_degraded
             def schedule(self, *args: object, **kwargs: object) -> object:
                 raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
-        return NoWatches()  # type: ignore[no-any-return]
+        return NoWatches()
 
     daemon = make_daemon(fake_ws, native_observer=exhausted)
     async with running(daemon):

@@ -203,7 +203,8 @@ async def test_a_rescan_queues_every_board_and_forgets_the_gone_ones() -> None:
     await rescanner.rescan(Trigger.PERIODIC)
     assert list(boards) == ["SPECs/a"] and rescanner.rescans == 1
     got = [await queue.get(), await queue.get()]
-    assert got == [("SPECs/a", {Trigger.PERIODIC}), ("SPECs/b", {Trigger.PERIODIC})]
+    assert got == [("SPECs/a", frozenset({Trigger.PERIODIC})),
+                   ("SPECs/b", frozenset({Trigger.PERIODIC}))]
 
 
 async def test_a_rescan_leaves_a_board_in_its_rate_limit_wait_alone(root: Path) -> None:

@@ -62,8 +62,10 @@ def test_kill_9_during_pushes_then_restart_converges_without_duplicates(tmp_path
             target = fake.counters.mutation_documents + rng.randint(1, 8)
             proc = start_daemon(root, env)
             try:
-                wait_for(lambda t=target: fake.counters.mutation_documents >= t or settled(root, 3),
-                         60, f"round {round_}: mutation document {target}")
+                def reached(t: int = target) -> bool:
+                    return fake.counters.mutation_documents >= t or settled(root, 3)
+
+                wait_for(reached, 60, f"round {round_}: mutation document {target}")
             finally:
                 mid_push += not settled(root, 3)
                 proc.send_signal(signal.SIGKILL)

@@ -49,7 +49,10 @@ async def test_one_bad_spec_degrades_only_its_board_and_notes_are_logged_once(
             await daemon.wait_until(lambda: daemon.rescans >= 1 and daemon.idle.is_set())
             for n in (2, 3):  # rescans reconcile every board again: nothing new to say
                 daemon.request_rescan()
-                await daemon.wait_until(lambda n=n: daemon.rescans >= n and daemon.idle.is_set())
+                def rescanned(n: int = n) -> bool:
+                    return daemon.rescans >= n and daemon.idle.is_set()
+
+                await daemon.wait_until(rescanned)
             snapshot = daemon.snapshot().model_dump(mode="json")
         finally:
             daemon.request_stop()

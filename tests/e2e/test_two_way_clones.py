@@ -133,9 +133,12 @@ async def test_a_retitle_taken_in_on_one_clone_keeps_one_item_when_the_other_get
         before = running.daemon.idle_count
         board.write_text(board.read_text("utf-8").replace(
             "## TODO\n", "## TODO\n*   [ ] Buy domain\n", 1), "utf-8")
-        await running.daemon.wait_until(
-            lambda r=running, n=before: r.daemon.idle_count > n and r.daemon.idle.is_set()
-            and "Buy domain" in live_titles(fake), WAIT_S)
+
+        def pushed(r: Running = running, n: int = before) -> bool:
+            return (r.daemon.idle_count > n and r.daemon.idle.is_set()
+                    and "Buy domain" in live_titles(fake))
+
+        await running.daemon.wait_until(pushed, WAIT_S)
     item = next(i for i in fake.items() if i.title == "Buy domain" and not i.archived)
     fake.person_rename(item.id, "Buy the domain")
     await a.settled()  # A takes the retitle in

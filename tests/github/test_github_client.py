@@ -284,7 +284,7 @@ async def test_alias_refused_as_too_quick_is_retried_after_a_pause(
     original = github.mutate
 
     def mutate_once(query: str, variables: dict[str, object]) -> dict[str, object]:
-        out = original(query, variables)  # type: ignore[arg-type]
+        out = original(query, variables)
         github.fail_titles.clear()
         return out
 

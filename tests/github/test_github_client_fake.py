@@ -6,23 +6,20 @@ import asyncio
 import random
 from collections import Counter
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from kanbanger_daemon.core.sync.status_options import match_status_option
 from kanbanger_daemon.errors import AuthError, NotFoundError, RetryableError, ScopeError
 from kanbanger_daemon.github import DraftSpec, GitHubClient, PacingConfig
+from kanbanger_daemon.testing import FakeGitHub, Faults
 from tests.helpers.clock import FakeClock
 
-testing = pytest.importorskip(
-    "kanbanger_daemon.testing", reason="the fake GitHub needs graphql-core"
-)
-FakeGitHub = testing.FakeGitHub
-Faults = testing.Faults
 pytestmark = pytest.mark.fake_github(on_clock=True)  # the server reads the test's clock
 
 
-def client_for(fake: testing.FakeGitHub, clock: FakeClock, **kwargs: object) -> GitHubClient:
+def client_for(fake: FakeGitHub, clock: FakeClock, **kwargs: object) -> GitHubClient:
     return GitHubClient(
         token=str(kwargs.pop("token", fake.token)),
         url=fake.url,
@@ -35,7 +32,7 @@ def client_for(fake: testing.FakeGitHub, clock: FakeClock, **kwargs: object) -> 
 
 
 @pytest.fixture
-async def client(fake: testing.FakeGitHub, clock: FakeClock) -> AsyncIterator[GitHubClient]:
+async def client(fake: FakeGitHub, clock: FakeClock) -> AsyncIterator[GitHubClient]:
     async with client_for(fake, clock) as c:
         yield c
 
@@ -48,7 +45,7 @@ def specs(n: int) -> list[DraftSpec]:
 
 
 async def test_preflight_discovery_and_a_first_push(
-    client: GitHubClient, fake: testing.FakeGitHub
+    client: GitHubClient, fake: FakeGitHub
 ) -> None:
     who = await client.preflight()
     assert who.scopes == ("repo", "project")
@@ -73,7 +70,7 @@ async def test_preflight_discovery_and_a_first_push(
 
 
 async def test_missing_scope_and_bad_token(
-    fake: testing.FakeGitHub, client: GitHubClient, clock: FakeClock
+    fake: FakeGitHub, client: GitHubClient, clock: FakeClock
 ) -> None:
     fake.scopes = ("repo",)
     with pytest.raises(ScopeError, match="`project` scope"):
@@ -84,14 +81,14 @@ async def test_missing_scope_and_bad_token(
 
 
 async def test_unknown_project_names_the_linked_ones(
-    client: GitHubClient, fake: testing.FakeGitHub
+    client: GitHubClient, fake: FakeGitHub
 ) -> None:
     with pytest.raises(NotFoundError, match="#1"):
         await client.discover(f"{fake.owner}/{fake.repo}", 9)
 
 
 async def test_adding_options_on_the_fake_keeps_every_card_status(
-    client: GitHubClient, fake: testing.FakeGitHub
+    client: GitHubClient, fake: FakeGitHub
 ) -> None:
     project = await client.discover(f"{fake.owner}/{fake.repo}", 1)
     a = fake.person_add_draft("by hand", status_name="In Progress")
@@ -106,7 +103,7 @@ async def test_adding_options_on_the_fake_keeps_every_card_status(
 
 
 async def test_creation_budget_means_zero_refusals_from_githubs_limit(
-    fake: testing.FakeGitHub, clock: FakeClock
+    fake: FakeGitHub, clock: FakeClock
 ) -> None:
     fake.enforce_creation_limits = True  # 80/min, 500/h in the fake's (our fake) clock
     async with client_for(fake, clock) as client:
@@ -134,7 +131,7 @@ CLIENT_FAULTS = (
 
 
 async def test_slow_create_is_ambiguous_and_never_replayed(
-    fake: testing.FakeGitHub, clock: FakeClock
+    fake: FakeGitHub, clock: FakeClock
 ) -> None:
     fake.faults = Faults(seed=1, slow_reply=1.0, slow_seconds=0.3)
     async with client_for(fake, clock, timeout=0.1) as c:
@@ -154,14 +151,12 @@ CHAOS_CASES = [(k, seed) for k in CLIENT_FAULTS for seed in range(2)] + [
 
 @pytest.mark.parametrize(("kind", "seed"), CHAOS_CASES)
 async def test_faults_never_duplicate_and_converge_with_adoption(
-    fake: testing.FakeGitHub, clock: FakeClock, kind: str, seed: int
+    fake: FakeGitHub, clock: FakeClock, kind: str, seed: int
 ) -> None:
     """A minimal push loop on the client: create what is missing (adopting by marker after an
     ambiguous reply), then set statuses. Every fault at 20%: exactly one item per card."""
-    if kind == "all":
-        fake.faults = Faults(seed=seed, **{k: 0.2 for k in CLIENT_FAULTS}, slow_seconds=0.2)
-    else:
-        fake.faults = Faults(seed=seed, slow_seconds=0.2, **{kind: 0.2})
+    rates: dict[str, Any] = {k: 0.2 for k in (CLIENT_FAULTS if kind == "all" else (kind,))}
+    fake.faults = Faults(seed=seed, slow_seconds=0.2, **rates)
     wanted = specs(30)
     async with client_for(
         fake, clock, timeout=0.1, pacing=PacingConfig(create_batch_size=10, other_batch_size=10)
@@ -194,7 +189,7 @@ async def test_faults_never_duplicate_and_converge_with_adoption(
     assert all(i.status == "Done" for i in fake.items())
 
 
-async def test_status_update_is_posted(client: GitHubClient, fake: testing.FakeGitHub) -> None:
+async def test_status_update_is_posted(client: GitHubClient, fake: FakeGitHub) -> None:
     result = await client.post_status_update(
         fake.project_id(), "3 of 5 tasks done", status="ON_TRACK"
     )
@@ -203,7 +198,7 @@ async def test_status_update_is_posted(client: GitHubClient, fake: testing.FakeG
 
 
 async def test_boards_asking_for_one_project_at_once_share_one_discovery(
-    client: GitHubClient, fake: testing.FakeGitHub
+    client: GitHubClient, fake: FakeGitHub
 ) -> None:
     repo = f"{fake.owner}/{fake.repo}"
     found = await asyncio.gather(*(client.discover(repo, 1) for _ in range(5)))
@@ -215,7 +210,7 @@ async def test_boards_asking_for_one_project_at_once_share_one_discovery(
 
 
 async def test_linked_projects_are_what_the_set_up_offers_and_a_missing_repo_is_named(
-    client: GitHubClient, fake: testing.FakeGitHub
+    client: GitHubClient, fake: FakeGitHub
 ) -> None:
     fake.add_project(4, "Roadmap")
     fake.add_project(2, "Ops")

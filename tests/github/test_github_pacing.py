@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from tests.helpers.clock import FakeClock
 from tests.helpers.mini_github import RESET_AT, TOKEN, MiniGitHub, make_client
 
 
-def make_pacer(clock: FakeClock, **config: int | float) -> Pacer:
+def make_pacer(clock: FakeClock, **config: Any) -> Pacer:
     return Pacer(
         PacingConfig(**config), clock=clock.monotonic, wall_clock=clock.wall, sleep=clock.sleep
     )
@@ -85,7 +86,7 @@ async def test_primary_pause_lasts_until_github_reset() -> None:
 # --- through the client ----------------------------------------------------------------------
 
 
-def client_for(github: MiniGitHub, clock: FakeClock, **config: int | float) -> GitHubClient:
+def client_for(github: MiniGitHub, clock: FakeClock, **config: Any) -> GitHubClient:
     return make_client(github, clock, seed=3, pacing=PacingConfig(**config))
 
 

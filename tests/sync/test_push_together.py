@@ -110,7 +110,7 @@ async def test_polls_read_no_settings_and_a_push_reads_its_boards_again(
         for key in keys:
             await pusher.push(key, reconcile_local(workspace, key, settings))
         reads: list[Path | None] = []
-        real = pusher_module.load_settings
+        real = load_settings
 
         def counting(*args: object, **kwargs: object) -> Settings:
             reads.append(kwargs.get("spec_dir"))  # type: ignore[arg-type]

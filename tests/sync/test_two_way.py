@@ -189,9 +189,9 @@ async def test_polls_while_a_board_is_already_pending_are_merged_into_one_reconc
 async def test_a_lost_board_write_after_a_pull_ends_in_one_card_and_one_item(
     running: Running, fake: FakeGitHub, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from kanbanger_daemon.boards.reconcile import reconcile_local as real
     from kanbanger_daemon.sync import pull
 
-    real = pull.reconcile_local
     failures: list[str] = []
 
     def crash_once(*args: Any, **kwargs: Any) -> Any:
@@ -213,8 +213,8 @@ async def test_a_crash_after_a_pulled_move_is_written_keeps_the_persons_move(
     running: Running, fake: FakeGitHub, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kanbanger_daemon.sync import pull
+    from kanbanger_daemon.sync.state_file import save_state as real
 
-    real = pull.save_state
     lost: list[Path] = []
 
     def crash_once(path: Path, state: Any) -> None:

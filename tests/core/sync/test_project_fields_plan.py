@@ -65,7 +65,7 @@ def test_task_cards_get_both_values_step_cards_the_spec_and_hand_cards_none() ->
 def test_same_named_specs_on_the_single_board_each_get_their_own_values() -> None:
     """``[web] …`` and ``[web~2] …`` cards: the values follow the numbering of core.board.cards."""
     options = BoardOptions(layout=Layout.SINGLE)
-    quiet = {"tasks": [{"id": 1, "status": "completed"}]}
+    quiet: dict[str, object] = {"tasks": [{"id": 1, "status": "completed"}]}
     inputs = [spec_input("web"), spec_input("web", quiet)]
     board = plan_board(inputs, None, options, title="all")
     desired = desired_cards(board, BOARD, card_field_values(inputs, options))
