@@ -25,7 +25,7 @@ def commands(text: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", ["setup.md", "github-actions.md", "../README.md"])
+@pytest.mark.parametrize("name", ["setup.md", "github-actions.md", "commands.md", "../README.md"])
 def test_every_documented_command_parses(name: str) -> None:
     found = commands((DOCS / name).read_text("utf-8"))
     assert found, f"{name} shows no kanbanger-daemon command"
