@@ -32,6 +32,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
         if (exc.name or "").split(".")[0] not in ("mcp", "mcp_types"):
             raise
         print("kanbanger-daemon: error: the MCP server needs the mcp extra: "
+              "pipx install --force '.[mcp]' from the checkout (installed with pipx), or "
               "pip install 'kanbanger-daemon[mcp]'", file=sys.stderr)
         return 1
     from kanbanger_daemon.assistant.workspace import Workspace
