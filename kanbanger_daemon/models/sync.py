@@ -34,6 +34,9 @@ class DesiredCard(BaseModel):
     # Optional project fields the card's item should show, by field name (``project_fields``
     # setting); empty: the card sets none, and its other fields are left as they are.
     values: dict[str, FieldValue] = Field(default_factory=dict)
+    # The reason of the card's ``[REJECTED: …]`` note, shown in its draft's body on GitHub
+    # (``core.sync.body_note``); None: the card has no such note.
+    rejection: str | None = None
 
 
 class StatusChoice(BaseModel):
