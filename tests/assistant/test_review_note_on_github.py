@@ -16,10 +16,9 @@ import pytest
 from kanbanger_daemon.assistant.commands import sync
 from kanbanger_daemon.assistant.edits import reject_review
 from kanbanger_daemon.assistant.workspace import Workspace
-from kanbanger_daemon.boards.reconcile import reconcile_local
 from kanbanger_daemon.core.sync.markers import parse_marker_key
-from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
+from tests.helpers.pushing import rescan
 
 pytestmark = pytest.mark.fake_github(status_options=("Todo", "In Progress", "Review", "Done"))
 BOARD = "SPECs/website"
@@ -41,22 +40,12 @@ def design(fake: FakeGitHub) -> FakeItem:
     return item
 
 
-async def rescan(ws: Workspace) -> None:
-    """The daemon's periodic full rescan: a forced push, which lists the project."""
-    settings = ws.settings()
-    pusher = BoardPusher(ws.root, settings, client_from(settings), health_delay_s=None)
-    try:
-        await pusher.push(BOARD, reconcile_local(ws.root, BOARD, settings), force=True)
-    finally:
-        await pusher.aclose()
-
-
 async def test_the_reason_is_in_the_body_beside_a_persons_text_until_the_note_goes(
     workspace: Workspace, fake: FakeGitHub
 ) -> None:
     await sync(workspace)
     fake.person_edit_body(design(fake).id, f"{PERSONS_TEXT}\n\n{design(fake).body}")
-    await rescan(workspace)
+    await rescan(workspace.root, BOARD)
 
     rejected = reject_review(workspace, "website", "1", REASON)
     assert rejected["column"] == "DOING"
