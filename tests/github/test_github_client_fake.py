@@ -73,7 +73,7 @@ async def test_preflight_discovery_and_a_first_push(
 
 
 async def test_discovery_and_listings_say_where_items_open_on_github_com(
-    client: GitHubClient, fake: testing.FakeGitHub
+    client: GitHubClient, fake: FakeGitHub
 ) -> None:
     project = await client.discover(f"{fake.owner}/{fake.repo}", 1)
     assert project.url == fake.project_url()
