@@ -88,7 +88,8 @@ def _read_tools(server: MCPServer, ws: Workspace) -> None:
 
     @server.tool(annotations=READ, description=f"One board's columns and cards (task id, "
                  f"column, checked, notes such as [BLOCKED] or (used Backup #1), what GitHub "
-                 f"shows). {SPEC_HELP}.")
+                 f"shows: item id, Status, url to open it on github.com, null when not known). "
+                 f"{SPEC_HELP}.")
     def get_board(spec: str) -> dict[str, Any]:
         return _call(views.board_view, ws, spec)
 
@@ -124,8 +125,8 @@ def _edit_tools(server: MCPServer, ws: Workspace) -> None:
         return _call(edits.approve_done, ws, spec, task)
 
     @server.tool(annotations=EDIT, description=f"A person rejects a REVIEW card: it goes back "
-                 f"to DOING with [REJECTED: reason] on it (on GitHub too). Refused when the card"
-                 f" is not in REVIEW. {SPEC_HELP}.")
+                 f"to DOING with [REJECTED: reason] on it (on GitHub too: in its title and its "
+                 f"draft's body). Refused when the card is not in REVIEW. {SPEC_HELP}.")
     def reject_review(spec: str, task: str, reason: str) -> dict[str, Any]:
         return _call(edits.reject_review, ws, spec, task, reason)
 

@@ -20,6 +20,7 @@ from kanbanger_daemon.core.insight.health import project_health
 from kanbanger_daemon.core.insight.metrics import metrics_report, spec_metrics
 from kanbanger_daemon.core.specs.decode import decode_text
 from kanbanger_daemon.core.sync.desired import desired_cards
+from kanbanger_daemon.core.sync.links import item_url
 from kanbanger_daemon.daemon.status import read_status
 from kanbanger_daemon.errors import InputError, KanbangerError
 from kanbanger_daemon.models import Board, ColumnKind, Diagnostic
@@ -149,7 +150,9 @@ def _card_name(text: str, identity: str) -> str:
 
 
 def _github(ws: Workspace, ref: BoardRef, board: Board) -> list[dict[str, Any] | None]:
-    """What GitHub shows of each card, as ``.kanban.json`` last confirmed it (None: unknown)."""
+    """What GitHub shows of each card, as ``.kanban.json`` last confirmed it (None: unknown):
+    its item id, Status, and address on github.com (``url``; None until a push or listing
+    made it known)."""
     try:
         state, _moved = load_state(ref.path.parent / STATE_FILE, set_aside=False)
     except KanbangerError:
@@ -157,7 +160,8 @@ def _github(ws: Workspace, ref: BoardRef, board: Board) -> list[dict[str, Any] |
     out: list[dict[str, Any] | None] = []
     for card in desired_cards(board, ref.key):
         known = state.cards.get(card.key)
-        out.append({"item_id": known.item_id, "status": known.status}
+        out.append({"item_id": known.item_id, "status": known.status,
+                    "url": item_url(state.project_url, known.database_id)}
                    if known is not None and known.item_id and not known.archived else None)
     return out
 

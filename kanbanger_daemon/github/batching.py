@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from kanbanger_daemon.errors import AmbiguousMutationError
+from kanbanger_daemon.github.discovery import database_id
 from kanbanger_daemon.github.failures import Failure, Reply, missing_result
 from kanbanger_daemon.github.queries import MutationKind, alias, mutation_document, variable
 from kanbanger_daemon.models.github import MutationResult
@@ -51,6 +52,7 @@ class CallOutcome:
     item_id: str | None = None
     content_id: str | None = None
     failure: Failure | None = None
+    database_id: str | None = None  # a created item's ``fullDatabaseId``
 
 
 def build_document(mutations: Sequence[Mutation]) -> tuple[str, dict[str, Any]]:
@@ -67,12 +69,11 @@ def build_batch(kind: MutationKind, calls: Sequence[Call]) -> tuple[str, dict[st
 
 def _ids(payload: dict[str, Any]) -> tuple[str | None, str | None]:
     """(item id, content id) from any of the payload shapes in ``queries``."""
-    for key in ("projectItem", "projectV2Item", "item"):
-        node = payload.get(key)
-        if isinstance(node, dict):
-            content = node.get("content")
-            content_id = content.get("id") if isinstance(content, dict) else None
-            return node.get("id"), content_id
+    node = _item_node(payload)
+    if node is not None:
+        content = node.get("content")
+        content_id = content.get("id") if isinstance(content, dict) else None
+        return node.get("id"), content_id
     # What these create is not an item: its id is reported as the content id.
     for key in ("draftIssue", "statusUpdate", "projectV2Field"):
         node = payload.get(key)
@@ -84,6 +85,14 @@ def _ids(payload: dict[str, Any]) -> tuple[str | None, str | None]:
         first = nodes[0] if nodes and isinstance(nodes[0], dict) else {}
         return first.get("id"), None
     return None, None
+
+
+def _item_node(payload: dict[str, Any]) -> dict[str, Any] | None:
+    for key in ("projectItem", "projectV2Item", "item"):
+        node = payload.get(key)
+        if isinstance(node, dict):
+            return node
+    return None
 
 
 def _from_failure(kind: MutationKind, call: Call, failure: Failure) -> CallOutcome:
@@ -104,7 +113,8 @@ def resolve_document(mutations: Sequence[Mutation], reply: Reply) -> list[CallOu
         payload = data.get(name)
         if isinstance(payload, dict):
             item_id, content_id = _ids(payload)
-            outcomes.append(CallOutcome(call, CallState.OK, item_id, content_id))
+            outcomes.append(CallOutcome(call, CallState.OK, item_id, content_id,
+                                        database_id=database_id(_item_node(payload) or {})))
         elif name in reply.field_errors:
             outcomes.append(_from_failure(kind, call, reply.field_errors[name]))
         elif reply.failure is not None:
@@ -180,7 +190,8 @@ def to_result(kind: MutationKind, outcome: CallOutcome) -> MutationResult:
     error = outcome.failure.error if outcome.failure else None
     if outcome.state is CallState.OK:
         return MutationResult(
-            key=key, ok=True, item_id=outcome.item_id, content_id=outcome.content_id
+            key=key, ok=True, item_id=outcome.item_id, content_id=outcome.content_id,
+            database_id=outcome.database_id,
         )
     if outcome.state is CallState.AMBIGUOUS:
         return MutationResult(

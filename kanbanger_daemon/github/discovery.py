@@ -109,6 +109,7 @@ def parse_project(data: dict[str, Any], repo: str, number: int, status_field: st
         status_field=_status_field(project, status_field, where),
         linked_projects=linked,
         fields=_fields(project),
+        url=str(project["url"]) if project.get("url") else None,
     )
 
 
@@ -128,6 +129,13 @@ def _field_values(raw: dict[str, Any], names: Sequence[str]) -> dict[str, FieldV
         return None  # not asked: the caller keeps what it knew
     values = {name: _value(raw.get(value_alias(i))) for i, name in enumerate(names)}
     return {name: value for name, value in values.items() if value is not None}
+
+
+def database_id(raw: dict[str, Any]) -> str | None:
+    """An item node's ``fullDatabaseId`` (GitHub sends a BigInt as a string; a number is taken
+    too), from a listing or a create's reply."""
+    value = raw.get("fullDatabaseId")
+    return str(value) if isinstance(value, str | int) and str(value).isdigit() else None
 
 
 def parse_items_page(
@@ -158,6 +166,7 @@ def parse_items_page(
                 status_option_id=value.get("optionId"),
                 status_name=value.get("name"),
                 field_values=_field_values(raw, value_fields),
+                database_id=database_id(raw),
             )
         )
     page = items_conn.get("pageInfo") or {}

@@ -18,7 +18,7 @@ DISCOVERY = (
     "query Discover($owner: String!, $name: String!, $number: Int!) {"
     " repository(owner: $owner, name: $name) { id nameWithOwner"
     " projectsV2(first: 20) { nodes { id number title } }"
-    " projectV2(number: $number) { id number title"
+    " projectV2(number: $number) { id number title url"
     " fields(first: 50) { nodes {"
     " ... on ProjectV2SingleSelectField { id name dataType options { id name color description } }"
     " ... on ProjectV2Field { id name dataType } } } } } " + RATE_LIMIT_SELECTION + " }"
@@ -52,7 +52,7 @@ def items_page(value_fields: int = 0) -> str:
         f"query Items($projectId: ID!, $first: Int!, $after: String, $statusField: String!{params})"
         " { node(id: $projectId) { ... on ProjectV2 { items(first: $first, after: $after) {"
         " pageInfo { hasNextPage endCursor }"
-        " nodes { id isArchived type"
+        " nodes { id fullDatabaseId isArchived type"
         " content { ... on DraftIssue { id title body } }"
         " fieldValueByName(name: $statusField) {"
         f" ... on ProjectV2ItemFieldSingleSelectValue {{ optionId name }} }}{values} }} }} }} }} "
@@ -84,7 +84,7 @@ class MutationKind:
 ADD_DRAFT = MutationKind(
     "addProjectV2DraftIssue",
     "AddProjectV2DraftIssueInput",
-    "projectItem { id content { ... on DraftIssue { id } } }",
+    "projectItem { id fullDatabaseId content { ... on DraftIssue { id } } }",
     creates_content=True,
 )
 SET_FIELD_VALUE = MutationKind(

@@ -59,6 +59,7 @@ class ProjectInfo(BaseModel):
     status_field: StatusField
     linked_projects: tuple[tuple[int, str], ...] = ()  # (number, title) of projects linked to repo
     fields: tuple[ProjectField, ...] = ()  # every field discovery saw (the first 50)
+    url: str | None = None  # where a person opens the project on github.com
 
 
 class RemoteItem(BaseModel):
@@ -77,6 +78,9 @@ class RemoteItem(BaseModel):
     # Values of the optional project fields the listing asked for, by field name (an unset
     # value is absent); None when the listing did not ask for any.
     field_values: dict[str, FieldValue] | None = None
+    # GitHub's ``fullDatabaseId`` (a BigInt, as a string): the ``itemId`` of the item's address
+    # on github.com (``core.sync.links``). None: not known.
+    database_id: str | None = None
 
 
 class RateLimitInfo(BaseModel):
@@ -116,6 +120,7 @@ class MutationResult(BaseModel):
     ok: bool
     item_id: str | None = None
     content_id: str | None = None
+    database_id: str | None = None  # a created item's ``fullDatabaseId``
     error: KanbangerError | None = None
     ambiguous: bool = False
 

@@ -34,6 +34,9 @@ class DesiredCard(BaseModel):
     # Optional project fields the card's item should show, by field name (``project_fields``
     # setting); empty: the card sets none, and its other fields are left as they are.
     values: dict[str, FieldValue] = Field(default_factory=dict)
+    # The reason of the card's ``[REJECTED: …]`` note, shown in its draft's body on GitHub
+    # (``core.sync.body_note``); None: the card has no such note.
+    rejection: str | None = None
 
 
 class StatusChoice(BaseModel):
@@ -148,13 +151,17 @@ class CardState(BaseModel):
     # what this workspace last pushed or accepted, by field name. Same rule as synced_status.
     values: dict[str, FieldValue] = Field(default_factory=dict)
     synced_values: dict[str, FieldValue] = Field(default_factory=dict)
+    # The item's ``fullDatabaseId``, from its create's reply or a listing: with the project's
+    # ``url`` it makes the item's address on github.com (``core.sync.links``). None: not known.
+    database_id: str | None = None
 
     @model_serializer(mode="wrap")
     def _without_empty_values(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # With the option off, .kanban.json stays exactly as it was before the option existed.
+        # With the option off, .kanban.json stays exactly as it was before the option existed
+        # (and a card with no known address adds nothing either).
         data = handler(self)
         if isinstance(data, dict):
-            for name in ("values", "synced_values"):
+            for name in ("values", "synced_values", "database_id"):
                 if not data.get(name):
                     data.pop(name, None)
         return data
@@ -197,6 +204,9 @@ class SyncState(BaseModel):
     people_items: list[str] | None = None
     # This workspace's id in the sync tags it writes (``core.sync.markers``); set at the first push.
     workspace_id: str | None = None
+    # Where a person opens the project on github.com (its ``url``, from discovery): what
+    # ``get_board`` needs, with the cards' ``database_id``, to link each card without a request.
+    project_url: str | None = None
     # True only when the last push confirmed every operation: the state then mirrors our items
     # on the project and a push may plan from it without listing the project again.
     complete: bool = False

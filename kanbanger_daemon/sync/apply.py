@@ -259,6 +259,7 @@ def _create(push: PushRun, op: RemoteOp, now: float) -> _Step:
                 synced_title=op.title or "",
                 body=op.body,
                 listed=False,
+                database_id=result.database_id,
             )
         elif result.ambiguous:
             push.clean = False

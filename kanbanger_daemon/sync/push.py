@@ -245,6 +245,7 @@ def _for_this_board(state: SyncState, project: ProjectInfo, board_key: str) -> S
             "project_id": project.project_id,
             "repo_node_id": project.repo_id,
             "board_key": board_key,
+            "project_url": project.url or state.project_url,
         }
     )
 

@@ -12,16 +12,19 @@ credentials", pagination of at most 100, errors with `type` and `path` (one per 
 the others applied), creates refused when batched with other mutations, the option-id hazard of
 updateProjectV2Field (options sent without their id get new ids and items lose their value), the
 primary point budget and, when enabled, the 80/min + 500/h creation cap (per aliased create; a
-document over the cap is refused whole with 403 + retry-after).
+document over the cap is refused whole with 403 + retry-after), and the addresses of the
+web pages: a project's `url` (`https://github.com/users/<owner>/projects/<n>`) and each item's
+`fullDatabaseId` (a BigInt sent as a string, growing as items are added).
 
 Faults (see Faults) are seeded probabilities; a fault before execution applies nothing,
 `lost_reply` applies everything and loses the answer, `slow_reply` answers late but applies.
 
 Public surface: FakeGitHub (start/stop/context manager, url, token, faults, scopes,
 enforce_creation_limits, add_repository, add_project, link_project, unlink_project, items, item,
-status_options, fields, status_updates, project_id, status_field_id, counters, reset_counters,
-requests_log, graphql, person_move/rename/edit_body/archive/unarchive/delete/add_draft/move_after/
-set_options), Faults, FakeItem, FakeOption, FakeCounters, LoggedRequest, render_project.
+status_options, fields, status_updates, project_id, project_url, status_field_id, counters,
+reset_counters, requests_log, graphql, person_move/rename/edit_body/archive/unarchive/delete/
+add_draft/move_after/set_options), Faults, FakeItem, FakeOption, FakeCounters, LoggedRequest,
+render_project.
 `python -m kanbanger_daemon.testing --port 0` serves one standalone (first stdout line: JSON).
 """
 

@@ -34,6 +34,7 @@ class FakeItem:
     project_number: int
     # Other fields' values by field name: text, number, or the option's name.
     values: dict[str, str | float] = field(default_factory=dict)
+    database_id: str = ""  # `fullDatabaseId`: the `itemId` of its address on github.com
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,11 @@ class FakeGitHub:
         with self._gateway.lock:
             return self._project(number).id
 
+    def project_url(self, number: int | None = None) -> str:
+        """The project's `url`: where a person opens it on github.com."""
+        with self._gateway.lock:
+            return self._project(number).url
+
     def status_field_id(self, number: int | None = None) -> str:
         with self._gateway.lock:
             return self._project(number).status_field.id
@@ -366,5 +372,5 @@ def _snapshot(project: Project, item: Item, position: int) -> FakeItem:
         id=item.id, content_id=item.content.id, title=item.content.title,
         body=item.content.body, status=option.name if option else None,
         status_option_id=item.status_option_id, archived=item.archived, position=position,
-        project_number=project.number, values=values,
+        project_number=project.number, values=values, database_id=str(item.database_id),
     )

@@ -289,6 +289,8 @@ RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("ProjectV2Field", "project"): _project_of,
     ("ProjectV2Item", "type"): lambda item, info: "DRAFT_ISSUE",
     ("ProjectV2Item", "isArchived"): lambda item, info: item.archived,
+    # A BigInt travels as a string.
+    ("ProjectV2Item", "fullDatabaseId"): lambda item, info: str(item.database_id),
     ("ProjectV2Item", "project"): _project_of,
     ("ProjectV2Item", "fieldValueByName"): _field_value,
     ("ProjectV2StatusUpdate", "project"): _project_of,

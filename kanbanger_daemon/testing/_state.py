@@ -7,6 +7,7 @@ exactly the same rules (the option-id hazard included).
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -76,6 +77,8 @@ class Item:
     archived: bool = False
     # An eventual-consistency fault: hidden from `items` for this many more query documents.
     invisible_for: int = 0
+    # The primary key GitHub shows as `fullDatabaseId` and in the item's web address.
+    database_id: int = 0
 
 
 @dataclass
@@ -98,6 +101,11 @@ class Project:
     items: list[Item] = field(default_factory=list)  # list order is the board position
     status_updates: list[StatusUpdate] = field(default_factory=list)
     updated_at: float = 0.0
+
+    @property
+    def url(self) -> str:
+        """Where a person opens the project on github.com (the fake's owner is a user)."""
+        return f"https://github.com/users/{self.owner}/projects/{self.number}"
 
     @property
     def fields(self) -> list[Field]:
@@ -129,6 +137,7 @@ class World:
     def __init__(self, owner: str, clock: Callable[[], float], id_seed: int = 0) -> None:
         self.clock = clock
         self._ids = random.Random(id_seed)  # ids look random but are reproducible
+        self._database_ids = itertools.count(100_000_001)  # increasing, as GitHub's are
         self.viewer = Viewer(self._node_id("U_kgDO"), owner)
         self.repositories: dict[str, Repository] = {}
         self.projects: dict[int, Project] = {}
@@ -242,7 +251,8 @@ class World:
             raise FakeError("Title can't be blank", "UNPROCESSABLE")
         now = self.clock()
         draft = DraftIssue(self._node_id("DI_lAHO"), title, body, now, now)
-        item = Item(self._node_id("PVTI_lAHO"), project.number, draft, now, now)
+        item = Item(self._node_id("PVTI_lAHO"), project.number, draft, now, now,
+                    database_id=next(self._database_ids))
         project.items.append(item)  # GitHub adds new items at the bottom
         project.updated_at = now
         return item

@@ -59,6 +59,9 @@ async def test_every_tool_and_the_gate_over_stdio(
         view = await call.ok("get_board", spec="website")
         review = next(c for c in view["columns"] if c["name"] == "REVIEW")["cards"]
         assert review[0]["task"] == "Task 1" and review[0]["github"]["status"] == "Review"
+        design = next(i for i in fake.items() if i.title == DESIGN)
+        assert review[0]["github"]["url"] == (
+            f"{fake.project_url()}?pane=issue&itemId={design.database_id}")
         status = await call.ok("spec_status", spec="SPECs/website")
         assert status["specs"][0]["tasks"]["completed"] == 1
         assert status["specs"][0]["next_tasks"][0] == {
@@ -114,6 +117,8 @@ async def test_approval_stands_and_a_rejection_does_not_bounce_back(
             await call.ok("sync")
             assert columns(board)["DOING"] == [f"[ ] {noted}"]
             assert on_github(fake)["Task 2"] == ("In Progress", noted)
+            (build,) = [i for i in fake.items() if i.title == noted]
+            assert "**Rejected in review:** the opening hours are missing" in build.body
         refusal = await call.refused("reject_review", spec="website", task="2", reason="again")
         assert "is in DOING, not REVIEW" in refusal
 

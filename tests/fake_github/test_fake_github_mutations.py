@@ -32,6 +32,22 @@ def test_batched_creates_add_drafts_at_the_bottom(fake: FakeGitHub) -> None:
     assert counters.mutations == {"addProjectV2DraftIssue": 3}
 
 
+def test_the_project_url_and_item_database_ids_give_addresses_on_github_com(
+        fake: FakeGitHub) -> None:
+    reply = fake.graphql(DISCOVERY, {"owner": "octo", "name": "specs", "number": 1}).json()
+    url = reply["data"]["repository"]["projectV2"]["url"]
+    assert url == fake.project_url() == "https://github.com/users/octo/projects/1"
+    fake.person_add_draft("by a person")
+    made = send(fake, ("addProjectV2DraftIssue", {"projectId": fake.project_id(), "title": "A"}),
+                ("addProjectV2DraftIssue", {"projectId": fake.project_id(), "title": "B"}))
+    created = [made["data"][f"m{n}"]["projectItem"]["fullDatabaseId"] for n in (0, 1)]
+    listed = [node["fullDatabaseId"] for node in list_items(fake)]
+    # A BigInt is a string; ids grow as items are added; a listing shows the same ids.
+    assert all(isinstance(i, str) and i.isdigit() for i in listed)
+    assert listed[1:] == created and sorted(listed, key=int) == listed
+    assert [i.database_id for i in fake.items()] == listed
+
+
 def test_status_title_archive_unarchive_and_status_update(fake: FakeGitHub) -> None:
     [item] = _create(fake, "A")
     project, field = fake.project_id(), fake.status_field_id()

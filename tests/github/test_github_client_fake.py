@@ -69,6 +69,19 @@ async def test_preflight_discovery_and_a_first_push(
     assert [i.item_id for i in listed] == [r.item_id for r in created]
 
 
+async def test_discovery_and_listings_say_where_items_open_on_github_com(
+    client: GitHubClient, fake: FakeGitHub
+) -> None:
+    project = await client.discover(f"{fake.owner}/{fake.repo}", 1)
+    assert project.url == fake.project_url()
+    created = await client.create_drafts(project.project_id, specs(2))
+    listed = await client.list_items(project.project_id)
+    on_github = [i.database_id for i in fake.items()]
+    # The create's reply and the listing carry the id; neither costs a request more.
+    assert [r.database_id for r in created] == [i.database_id for i in listed] == on_github
+    assert client.stats.http_requests == 3  # discovery, one create document, one listing
+
+
 async def test_missing_scope_and_bad_token(
     fake: FakeGitHub, client: GitHubClient, clock: FakeClock
 ) -> None:

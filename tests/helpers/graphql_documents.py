@@ -13,7 +13,7 @@ VIEWER = "query { viewer { login } }"
 DISCOVERY = """query($owner: String!, $name: String!, $number: Int!) {
   repository(owner: $owner, name: $name) { id nameWithOwner
     projectsV2(first: 20) { nodes { id number title } }
-    projectV2(number: $number) { id number title
+    projectV2(number: $number) { id number title url
       fields(first: 50) { nodes {
         ... on ProjectV2SingleSelectField { id name dataType options { id name color description } }
         ... on ProjectV2Field { id name dataType } } } } }
@@ -22,14 +22,15 @@ DISCOVERY = """query($owner: String!, $name: String!, $number: Int!) {
 ITEMS = """query($projectId: ID!, $first: Int!, $after: String, $statusField: String!) {
   node(id: $projectId) { ... on ProjectV2 { items(first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
-    nodes { id isArchived type
+    nodes { id fullDatabaseId isArchived type
       content { ... on DraftIssue { id title body } }
       fieldValueByName(name: $statusField) {
         ... on ProjectV2ItemFieldSingleSelectValue { optionId name } } } } } }
   rateLimit { limit remaining resetAt cost } }"""
 
 PAYLOADS = {
-    "addProjectV2DraftIssue": "projectItem { id content { ... on DraftIssue { id } } }",
+    "addProjectV2DraftIssue":
+        "projectItem { id fullDatabaseId content { ... on DraftIssue { id } } }",
     "updateProjectV2ItemFieldValue": "projectV2Item { id }",
     "updateProjectV2DraftIssue": "draftIssue { id title }",
     "archiveProjectV2Item": "item { id }",

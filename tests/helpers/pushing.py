@@ -3,11 +3,16 @@ the fake GitHub's project after a push."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from kanbanger_daemon.boards.reconcile import reconcile_local
 from kanbanger_daemon.core.sync.markers import parse_marker_key
 from kanbanger_daemon.models.board import ColumnKind
 from kanbanger_daemon.models.sync import DesiredCard
+from kanbanger_daemon.settings import load_settings
+from kanbanger_daemon.sync.pusher import BoardPusher, client_from
 from kanbanger_daemon.testing import FakeGitHub, FakeItem
 
 # A workspace's id in the sync tags (the daemon makes one per workspace: sync.workspace_id).
@@ -71,3 +76,14 @@ def expected(desired: list[DesiredCard]) -> list[tuple[str, str | None]]:
 
 
 FIRST = [("Task 1: Collect", "TODO"), ("Task 2: Clean", "DOING"), ("Task 3: Model", "DONE")]
+
+
+async def rescan(root: Path, key: str) -> None:
+    """The daemon's periodic full rescan of board ``key``: a forced push, which lists the
+    project (and so sees what people changed in bodies, and every item's database id)."""
+    settings = load_settings(root)
+    pusher = BoardPusher(root, settings, client_from(settings), health_delay_s=None)
+    try:
+        await pusher.push(key, reconcile_local(root, key, settings), force=True)
+    finally:
+        await pusher.aclose()

@@ -14,6 +14,7 @@ from kanbanger_daemon.core.board.cards import (
     step_full_id,
 )
 from kanbanger_daemon.core.board.format import board_cards
+from kanbanger_daemon.core.board.review import clean_reason, rejection_of
 from kanbanger_daemon.core.board.text import github_title
 from kanbanger_daemon.core.insight.metrics import BACKUPS_USED_FIELD, SPEC_FIELD, task_field_values
 from kanbanger_daemon.models.board import Board, BoardOptions, SpecInput
@@ -56,6 +57,7 @@ def desired_cards(
     cards, and a second copy of a generated card, by a hash of their text and occurrence. A ``/``
     inside a card key is escaped so that ``<board-key>/<card-key>`` splits at the last ``/``.
     ``field_values`` (``card_field_values``) gives generated cards their optional field values.
+    A card with a ``[REJECTED: …]`` note carries its reason, for its draft's body.
     """
     values_of = field_values or {}
     out: list[DesiredCard] = []
@@ -71,6 +73,7 @@ def desired_cards(
             values = {}
         seen.add(card_key)
         key = f"{board_key}/{card_key.replace('%', '%25').replace('/', '%2F')}"
+        reason = clean_reason(rejection_of(card.text) or "")
         out.append(
             DesiredCard(
                 key=key,
@@ -79,6 +82,7 @@ def desired_cards(
                 column_kind=card.column_kind,
                 position=position,
                 values=dict(values),
+                rejection=reason or None,
             )
         )
     return out
@@ -91,4 +95,6 @@ def fingerprint(project_id: str, board_key: str, desired: Iterable[DesiredCard])
         digest.update(f"\0{card.key}\x1f{card.title}\x1f{card.column}\x1f{card.position}".encode())
         if card.values:  # absent with the option off: the digest stays what it always was
             digest.update(f"\x1f{sorted(card.values.items())!r}".encode())
+        if card.rejection is not None:  # likewise: only a rejected card adds its reason
+            digest.update(f"\x1e{card.rejection}".encode())
     return digest.hexdigest()

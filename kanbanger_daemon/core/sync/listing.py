@@ -93,6 +93,7 @@ def _card_from(key: str, item: RemoteItem, known: CardState | None) -> CardState
         values=dict(item.field_values if item.field_values is not None
                     else known.values if known and same else {}),
         synced_values=dict(known.synced_values) if known and same else {},
+        database_id=item.database_id or (known.database_id if known and same else None),
     )
 
 
@@ -111,6 +112,7 @@ def trusted_snapshot(state: SyncState) -> list[RemoteItem]:
             status_option_id=card.option_id,
             status_name=card.status,
             field_values=dict(card.values),
+            database_id=card.database_id,
         )
         for _pos, key, card in ordered
     ]

@@ -68,7 +68,7 @@ def record_kept_edits(state: SyncState, kept: Sequence[RemoteEdit], final: Seque
                 item_id=item.item_id, draft_id=item.content_id, title=edit.title,
                 status=item.status_name, option_id=item.status_option_id, body=item.body,
                 synced_status=item.status_name, synced_title=edit.title,
-                foreign=parse_marker_key(item.body) is None,
+                foreign=parse_marker_key(item.body) is None, database_id=item.database_id,
             )
 
 

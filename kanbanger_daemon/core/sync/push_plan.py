@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kanbanger_daemon.core.sync.body_note import review_note_of, with_review_note
 from kanbanger_daemon.core.sync.item_match import (
     ListedItems,
     item_for_card,
@@ -113,7 +114,9 @@ def _create_op(key: str, card: DesiredCard, choice: StatusChoice | None, me: str
         kind=OpKind.CREATE,
         key=key,
         title=card.title,
-        body=with_tag(marker_for_key(key), choice.name if choice else None, card.title, me),
+        body=with_review_note(
+            with_tag(marker_for_key(key), choice.name if choice else None, card.title, me),
+            card.rejection),
         option_id=choice.option_id if choice else None,
         option_name=choice.name if choice else None,
     )
@@ -227,12 +230,18 @@ def _plan_item_ops(
     adopting: bool,
     me: str | None,
 ) -> None:
-    """The draft update (title, body with marker and tag) and the Status change, if any."""
+    """The draft update (title, body with marker, tag and review note) and the Status change,
+    if any."""
     body = with_tag(with_marker(item.body, key), shown.status, shown.title, me)
+    if shown.title == card.title:
+        # The rejection reason goes with the title it belongs to: a title another workspace
+        # set, left in place, keeps the reason that workspace gave it.
+        body = with_review_note(body, card.rejection)
     # The tag is written with every change we make (never on its own: an untagged item whose
     # values agree costs nothing; should it change later, it counts as a person's change).
     changes_draft = (adopting or shown.title != (item.title or "")
-                     or (shown.set_status and body != item.body))
+                     or (shown.set_status and body != item.body)
+                     or review_note_of(body) != review_note_of(item.body))
     if item.content_id is not None and changes_draft:
         kind = OpKind.ADOPT if adopting else OpKind.UPDATE
         plan.ops.append(_op(kind, key, item, title=shown.title, body=body, old_title=item.title))
