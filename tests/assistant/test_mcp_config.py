@@ -53,25 +53,24 @@ def test_a_broken_mcp_json_is_one_clear_line(
 
 
 async def test_empty_placeholders_leave_the_workspace_env_in_charge(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeGitHub
 ) -> None:
     """Claude Code turns an unset ${GITHUB_TOKEN:-} into an empty value: the .env still counts."""
     root = tmp_path / "ws"
     shutil.copytree(EXAMPLES, root)
-    with FakeGitHub() as fake:
-        point_at_fake(monkeypatch, tmp_path, fake)
-        env_file = root / ".env"
-        env_file.write_text(f"GITHUB_TOKEN={fake.token}\nGITHUB_REPO=octo/specs\n"
-                            "GITHUB_PROJECT_NUMBER=1\n")
-        os.chmod(env_file, 0o600)
-        env = {"HOME": str(tmp_path), "GITHUB_GRAPHQL_URL": fake.url,
-               "KANBANGER_MUTATION_INTERVAL_S": "0", **{name: "" for name in PLACEHOLDERS}}
-        async with mcp_session(root, env) as client:
-            call = Calls(client)
-            boards = await call.ok("list_boards")
-            assert {b["goes_to"] for b in boards} == {"octo/specs#1"}
-            assert (await call.ok("sync"))["http_requests"] > 0
-        assert any(item.title.startswith("Task 1: Design") for item in fake.items())
+    point_at_fake(monkeypatch, tmp_path, fake)
+    env_file = root / ".env"
+    env_file.write_text(f"GITHUB_TOKEN={fake.token}\nGITHUB_REPO=octo/specs\n"
+                        "GITHUB_PROJECT_NUMBER=1\n")
+    os.chmod(env_file, 0o600)
+    env = {"HOME": str(tmp_path), "GITHUB_GRAPHQL_URL": fake.url,
+           "KANBANGER_MUTATION_INTERVAL_S": "0", **{name: "" for name in PLACEHOLDERS}}
+    async with mcp_session(root, env) as client:
+        call = Calls(client)
+        boards = await call.ok("list_boards")
+        assert {b["goes_to"] for b in boards} == {"octo/specs#1"}
+        assert (await call.ok("sync"))["http_requests"] > 0
+    assert any(item.title.startswith("Task 1: Design") for item in fake.items())
 
 
 def test_without_the_mcp_extra_the_command_says_how_to_get_it(

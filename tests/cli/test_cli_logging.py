@@ -22,30 +22,28 @@ def json_lines(text: str) -> list[str]:
 
 def test_sync_prints_its_result_and_no_log_line(
     ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], fake: FakeGitHub,
 ) -> None:
-    with FakeGitHub() as fake:
-        point_at_fake(monkeypatch, tmp_path, fake)
-        assert main(["sync", "--root", str(ws)]) == 0
-        out = capsys.readouterr()
-        assert re.fullmatch(r"\d+ HTTP requests", out.out.splitlines()[-1])
-        assert out.err == ""  # "status update posted" is info: not shown unless asked
-        (ws / "SPECs" / "website" / "progress_website.json").write_text(
-            (ws / "SPECs" / "website" / "progress_website.json").read_text()
-            .replace('"in_progress"', '"completed"'))
-        assert main(["sync", "--root", str(ws), "-v"]) == 0
-        out = capsys.readouterr()
+    point_at_fake(monkeypatch, tmp_path, fake)
+    assert main(["sync", "--root", str(ws)]) == 0
+    out = capsys.readouterr()
+    assert re.fullmatch(r"\d+ HTTP requests", out.out.splitlines()[-1])
+    assert out.err == ""  # "status update posted" is info: not shown unless asked
+    (ws / "SPECs" / "website" / "progress_website.json").write_text(
+        (ws / "SPECs" / "website" / "progress_website.json").read_text()
+        .replace('"in_progress"', '"completed"'))
+    assert main(["sync", "--root", str(ws), "-v"]) == 0
+    out = capsys.readouterr()
     assert json_lines(out.out + out.err) == []
     assert "kanbanger-daemon: info: status update posted (project=1, status=" in out.err
 
 
 def test_sync_json_is_the_only_thing_on_stdout(
     ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], fake: FakeGitHub,
 ) -> None:
-    with FakeGitHub() as fake:
-        point_at_fake(monkeypatch, tmp_path, fake)
-        assert main(["sync", "--json", "-v", "--root", str(ws)]) == 0
+    point_at_fake(monkeypatch, tmp_path, fake)
+    assert main(["sync", "--json", "-v", "--root", str(ws)]) == 0
     out = capsys.readouterr()
     assert json.loads(out.out)["failed"] == 0
     assert "status update posted" in out.err and json_lines(out.err) == []

@@ -40,31 +40,29 @@ def test_a_local_dry_run_writes_nothing(
 
 def test_sync_dry_run_writes_nothing_not_even_workspace_state(
     ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], fake: FakeGitHub,
 ) -> None:
-    with FakeGitHub() as fake:
-        point_at_fake(monkeypatch, tmp_path / "home", fake)
-        (tmp_path / "home").mkdir()
-        before = tree(ws, tmp_path / "home")
-        assert main(["sync", "--dry-run", "--root", str(ws)]) == 0
-        assert "+ create" in capsys.readouterr().out
-        assert tree(ws, tmp_path / "home") == before
-        assert not (ws / ".kanbanger").exists()
-        # The real run afterwards makes the state a dry run did not.
-        assert main(["sync", "--root", str(ws)]) == 0
+    point_at_fake(monkeypatch, tmp_path / "home", fake)
+    (tmp_path / "home").mkdir()
+    before = tree(ws, tmp_path / "home")
+    assert main(["sync", "--dry-run", "--root", str(ws)]) == 0
+    assert "+ create" in capsys.readouterr().out
+    assert tree(ws, tmp_path / "home") == before
+    assert not (ws / ".kanbanger").exists()
+    # The real run afterwards makes the state a dry run did not.
+    assert main(["sync", "--root", str(ws)]) == 0
     assert (ws / ".kanbanger" / "workspace-id").is_file()
 
 
 def test_sync_dry_run_after_a_sync_writes_nothing(
     ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], fake: FakeGitHub,
 ) -> None:
-    with FakeGitHub() as fake:
-        point_at_fake(monkeypatch, tmp_path, fake)
-        assert main(["sync", "--root", str(ws)]) == 0
-        log = ws / "SPECs" / "website" / "progress_website.json"
-        log.write_text(log.read_text().replace('"in_progress"', '"completed"'))
-        before = tree(ws)
-        assert main(["sync", "--dry-run", "--root", str(ws)]) == 0
-        assert "~ update" in capsys.readouterr().out
-        assert tree(ws) == before
+    point_at_fake(monkeypatch, tmp_path, fake)
+    assert main(["sync", "--root", str(ws)]) == 0
+    log = ws / "SPECs" / "website" / "progress_website.json"
+    log.write_text(log.read_text().replace('"in_progress"', '"completed"'))
+    before = tree(ws)
+    assert main(["sync", "--dry-run", "--root", str(ws)]) == 0
+    assert "~ update" in capsys.readouterr().out
+    assert tree(ws) == before

@@ -42,15 +42,14 @@ def start_and_read_until_started(root: Path) -> list[dict[str, Any]]:
 
 
 def test_run_names_the_workspace_its_boards_and_where_they_go(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeGitHub
 ) -> None:
     root = tmp_path / "ws"
     shutil.copytree(EXAMPLES, root)
     (root / "SPECs" / "website" / ".env").write_text("GITHUB_PROJECT_NUMBER=7\n")
-    with FakeGitHub() as fake:
-        point_at_fake(monkeypatch, tmp_path, fake)
-        monkeypatch.setenv("KANBANGER_TWO_WAY", "false")
-        start = start_and_read_until_started(root)[-1]
+    point_at_fake(monkeypatch, tmp_path, fake)
+    monkeypatch.setenv("KANBANGER_TWO_WAY", "false")
+    start = start_and_read_until_started(root)[-1]
     assert start["event"] == "daemon.start" and start["level"] == "info"
     assert start["workspace"] == str(root)
     assert start["boards_found"] == 2
