@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
@@ -252,5 +253,8 @@ class DocumentQueue:
         self._wake.set()
         self._wake = asyncio.Event()
 
-    async def _changed(self) -> None:
-        await self._wake.wait()
+    def _changed(self) -> Coroutine[Any, Any, bool]:
+        # Bound to the current event NOW, not when the waiting starts: ``wait_for`` runs it in
+        # a task of its own, a loop turn later, and a change notified in between set (and
+        # replaced) the event it must see, which would leave the wait to the whole hold.
+        return self._wake.wait()

@@ -18,7 +18,7 @@ from kanbanger_daemon.github.batching import BatchSizer, Mutation
 from kanbanger_daemon.github.failures import Reply
 from kanbanger_daemon.github.reachability import Reachability
 from kanbanger_daemon.github.retry import RetryPolicy
-from kanbanger_daemon.github.sender import DocumentQueue
+from kanbanger_daemon.github.sender import DocumentQueue, ExpectedCaller
 
 pytestmark = [pytest.mark.looptime, pytest.mark.timeout(10)]
 
@@ -113,3 +113,28 @@ async def test_a_document_waits_at_most_the_hold_for_an_expected_caller() -> Non
         await queue.run([archive("A")])  # not that caller's calls: they wait for it
         assert sent.documents == [["A"]]
         assert loop.time() - start == pytest.approx(HOLD_S, abs=1.0)
+
+
+async def test_a_caller_handing_in_while_the_sender_starts_waiting_is_not_missed() -> None:
+    """The expected caller hands its calls in right when the sender begins to wait for it (the
+    two become ready in the same loop turn): the document goes then, not when the hold ends.
+    Before the fix the wake-up fell between the wait being set up and it starting, and the
+    document waited the whole ``hold_s`` (an hour here; in the daemon, half a second per move)."""
+    sent = Sent()
+    queue = queue_for(sent)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    go = asyncio.Event()
+
+    async def hand_in(item: str, caller: ExpectedCaller) -> list[str]:
+        await go.wait()
+        return [r.key for r in await queue.run([archive(item)], caller=caller)]
+
+    with queue.expecting() as first, queue.expecting() as second:
+        sender = asyncio.create_task(hand_in("A", first))  # woken first: it sends
+        other = asyncio.create_task(hand_in("B", second))  # woken in the same turn
+        await under_way()
+        go.set()
+        results = await asyncio.gather(sender, other)
+    assert list(results) == [["A"], ["B"]]
+    assert loop.time() - start < 1.0
