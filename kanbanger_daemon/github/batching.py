@@ -53,6 +53,7 @@ class CallOutcome:
     content_id: str | None = None
     failure: Failure | None = None
     database_id: str | None = None  # a created item's ``fullDatabaseId``
+    body: str | None = None  # the draft's body as the payload showed it
 
 
 def build_document(mutations: Sequence[Mutation]) -> tuple[str, dict[str, Any]]:
@@ -87,6 +88,14 @@ def _ids(payload: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _body(payload: dict[str, Any]) -> str | None:
+    """The draft body a payload shows: an item's content, or the draft itself."""
+    node = _item_node(payload)
+    draft = node.get("content") if node is not None else payload.get("draftIssue")
+    body = draft.get("body") if isinstance(draft, dict) else None
+    return body if isinstance(body, str) else None
+
+
 def _item_node(payload: dict[str, Any]) -> dict[str, Any] | None:
     for key in ("projectItem", "projectV2Item", "item"):
         node = payload.get(key)
@@ -114,7 +123,8 @@ def resolve_document(mutations: Sequence[Mutation], reply: Reply) -> list[CallOu
         if isinstance(payload, dict):
             item_id, content_id = _ids(payload)
             outcomes.append(CallOutcome(call, CallState.OK, item_id, content_id,
-                                        database_id=database_id(_item_node(payload) or {})))
+                                        database_id=database_id(_item_node(payload) or {}),
+                                        body=_body(payload)))
         elif name in reply.field_errors:
             outcomes.append(_from_failure(kind, call, reply.field_errors[name]))
         elif reply.failure is not None:
@@ -191,7 +201,7 @@ def to_result(kind: MutationKind, outcome: CallOutcome) -> MutationResult:
     if outcome.state is CallState.OK:
         return MutationResult(
             key=key, ok=True, item_id=outcome.item_id, content_id=outcome.content_id,
-            database_id=outcome.database_id,
+            database_id=outcome.database_id, body=outcome.body,
         )
     if outcome.state is CallState.AMBIGUOUS:
         return MutationResult(

@@ -23,9 +23,13 @@ def set_field_value(project_id: str, item_id: str, field_id: str,
     return Mutation(queries.SET_FIELD_VALUE, Call(item_id, data))
 
 
-def update_draft(draft_id: str, title: str, body: str) -> Mutation:
-    """A draft's title and body (result key: the draft id)."""
-    value = {"draftIssueId": draft_id, "title": title, "body": body}
+def update_draft(draft_id: str, title: str | None, body: str | None) -> Mutation:
+    """A draft's title and body; None leaves that one as it is (result key: the draft id)."""
+    value = {"draftIssueId": draft_id}
+    if title is not None:
+        value["title"] = title
+    if body is not None:
+        value["body"] = body
     return Mutation(queries.UPDATE_DRAFT, Call(draft_id, value))
 
 

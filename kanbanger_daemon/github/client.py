@@ -304,8 +304,10 @@ class GitHubClient:
             caller=caller,
         )
 
-    async def update_drafts(self, changes: Sequence[tuple[str, str, str]]) -> list[MutationResult]:
-        """Retitle/rewrite drafts: (draft_issue_id, title, body). Result keys are draft ids."""
+    async def update_drafts(self, changes: Sequence[tuple[str, str | None, str | None]]
+                            ) -> list[MutationResult]:
+        """Retitle/rewrite drafts: (draft_issue_id, title, body), None leaving that one as it
+        is. Result keys are draft ids."""
         return await self.mutate([calls.update_draft(*change) for change in changes])
 
     async def archive_items(self, project_id: str, item_ids: Sequence[str]) -> list[MutationResult]:

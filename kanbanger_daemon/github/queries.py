@@ -81,17 +81,23 @@ class MutationKind:
         return self.creates_content if self.sized_as_create is None else self.sized_as_create
 
 
+# A draft's body is read back wherever a payload can show it: what GitHub stored (the next
+# push's starting point), and, from a call that runs before a write to the same draft in one
+# document, the body that write replaces (``sync.draft_write``).
+_DRAFT_BODY = "content { ... on DraftIssue { id body } }"
 ADD_DRAFT = MutationKind(
     "addProjectV2DraftIssue",
     "AddProjectV2DraftIssueInput",
-    "projectItem { id fullDatabaseId content { ... on DraftIssue { id } } }",
+    f"projectItem {{ id fullDatabaseId {_DRAFT_BODY} }}",
     creates_content=True,
 )
 SET_FIELD_VALUE = MutationKind(
-    "updateProjectV2ItemFieldValue", "UpdateProjectV2ItemFieldValueInput", "projectV2Item { id }"
+    "updateProjectV2ItemFieldValue",
+    "UpdateProjectV2ItemFieldValueInput",
+    f"projectV2Item {{ id {_DRAFT_BODY} }}",
 )
 UPDATE_DRAFT = MutationKind(
-    "updateProjectV2DraftIssue", "UpdateProjectV2DraftIssueInput", "draftIssue { id title }"
+    "updateProjectV2DraftIssue", "UpdateProjectV2DraftIssueInput", "draftIssue { id title body }"
 )
 ARCHIVE_ITEM = MutationKind("archiveProjectV2Item", "ArchiveProjectV2ItemInput", "item { id }")
 UNARCHIVE_ITEM = MutationKind(

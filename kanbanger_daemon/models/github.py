@@ -121,6 +121,10 @@ class MutationResult(BaseModel):
     item_id: str | None = None
     content_id: str | None = None
     database_id: str | None = None  # a created item's ``fullDatabaseId``
+    # The draft's body as the payload showed it (None: not asked for, or not a draft). A call
+    # that runs before a write to the same draft in one document shows the body right before
+    # that write (mutation fields run one after the other, each payload read before the next).
+    body: str | None = None
     error: KanbangerError | None = None
     ambiguous: bool = False
 

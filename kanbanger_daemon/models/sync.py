@@ -85,6 +85,9 @@ class RemoteOp(BaseModel):
     after_key: str | None = None
     after_id: str | None = None
     old_title: str | None = None
+    # ADOPT / UPDATE: the body the new ``body`` was built from, as GitHub should still show it
+    # right before the write (what it shows instead was written by someone else meanwhile).
+    old_body: str | None = None
     after_title: str | None = None
     reason: str = ""
     field_name: str | None = None  # FIELD: the project field, as the project spells it
@@ -136,6 +139,10 @@ class CardState(BaseModel):
     position: int = 0
     archived: bool = False
     body: str | None = None  # None: the bare marker (kept only when a person added text)
+    # A body the daemon's last write to this draft replaced, holding text someone else had
+    # written since the daemon last read it: the next push writes it back (with our lines).
+    # None: nothing to put back.
+    lost_body: str | None = None
     unseen: int = 0  # consecutive listings that did not show the item
     listed: bool = True  # False from its create until a listing first shows the item
     # What this workspace last pushed or accepted (None: unknown). A remote value that differs
@@ -164,6 +171,8 @@ class CardState(BaseModel):
             for name in ("values", "synced_values", "database_id"):
                 if not data.get(name):
                     data.pop(name, None)
+            if data.get("lost_body") is None:  # "" is a body: a person emptied it
+                data.pop("lost_body", None)
         return data
 
 

@@ -11,6 +11,16 @@ pushing through the same client at the same time (``github.sender``).
 the expected caller its documents come from (``GitHubClient.expecting``), if any.
 Creates are recorded as *pending* before they are sent, so a lost reply or a crash ends in
 adoption by marker, never in a second create.
+
+A draft's body is written whole, built from the body last read (``RemoteOp.old_body``), so each
+body write is preceded in its document by a call that reads the body as it stands right before
+the write: GitHub runs a document's mutation fields one after the other, each with its payload,
+before the next (GraphQL spec, "Normal and Serial Execution"; graphql-ruby, which GitHub runs,
+since rmosolgo/graphql-ruby#2097). That call is the card's Status change when the card moves
+(it goes first: no extra call), else the title half of the update, sent before the body half.
+When the body read holds text the write was not built from (``core.sync.body_keep``), the
+write replaced it: the card keeps it as ``lost_body``, saved with the document's results, and
+the push's next round writes it back with our lines.
 """
 
 from __future__ import annotations
@@ -20,6 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import structlog
+
+from kanbanger_daemon.core.sync.body_keep import lost_by_write
 from kanbanger_daemon.core.sync.listing import absorb_listing
 from kanbanger_daemon.core.sync.markers import marker_for_key
 from kanbanger_daemon.core.sync.project_fields import field_id
@@ -40,6 +53,8 @@ from kanbanger_daemon.models.sync import (
     SyncState,
 )
 from kanbanger_daemon.sync.state_file import save_state
+
+log = structlog.get_logger(__name__)
 
 
 class SyncClient(Protocol):
@@ -137,11 +152,14 @@ async def apply_plan(push: PushRun, plan: RemotePlan, now: float) -> None:
     for key, item_id in plan.adopted.items():
         push.card(key, item_id)
     later = _Later(push, plan)
+    # The Statuses of existing items go first in this document: each reads its draft's body.
+    moving = {op.key for op in plan.of_kind(OpKind.STATUS) if op.item_id}
     steps = [
         *(_archiving(push, op, archive=False) for op in plan.of_kind(OpKind.UNARCHIVE)),
         *later.ready(OpKind.STATUS),
         *later.ready_moves(),
-        *(_update(push, op) for op in plan.of_kind(OpKind.ADOPT) + plan.of_kind(OpKind.UPDATE)),
+        *(step for op in plan.of_kind(OpKind.ADOPT) + plan.of_kind(OpKind.UPDATE)
+          for step in _update(push, op, later.bodies, read_by_status=op.key in moving)),
         *later.ready(OpKind.FIELD),
         *(_archiving(push, op, archive=True) for op in plan.of_kind(OpKind.ARCHIVE)),
     ]
@@ -169,6 +187,7 @@ class _Later:
         self.push = push
         self.values = {kind: plan.of_kind(kind) for kind in (OpKind.STATUS, OpKind.FIELD)}
         self.moves = plan.of_kind(OpKind.MOVE)
+        self.bodies = _BodiesRead()
 
     def ready(self, kind: OpKind) -> list[_Step | None]:
         out: list[_Step | None] = []
@@ -181,7 +200,7 @@ class _Later:
             elif change is None:  # another round would not make the field appear
                 self.push.errors.append(f"field {op.field_name!r} of {op.title!r}: no such field")
             else:
-                out.append(_value(self.push, op, item_id, change))
+                out.append(_value(self.push, op, item_id, change, self.bodies))
         self.values[kind] = waiting
         return out
 
@@ -210,19 +229,56 @@ class _Later:
         return bool(self.moves or any(self.values.values()))
 
 
-def _update(push: PushRun, op: RemoteOp) -> _Step | None:
+class _BodiesRead:
+    """The body each card's draft showed right before this document's write to it, read by a
+    call that runs before the write (by card key)."""
+
+    def __init__(self) -> None:
+        self._before: dict[str, str] = {}
+
+    def note(self, key: str, result: MutationResult) -> None:
+        if result.ok and result.body is not None:
+            self._before[key] = result.body
+
+    def lost(self, op: RemoteOp) -> str | None:
+        """The body ``op``'s write replaced, when it held text the write was not built from."""
+        before = self._before.get(op.key)
+        if before == op.body:  # a read that ran after the write (a call sent again)
+            return None
+        return before if lost_by_write(op.old_body, before) else None
+
+
+def _update(push: PushRun, op: RemoteOp, bodies: _BodiesRead, *, read_by_status: bool
+            ) -> list[_Step]:
+    """The draft's title and body, with a read of the body right before its write: by the
+    card's Status change (``read_by_status``), else by the title, sent on its own first."""
     if not op.draft_id:
-        return None
+        return []
 
     def record(result: MutationResult) -> None:
-        if push.note(op, result):
-            card = push.card(op.key, op.item_id)
-            card.draft_id = op.draft_id
-            card.title = op.title or ""
-            card.synced_title = card.title
-            card.body = op.body if op.body != marker_for_key(op.key) else None
+        if not push.note(op, result):
+            return
+        card = push.card(op.key, op.item_id)
+        card.draft_id = op.draft_id
+        card.title = op.title or ""
+        card.synced_title = card.title
+        stored = result.body if result.body is not None else op.body  # as GitHub keeps it
+        card.body = stored if stored != marker_for_key(op.key) else None
+        card.lost_body = bodies.lost(op)
+        if card.lost_body is not None:
+            push.clean = False  # the next round writes the text back
+            log.info("sync.body.overwritten", card=op.key, title=op.title)
 
-    return _Step(calls.update_draft(op.draft_id, op.title or "", op.body or ""), record)
+    def read(result: MutationResult) -> None:
+        if result.ok:
+            bodies.note(op.key, result)
+        else:
+            push.note(op, result)
+
+    if read_by_status:
+        return [_Step(calls.update_draft(op.draft_id, op.title or "", op.body or ""), record)]
+    return [_Step(calls.update_draft(op.draft_id, op.title or "", None), read),
+            _Step(calls.update_draft(op.draft_id, None, op.body or ""), record)]
 
 
 def _archiving(push: PushRun, op: RemoteOp, *, archive: bool) -> _Step | None:
@@ -257,7 +313,7 @@ def _create(push: PushRun, op: RemoteOp, now: float) -> _Step:
                 draft_id=result.content_id,
                 title=op.title or "",
                 synced_title=op.title or "",
-                body=op.body,
+                body=result.body if result.body is not None else op.body,
                 listed=False,
                 database_id=result.database_id,
             )
@@ -282,13 +338,14 @@ def _value_change(project: ProjectInfo, op: RemoteOp) -> tuple[str, dict[str, An
     return found, value_input(op.value)
 
 
-def _value(push: PushRun, op: RemoteOp, item_id: str, change: tuple[str, dict[str, Any]]
-           ) -> _Step:
+def _value(push: PushRun, op: RemoteOp, item_id: str, change: tuple[str, dict[str, Any]],
+           bodies: _BodiesRead) -> _Step:
     def record(result: MutationResult) -> None:
         if not push.note(op, result):
             return
         card = push.card(op.key, item_id)
         if op.kind == OpKind.STATUS:
+            bodies.note(op.key, result)
             card.status, card.option_id = op.option_name, op.option_id
             card.synced_status = op.option_name
         elif op.field_name is not None and op.value is not None:

@@ -70,3 +70,19 @@ async def test_the_reason_is_in_the_body_beside_a_persons_text_until_the_note_go
     cleared = design(fake).body
     assert "Rejected in review" not in cleared and "logo" not in cleared
     assert cleared.startswith(f"{PERSONS_TEXT}\n\n") and parse_marker_key(cleared)
+
+
+async def test_text_a_person_wrote_since_the_last_listing_is_kept_by_a_rejection(
+    workspace: Workspace, fake: FakeGitHub
+) -> None:
+    await sync(workspace)
+    fake.person_edit_body(design(fake).id, f"{PERSONS_TEXT}\n\n{design(fake).body}")
+    # No listing in between: the one-shot sync pushes from its saved state.
+    reject_review(workspace, "website", "1", REASON)
+    result = await sync(workspace)
+    body = design(fake).body
+    assert body.startswith(f"{PERSONS_TEXT}\n\n") and SHOWN in body
+    assert design(fake).status == "In Progress"
+    # Discovery, the document that showed the text it replaced, a listing, the document that
+    # put it back.
+    assert result["http_requests"] == 4

@@ -102,6 +102,30 @@ def test_create_and_other_mutations_in_one_document_run_in_order(fake: FakeGitHu
     assert [i.title for i in fake.items()] == ["A", "B"] and fake.item(item).archived
 
 
+def test_each_payload_shows_the_state_between_the_mutations_before_and_after_it(
+        fake: FakeGitHub) -> None:
+    """GitHub runs a document's mutation fields one after the other, each with its payload,
+    before the next: a payload shows a draft's body as it was right before a later write."""
+    [item] = _create(fake, "A")
+    draft = fake.item(item).content_id
+    fake.person_edit_body(item, "a person's text")
+    doing = next(o.id for o in fake.status_options() if o.name == "In Progress")
+    reply = send(fake, ("updateProjectV2ItemFieldValue", {
+        "projectId": fake.project_id(), "itemId": item, "fieldId": fake.status_field_id(),
+        "value": {"singleSelectOptionId": doing}}),
+        ("updateProjectV2DraftIssue", {"draftIssueId": draft, "title": "A, renamed"}),
+        ("updateProjectV2DraftIssue", {"draftIssueId": draft, "body": "ours"}),
+        ("updateProjectV2DraftIssue", {"draftIssueId": draft, "title": "A, again"}))
+    assert "errors" not in reply
+    data = reply["data"]
+    assert data["m0"]["projectV2Item"]["content"] == {"id": draft, "body": "a person's text"}
+    assert data["m1"]["draftIssue"] == {"id": draft, "title": "A, renamed",
+                                        "body": "a person's text"}
+    assert data["m2"]["draftIssue"]["body"] == "ours"
+    assert data["m3"]["draftIssue"] == {"id": draft, "title": "A, again", "body": "ours"}
+    assert (fake.item(item).title, fake.item(item).body) == ("A, again", "ours")
+
+
 def test_a_fake_that_wants_creates_alone_rejects_a_mixed_document(fake: FakeGitHub) -> None:
     fake.creates_alone = True
     [item] = _create(fake, "A")

@@ -68,7 +68,9 @@ async def test_documents_and_variables_really_sent_are_valid(github_schema: Any)
         await client.set_statuses(
             project.project_id, project.status_field.id, [(i, "aaaa0001") for i in ids]
         )
-        await client.update_drafts([(created[0].content_id or "", "new", "body")])
+        await client.update_drafts([(created[0].content_id or "", "new", "body"),
+                                    (created[1].content_id or "", "title alone", None),
+                                    (created[2].content_id or "", None, "body alone")])
         await client.move_items(project.project_id, [(ids[3], None), (ids[4], ids[0])])
         await client.archive_items(project.project_id, ids[:2])
         await client.unarchive_items(project.project_id, ids[:1])

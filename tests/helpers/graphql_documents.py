@@ -30,9 +30,10 @@ ITEMS = """query($projectId: ID!, $first: Int!, $after: String, $statusField: St
 
 PAYLOADS = {
     "addProjectV2DraftIssue":
-        "projectItem { id fullDatabaseId content { ... on DraftIssue { id } } }",
-    "updateProjectV2ItemFieldValue": "projectV2Item { id }",
-    "updateProjectV2DraftIssue": "draftIssue { id title }",
+        "projectItem { id fullDatabaseId content { ... on DraftIssue { id body } } }",
+    "updateProjectV2ItemFieldValue":
+        "projectV2Item { id content { ... on DraftIssue { id body } } }",
+    "updateProjectV2DraftIssue": "draftIssue { id title body }",
     "archiveProjectV2Item": "item { id }",
     "unarchiveProjectV2Item": "item { id }",
     "updateProjectV2ItemPosition": "items(first: 1) { nodes { id } }",

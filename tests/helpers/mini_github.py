@@ -213,14 +213,16 @@ class MiniGitHub:
             return {"projectV2Field": {"id": value["fieldId"], "options": new}}
         if name == "updateProjectV2DraftIssue":
             item = next(it for it in self.items if it.draft_id == value["draftIssueId"])
-            item.title, item.body = value["title"], value["body"]
-            return {"draftIssue": {"id": item.draft_id, "title": item.title}}
+            item.title = value.get("title") or item.title
+            item.body = value["body"] if value.get("body") is not None else item.body
+            return {"draftIssue": {"id": item.draft_id, "title": item.title, "body": item.body}}
         found = self.find(value["itemId"])
         if found is None:
             raise KeyError(value["itemId"])
         if name == "updateProjectV2ItemFieldValue":
             found.status = value["value"]["singleSelectOptionId"]
-            return {"projectV2Item": {"id": found.id}}
+            content = {"id": found.draft_id, "body": found.body}
+            return {"projectV2Item": {"id": found.id, "content": content}}
         if name in ("archiveProjectV2Item", "unarchiveProjectV2Item"):
             found.archived = name == "archiveProjectV2Item"
             return {"item": {"id": found.id}}

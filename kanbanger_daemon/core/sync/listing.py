@@ -85,6 +85,9 @@ def _card_from(key: str, item: RemoteItem, known: CardState | None) -> CardState
         position=known.position if known else 0,
         archived=item.is_archived,
         body=body,
+        # Text our last write replaced is still to be written back while the item shows that
+        # write; an item edited since shows its editor's latest text, which stands.
+        lost_body=known.lost_body if known and same and body == known.body else None,
         synced_status=known.synced_status if known and same else None,
         synced_title=known.synced_title if known and same else None,
         foreign=bool(known and same and known.foreign),

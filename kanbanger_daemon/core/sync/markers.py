@@ -138,3 +138,8 @@ def with_tag(body: str | None, status: str | None, title: str, by: str | None = 
     if match is not None:
         return f"{text[: match.end()]}\n{tag}{text[match.end():]}"
     return f"{text.rstrip()}\n\n{tag}" if text.strip() else tag
+
+
+def without_marker_and_tag(body: str | None) -> str:
+    """``body`` with its marker and sync tag taken out, all else left as it is."""
+    return _TAG_RE.sub("", _MARKER_RE.sub("", body or ""))

@@ -179,7 +179,9 @@ def _plan_existing(
         plan.agreed[key] = (choice.name, card.title)  # the item already shows what we want
     if adopting or not same_item:
         plan.adopted[key] = item.item_id
-    _plan_item_ops(plan, key, card, item, choice, shown, adopting=adopting, me=me)
+    lost_body = known.lost_body if same_item and known is not None else None
+    _plan_item_ops(plan, key, card, item, choice, shown, adopting=adopting, me=me,
+                   lost_body=lost_body)
 
 
 def _what_to_show(
@@ -229,10 +231,13 @@ def _plan_item_ops(
     *,
     adopting: bool,
     me: str | None,
+    lost_body: str | None,
 ) -> None:
     """The draft update (title, body with marker, tag and review note) and the Status change,
-    if any."""
-    body = with_tag(with_marker(item.body, key), shown.status, shown.title, me)
+    if any. Our lines go into the body the item shows, or into ``lost_body``: text someone
+    wrote that our last write to the draft replaced (``core.sync.body_keep``), written back."""
+    base = item.body if lost_body is None else lost_body
+    body = with_tag(with_marker(base, key), shown.status, shown.title, me)
     if shown.title == card.title:
         # The rejection reason goes with the title it belongs to: a title another workspace
         # set, left in place, keeps the reason that workspace gave it.
@@ -241,10 +246,12 @@ def _plan_item_ops(
     # values agree costs nothing; should it change later, it counts as a person's change).
     changes_draft = (adopting or shown.title != (item.title or "")
                      or (shown.set_status and body != item.body)
-                     or review_note_of(body) != review_note_of(item.body))
+                     or review_note_of(body) != review_note_of(item.body)
+                     or (lost_body is not None and body != item.body))
     if item.content_id is not None and changes_draft:
         kind = OpKind.ADOPT if adopting else OpKind.UPDATE
-        plan.ops.append(_op(kind, key, item, title=shown.title, body=body, old_title=item.title))
+        plan.ops.append(_op(kind, key, item, title=shown.title, body=body, old_title=item.title,
+                            old_body=item.body))
     if shown.set_status and choice is not None:
         plan.ops.append(_op(OpKind.STATUS, key, item, title=card.title,
                             option_id=choice.option_id, option_name=choice.name,
