@@ -41,6 +41,15 @@ async def push(client: GitHubClient, project: ProjectInfo,
                             force=force)
 
 
+async def synced_then_noted(client: GitHubClient, project: ProjectInfo, fake: FakeGitHub,
+                            state: Path, task: str) -> None:
+    """The first board is pushed; then a person writes a note at the top of ``task``'s body on
+    github.com (the daemon has not listed the project since)."""
+    await push(client, project, FIRST, state)
+    item = item_titled(fake, task)
+    fake.person_edit_body(item.id, f"{PERSONS_TEXT}\n\n{item.body}")
+
+
 def assert_ours_and_theirs(item: FakeItem, status: str, title: str,
                            by: str = WORKSPACE_ID) -> None:
     """The person's text, exactly, then our marker and a tag naming what the item shows."""
@@ -57,9 +66,7 @@ async def test_a_move_keeps_the_text_a_person_wrote_in_the_body_since_the_last_l
     client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     state = tmp_path / ".kanban.json"
-    await push(client, project, FIRST, state)
-    collect = item_titled(fake, "Task 1")
-    fake.person_edit_body(collect.id, f"{PERSONS_TEXT}\n\n{collect.body}")
+    await synced_then_noted(client, project, fake, state, "Task 1")
 
     moved = [("Task 1: Collect", "DOING"), *FIRST[1:]]
     result = await push(client, project, moved, state)
@@ -82,9 +89,7 @@ async def test_a_retitle_keeps_the_text_a_person_wrote_in_the_body_since_the_las
     client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     state = tmp_path / ".kanban.json"
-    await push(client, project, FIRST, state)
-    clean = item_titled(fake, "Task 2")
-    fake.person_edit_body(clean.id, f"{PERSONS_TEXT}\n\n{clean.body}")
+    await synced_then_noted(client, project, fake, state, "Task 2")
 
     renamed = [FIRST[0], ("Task 2: Clean the data", "DOING"), FIRST[2]]
     result = await push(client, project, renamed, state)
@@ -124,9 +129,7 @@ async def test_text_overwritten_just_before_a_crash_is_written_back_by_the_next_
     client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     state = tmp_path / ".kanban.json"
-    await push(client, project, FIRST, state)
-    collect = item_titled(fake, "Task 1")
-    fake.person_edit_body(collect.id, f"{PERSONS_TEXT}\n\n{collect.body}")
+    await synced_then_noted(client, project, fake, state, "Task 1")
     moved = [("Task 1: Collect", "DOING"), *FIRST[1:]]
     with pytest.raises(KeyboardInterrupt):
         await push_board(_DiesAfterTheFirstDocument(client), project, BOARD, cards(moved),
@@ -146,9 +149,7 @@ async def test_a_review_note_alone_keeps_a_persons_text(
     client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     state = tmp_path / ".kanban.json"
-    await push(client, project, FIRST, state)
-    model = item_titled(fake, "Task 3")
-    fake.person_edit_body(model.id, f"{PERSONS_TEXT}\n\n{model.body}")
+    await synced_then_noted(client, project, fake, state, "Task 3")
     (done,) = cards([FIRST[2]])
     rejected = done.model_copy(update={"rejection": "the plots have no axes"})
     result = await push(client, project, [*FIRST[:2], rejected], state)
