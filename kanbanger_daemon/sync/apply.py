@@ -276,7 +276,10 @@ def _update(push: PushRun, op: RemoteOp, bodies: _BodiesRead, *, read_by_status:
             push.note(op, result)
 
     if read_by_status:
-        return [_Step(calls.update_draft(op.draft_id, op.title or "", op.body or ""), record)]
+        # The title only when it changes: one a person set since the last listing stays, and
+        # the next listing sees it (and our tag) as a person's edit.
+        title = (op.title or "") if op.kind is OpKind.ADOPT or op.title != op.old_title else None
+        return [_Step(calls.update_draft(op.draft_id, title, op.body or ""), record)]
     return [_Step(calls.update_draft(op.draft_id, op.title or "", None), read),
             _Step(calls.update_draft(op.draft_id, None, op.body or ""), record)]
 

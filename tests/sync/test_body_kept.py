@@ -177,3 +177,22 @@ async def test_another_workspaces_tag_in_the_body_is_not_a_persons_text(
     assert result.in_sync and result.requests == 1
     tag = parse_tag(item_titled(fake, "Task 1").body)
     assert tag is not None and (tag.status, tag.by) == ("Done", WORKSPACE_ID)
+
+
+async def test_a_move_leaves_a_title_a_person_changed_since_the_last_listing(
+    client: GitHubClient, project: ProjectInfo, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    """The move writes the Status and our body lines, not the title it did not change: the
+    person's new title stays on GitHub, for the next listing to treat as a person's edit."""
+    state = tmp_path / ".kanban.json"
+    await push(client, project, FIRST, state)
+    fake.person_rename(item_titled(fake, "Task 1").id, "Collect the 2025 data")
+
+    fake.reset_counters()
+    moved = [("Task 1: Collect", "DOING"), *FIRST[1:]]
+    result = await push(client, project, moved, state)
+    assert result.in_sync, result.errors
+    assert result.requests == 1
+    (renamed,) = [i for i in live(fake) if i.title == "Collect the 2025 data"]
+    assert renamed.status == "In Progress"
+    assert len(live(fake)) == 3
