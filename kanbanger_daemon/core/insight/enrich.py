@@ -30,6 +30,7 @@ from kanbanger_daemon.core.board.format import (
     card_parts,
     reclassify,
 )
+from kanbanger_daemon.core.specs.markdown_lines import fence_closes, fence_open
 from kanbanger_daemon.models.board import Board, BoardLine, BoardOptions, ColumnKind
 from kanbanger_daemon.models.spec import Spec
 
@@ -43,8 +44,6 @@ MAX_ITEM_CHARS = 140
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)\s*$")
-CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-"""The opening (or closing) line of a markdown code fence."""
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.)\s+")
 _CHECKBOX = re.compile(r"^\[[ xX]\]\s*")
 _PLACEHOLDER = re.compile(r"^(?:[^:]{1,60}:\s*)?\[[^\]]*\]\.?$")
@@ -67,13 +66,12 @@ def _outline(text: str) -> list[_Line]:
     found: list[_Line] = []
     fence: str | None = None
     for line in text.splitlines():
-        opened = CODE_FENCE.match(line)
         if fence is not None:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+            if fence_closes(line.strip(), fence):
                 fence = None
             continue
-        if opened:
-            fence = opened.group(1)
+        fence = fence_open(line.strip())
+        if fence is not None:
             continue
         heading = _HEADING.match(line)
         if heading:

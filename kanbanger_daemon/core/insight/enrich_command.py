@@ -16,7 +16,8 @@ from kanbanger_daemon.core.board.format import (
     parse_board,
     render_board,
 )
-from kanbanger_daemon.core.insight.enrich import CODE_FENCE, spec_section_items
+from kanbanger_daemon.core.insight.enrich import spec_section_items
+from kanbanger_daemon.core.specs.markdown_lines import fence_open
 from kanbanger_daemon.errors import InputError
 from kanbanger_daemon.models.board import Board, ColumnKind
 from kanbanger_daemon.models.spec import Spec
@@ -74,10 +75,10 @@ def _unwrap(text: str) -> str:
     heading or after the last column's cards are dropped."""
     rows = text.removeprefix("\ufeff").splitlines(keepends=True)
     heading = next((i for i, r in enumerate(rows) if r.lstrip().startswith("#")), len(rows))
-    opening = next((i for i in range(heading) if CODE_FENCE.match(rows[i])), None)
+    opening = next((i for i in range(heading) if fence_open(rows[i].strip())), None)
     if opening is not None:
-        closing = next((i for i in range(len(rows) - 1, opening, -1) if CODE_FENCE.match(rows[i])),
-                       len(rows))
+        closing = next((i for i in range(len(rows) - 1, opening, -1)
+                        if fence_open(rows[i].strip())), len(rows))
         rows = rows[opening + 1 : closing]
     start = next((i for i, r in enumerate(rows) if r.lstrip().startswith("#")), len(rows))
     rows = rows[start:]
